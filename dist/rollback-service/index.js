@@ -1,0 +1,2 @@
+import { runGitHubAction } from '../main/index.js';
+await runGitHubAction('rollback-service');

@@ -1,0 +1,1 @@
+var r={};(()=>{r.d=(e,n)=>{for(var a in n){if(r.o(n,a)&&!r.o(e,a)){Object.defineProperty(e,a,{enumerable:true,get:n[a]})}}}})();(()=>{r.o=(r,e)=>Object.prototype.hasOwnProperty.call(r,e)})();var e={};r.d(e,{T:()=>runSandboxCli});async function runSandboxCli(r,e,n,a){a.err(`error: '${r}' is not available yet\n`);return 1}var n=e.T;export{n as runSandboxCli};

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { booleanInput, durationInput, enumInput, integerInput, optionalString } from '../../core/inputs.js';
+import os from 'node:os';
+
+const SAFE_TARGET = /^(?:-[1-9]\d{0,5}|base|[A-Za-z0-9_.]{1,64})$/;
+
+export const rollbackDatabaseSchema = z
+  .object({
+    'database-url': z
+      .string({ error: () => 'is required: pass the PostgreSQL URL as a secret, e.g. `database-url: ${{ secrets.DATABASE_URL }}`' })
+      .transform((value, ctx) => {
+        try {
+          const url = new URL(value.trim());
+          if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return url.toString();
+        } catch {
+          // reported below
+        }
+        ctx.addIssue({ code: 'custom', message: 'must be a postgres:// or postgresql:// URL such as postgresql://user:password@host:5432/dbname' });
+        return z.NEVER;
+      }),
+    tool: enumInput(['alembic', 'flyway', 'none'] as const, 'alembic'),
+    target: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const text = value?.trim();
+        if (!text) return undefined;
+        if (SAFE_TARGET.test(text)) return text;
+        ctx.addIssue({ code: 'custom', message: `must be a revision id, -N or base (letters, digits, '_' and '.'), got "${text}"` });
+        return z.NEVER;
+      }),
+    'working-directory': z.string().optional().transform((v) => v?.trim() || '.'),
+    backup: booleanInput(true),
+    'i-accept-data-loss': booleanInput(false),
+    'backup-format': enumInput(['custom', 'directory'] as const, 'custom'),
+    'backup-dir': optionalString(),
+    jobs: integerInput(Math.max(1, os.availableParallelism()), 1, 64),
+    'restore-on-failure': booleanInput(true),
+    'restore-from': optionalString(),
+    'upload-artifact': booleanInput(true),
+    'artifact-retention-days': integerInput(14, 1, 90),
+    'dry-run': booleanInput(false),
+    timeout: durationInput('30m'),
+  })
+  .superRefine((inputs, ctx) => {
+    if (inputs.tool !== 'none' && !inputs.target && !inputs['restore-from']) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: `is required with tool: ${inputs.tool}: a revision id, -1 for one step, or base` });
+    }
+    if (!inputs.backup && !inputs['i-accept-data-loss']) {
+      ctx.addIssue({ code: 'custom', path: ['backup'], message: 'is false, which risks data loss: keep `backup: true`, or also set `i-accept-data-loss: true`' });
+    }
+  });
+
+export type RollbackDatabaseInputs = z.output<typeof rollbackDatabaseSchema>;

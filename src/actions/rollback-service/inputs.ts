@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import {
+  booleanInput,
+  dnsLabelInput,
+  dnsLabelListInput,
+  durationInput,
+  enumInput,
+  integerInput,
+  optionalString,
+} from '../../core/inputs.js';
+import { kubeTargetFields, namespaceProblem } from '../../kube/connection.js';
+
+export type RollbackTarget = { kind: 'previous' } | { kind: 'revision'; revision: number } | { kind: 'version'; version: string };
+
+const VERSION_TAG = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
+
+export function parseRollbackTarget(text: string): RollbackTarget | undefined {
+  if (text === 'previous') return { kind: 'previous' };
+  const revision = /^revision:(.*)$/.exec(text);
+  if (revision) {
+    const n = revision[1] ?? '';
+    return /^[1-9]\d{0,17}$/.test(n) ? { kind: 'revision', revision: Number(n) } : undefined;
+  }
+  return VERSION_TAG.test(text) ? { kind: 'version', version: text } : undefined;
+}
+
+export const rollbackServiceSchema = z
+  .object({
+    services: dnsLabelListInput({ required: true, hint: 'name the deployments to roll back, e.g. `services: chat-service,search-service`' }),
+    target: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const text = (value ?? 'previous').trim();
+        const target = parseRollbackTarget(text);
+        if (target) return target;
+        ctx.addIssue({ code: 'custom', message: `must be \`previous\`, \`revision:N\` (N a revision number ≥ 1) or a version tag such as v1.2.0, got "${text}"` });
+        return z.NEVER;
+      }),
+    container: dnsLabelInput(),
+    ...kubeTargetFields(),
+    timeout: durationInput('10m'),
+    'max-parallel': integerInput(10, 1, 100),
+    'fail-fast': booleanInput(false),
+    'dry-run': booleanInput(false),
+    reason: optionalString(),
+    'on-managed': enumInput(['warn', 'fail'] as const, 'warn'),
+  })
+  .superRefine((inputs, ctx) => {
+    const problem = namespaceProblem(inputs);
+    if (problem) ctx.addIssue({ code: 'custom', path: [problem.input], message: problem.message });
+  });
+
+export type RollbackServiceInputs = z.output<typeof rollbackServiceSchema>;

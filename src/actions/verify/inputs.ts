@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { parseDuration } from '../../core/durations.js';
+import {
+  booleanInput,
+  dnsLabelListInput,
+  durationInput,
+  httpUrl,
+  integerInput,
+  optionalString,
+  splitLines,
+  splitList,
+} from '../../core/inputs.js';
+import { kubeTargetFields, namespaceProblem, resolveNamespace } from '../../kube/connection.js';
+
+export interface StatusRange {
+  from: number;
+  to: number;
+}
+
+export function parseExpectedStatus(text: string): StatusRange[] | undefined {
+  const ranges: StatusRange[] = [];
+  for (const part of text.split(/[,\s]+/).filter(Boolean)) {
+    const match = /^([1-5]\d\d)(?:-([1-5]\d\d))?$/.exec(part);
+    if (!match) return undefined;
+    const from = Number(match[1]);
+    const to = Number(match[2] ?? match[1]);
+    if (to < from) return undefined;
+    ranges.push({ from, to });
+  }
+  return ranges.length ? ranges : undefined;
+}
+
+export interface PromQuery {
+  name: string;
+  expr: string;
+  op: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  threshold: number;
+}
+
+const QUERY_LINE = /^([A-Za-z0-9_.-]+):\s*(.+?)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)$/;
+
+export function parsePromQuery(line: string): PromQuery | undefined {
+  const match = QUERY_LINE.exec(line);
+  if (!match) return undefined;
+  return { name: match[1] ?? '', expr: match[2] ?? '', op: match[3] as PromQuery['op'], threshold: Number(match[4]) };
+}
+
+function lines<T>(parse: (line: string) => T | undefined, problem: (line: string) => string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const result: T[] = [];
+      for (const line of splitLines(value)) {
+        const parsed = parse(line);
+        if (parsed === undefined) {
+          ctx.addIssue({ code: 'custom', message: problem(line) });
+          return z.NEVER;
+        }
+        result.push(parsed);
+      }
+      return result;
+    });
+}
+
+const urlLine = (line: string): string | undefined => (httpUrl(line) ? line : undefined);
+const tcpLine = (line: string): { host: string; port: number } | undefined => {
+  const match = /^\[?([^\]\s]+?)\]?:(\d{1,5})$/.exec(line);
+  const port = Number(match?.[2]);
+  return match && port > 0 && port < 65536 ? { host: match[1] ?? '', port } : undefined;
+};
+const headerLine = (line: string): [string, string] | undefined => {
+  const match = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(.*)$/.exec(line);
+  return match ? [match[1] ?? '', match[2] ?? ''] : undefined;
+};
+
+export const verifySchema = z
+  .object({
+    services: dnsLabelListInput({ required: false, hint: '' }),
+    'health-url-template': optionalString(),
+    'health-urls': lines(urlLine, (l) => `has "${l}", which is not an http(s) URL`),
+    'expected-status': z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const text = value?.trim() || '200';
+        const ranges = parseExpectedStatus(text);
+        if (ranges) return ranges;
+        ctx.addIssue({ code: 'custom', message: `must list HTTP statuses or ranges such as 200 or 200-299, got "${text}"` });
+        return z.NEVER;
+      }),
+    'expect-body': optionalString(),
+    headers: lines(headerLine, () => 'must be `Name: value`, one header per line'),
+    'max-latency': z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (!value?.trim()) return undefined;
+        const ms = parseDuration(value);
+        if (ms !== undefined && ms > 0) return ms;
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 800ms or 2s, got "${value.trim()}"` });
+        return z.NEVER;
+      }),
+    'database-url': optionalString(),
+    'redis-url': optionalString(),
+    tcp: lines(tcpLine, (l) => `has "${l}": write host:port, one per line`),
+    ...kubeTargetFields(),
+    'prometheus-service': optionalString(),
+    'prometheus-url': optionalString(),
+    'alert-selector': optionalString(),
+    'ignore-alerts': z.string().optional().transform((v) => splitList(v ?? 'Watchdog')),
+    'prometheus-queries': lines(parsePromQuery, (l) => `has "${l}": write \`name: <PromQL> <op> <number>\` with op one of < <= > >= == !=`),
+    'smoke-commands': z.string().optional().transform((v) => splitLines(v)),
+    'working-directory': z.string().optional().transform((v) => v?.trim() || '.'),
+    'smoke-timeout': durationInput('10m'),
+    retries: integerInput(5, 0, 100),
+    'retry-interval': durationInput('5s'),
+    'request-timeout': durationInput('10s'),
+    'stability-window': z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (!value?.trim()) return undefined;
+        const ms = parseDuration(value);
+        if (ms !== undefined && ms > 0) return ms;
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 2m, got "${value.trim()}"` });
+        return z.NEVER;
+      }),
+    'fail-on-unhealthy': booleanInput(true),
+  })
+  .superRefine((inputs, ctx) => {
+    const add = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });
+    const template = inputs['health-url-template'];
+    if (template && !template.includes('{service}')) add('health-url-template', 'must contain {service}, e.g. https://api.keiko.com/{service}/health');
+    else if (template && !httpUrl(template.replaceAll('{service}', 'x'))) add('health-url-template', 'must be an http(s) URL');
+    else if (template && inputs.services.length === 0) add('services', 'is required with health-url-template: the services whose {service} URLs to check');
+    for (const key of ['prometheus-url'] as const) {
+      const url = inputs[key];
+      if (url && !httpUrl(url)) add(key, `must be an http(s) URL, got "${url}"`);
+    }
+    const window = inputs['stability-window'];
+    if (window !== undefined && window < inputs['retry-interval']) {
+      add('stability-window', 'must be at least as long as retry-interval (the checks repeat every retry-interval inside the window)');
+    }
+    const kubeWanted = Boolean(inputs.namespace || inputs.environment);
+    if (kubeWanted) {
+      const problem = namespaceProblem(inputs);
+      if (problem) add(problem.input, problem.message);
+    }
+    const configured =
+      Boolean(template) ||
+      inputs['health-urls'].length > 0 ||
+      Boolean(inputs['database-url'] || inputs['redis-url']) ||
+      inputs.tcp.length > 0 ||
+      Boolean(resolveNamespace(inputs)) ||
+      Boolean(inputs['prometheus-url'] || inputs['prometheus-service']) ||
+      inputs['smoke-commands'].length > 0;
+    if (!configured) {
+      add('health-urls', 'or another check is required: configure at least one of health-url-template + services, health-urls, database-url, redis-url, tcp, namespace/environment, prometheus-url, prometheus-service, smoke-commands');
+    }
+  });
+
+export type VerifyInputs = z.output<typeof verifySchema>;

@@ -1,0 +1,43 @@
+import type { ActionManifest } from '../actions/manifest.js';
+import { ACTIONS } from '../actions/registry.js';
+import { envNameForInput } from './cli-host.js';
+
+export function mainHelp(): string {
+  const commands = Object.values(ACTIONS).map((a) => `  ${a.manifest.command.padEnd(10)} ${a.manifest.name}: ${firstSentence(a.manifest.description)}`);
+  return [
+    'keiko-rollback: the Keiko rollback runbook as one command.',
+    '',
+    'Usage: keiko-rollback <command> [--<input> <value> ...]',
+    '',
+    'Commands (each takes the inputs of the GitHub Action of the same name as --flags):',
+    ...commands,
+    '  sandbox    local emulators: `sandbox kube --port 8001 --fixture <file>`',
+    '  drill      rehearse the whole runbook against a local sandbox',
+    '',
+    'Runbook form: keiko-rollback service <service-name> <target-version> [environment]',
+    '',
+    'Outputs are printed as JSON on stdout; logs and the summary go to stderr.',
+    'Secrets can come from the environment instead of argv: --database-url → KEIKO_DATABASE_URL.',
+    'Run `keiko-rollback <command> --help` for its inputs.',
+  ].join('\n');
+}
+
+function firstSentence(text: string): string {
+  const end = text.indexOf('. ');
+  return end === -1 ? text : text.slice(0, end + 1);
+}
+
+export function commandHelp(manifest: ActionManifest): string {
+  const inputs = Object.entries(manifest.inputs).map(([name, spec]) => {
+    const tags = [spec.required ? 'required' : undefined, spec.default !== undefined ? `default: ${spec.default}` : undefined, spec.secret ? `secret, or ${envNameForInput(name)}` : undefined]
+      .filter(Boolean)
+      .join('; ');
+    return `  --${name.padEnd(24)} ${spec.description}${tags ? ` (${tags})` : ''}`;
+  });
+  const outputs = Object.entries(manifest.outputs).map(([name, description]) => `  ${name.padEnd(26)} ${description}`);
+  const usage =
+    manifest.command === 'service'
+      ? ['Usage: keiko-rollback service --services <names> [--target previous|revision:N|<version>] [...]', '       keiko-rollback service <service-name> <target-version> [environment]']
+      : [`Usage: keiko-rollback ${manifest.command} [--<input> <value> ...]`];
+  return [`${manifest.name}: ${manifest.description}`, '', ...usage, '', 'Inputs:', ...inputs, '', 'Outputs (JSON on stdout):', ...outputs].join('\n');
+}

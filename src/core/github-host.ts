@@ -1,0 +1,50 @@
+import * as core from '@actions/core';
+import os from 'node:os';
+import type { ActionContext, ActionHost } from './action.js';
+import type { Logger } from './logger.js';
+
+export function githubLogger(): Logger {
+  return {
+    info: (m) => core.info(m),
+    warning: (m) => core.warning(m),
+    debug: (m) => core.debug(m),
+    group: (name, body) => core.group(name, body),
+  };
+}
+
+/** Identity of this run, from the runner's environment (or the terminal's, for the CLI). */
+export function runContextFromEnv(env: NodeJS.ProcessEnv): Omit<ActionContext, 'log' | 'secrets'> {
+  const repository = env.GITHUB_REPOSITORY;
+  const runId = env.GITHUB_RUN_ID;
+  const inActions = Boolean(repository && runId);
+  return {
+    env,
+    runId: inActions
+      ? `${repository}/${runId}/${env.GITHUB_RUN_ATTEMPT ?? '1'}/${env.GITHUB_JOB ?? 'job'}`
+      : `local/${os.hostname()}/${process.pid}`,
+    runUrl: inActions ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${repository}/actions/runs/${runId}` : undefined,
+    actor: env.GITHUB_ACTOR ?? env.USER ?? 'unknown',
+    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    tempDir: env.RUNNER_TEMP ?? os.tmpdir(),
+  };
+}
+
+export function githubHost(env: NodeJS.ProcessEnv = process.env): ActionHost {
+  return {
+    log: githubLogger(),
+    context: runContextFromEnv(env),
+    getInput: (name) => core.getInput(name),
+    maskSecret: (value) => core.setSecret(value),
+    setOutput: (name, value) => core.setOutput(name, value),
+    async writeSummary(markdown) {
+      if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+      else core.info(markdown);
+    },
+    fail(line, error) {
+      if (error instanceof Error && (core.isDebug() || env.ACTIONS_STEP_DEBUG === 'true')) {
+        core.debug(error.stack ?? error.message);
+      }
+      core.setFailed(line);
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Everything that must never be printed. Each host masks differently (GitHub: `core.setSecret`,
+ * the CLI: replacement in its own output), so the registry is passed around, not global.
+ */
+export interface SecretRegistry {
+  add(value: string | undefined): void;
+  redact(text: string): string;
+}
+
+export function createSecretRegistry(onAdd: (value: string) => void = () => undefined): SecretRegistry {
+  const values = new Set<string>();
+  return {
+    add(value) {
+      if (!value || value.length < 3 || values.has(value)) return;
+      values.add(value);
+      onAdd(value);
+      // a secret also leaks in its URL-encoded and base64 forms
+      for (const variant of [encodeURIComponent(value), Buffer.from(value).toString('base64')]) {
+        if (variant !== value && !values.has(variant)) {
+          values.add(variant);
+          onAdd(variant);
+        }
+      }
+    },
+    redact(text) {
+      let out = text;
+      const longestFirst = [...values].sort((a, b) => b.length - a.length);
+      for (const value of longestFirst) out = out.split(value).join('***');
+      return out;
+    },
+  };
+}
+
+/** Registers the credential parts of a URL (user info, token-like query values) and the URL itself. */
+export function addUrlSecrets(secrets: SecretRegistry, rawUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    return;
+  }
+  if (url.password) {
+    secrets.add(url.password);
+    secrets.add(decodeURIComponent(url.password));
+    secrets.add(rawUrl);
+  }
+  for (const [key, value] of url.searchParams) {
+    if (/token|key|secret|password|sig|auth/i.test(key)) {
+      secrets.add(value);
+      secrets.add(rawUrl);
+    }
+  }
+}
+
+/** A URL as it may be printed: no password, no secret query values. */
+export function displayUrl(rawUrl: string): string {
+  try {
+    const url = new URL(rawUrl);
+    if (url.password) url.password = '***';
+    for (const key of [...url.searchParams.keys()]) {
+      if (/token|key|secret|password|sig|auth/i.test(key)) url.searchParams.set(key, '***');
+    }
+    return url.toString();
+  } catch {
+    return '<unparsable URL>';
+  }
+}

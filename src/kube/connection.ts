@@ -1,0 +1,127 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigurationError } from '../core/errors.js';
+import { dnsLabelInput, dnsLabelProblem, optionalString } from '../core/inputs.js';
+import type { SecretRegistry } from '../core/secrets.js';
+
+function looksLikeKubeconfig(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && ('clusters' in value || 'contexts' in value);
+}
+
+/** Accepts the kubeconfig file's content or base64 of it; returns the YAML text. */
+export function decodeKubeconfig(text: string): string | undefined {
+  const trimmed = text.trim();
+  try {
+    if (looksLikeKubeconfig(parseYaml(trimmed))) return trimmed;
+  } catch {
+    // not YAML: try base64 below
+  }
+  if (!/^[A-Za-z0-9+/=\s_-]+$/.test(trimmed)) return undefined;
+  const decoded = Buffer.from(trimmed, 'base64').toString('utf8');
+  try {
+    return looksLikeKubeconfig(parseYaml(decoded)) ? decoded : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function kubeconfigInput() {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (!value?.trim()) return undefined;
+      const decoded = decodeKubeconfig(value);
+      if (decoded === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'is neither kubeconfig YAML nor base64 of it: pass the file content (e.g. a secret holding `cat ~/.kube/config`) or `base64 -w0 ~/.kube/config`',
+        });
+        return z.NEVER;
+      }
+      return decoded;
+    });
+}
+
+/** The inputs every Kubernetes action shares, as zod fields keyed by input name. */
+export function kubeTargetFields() {
+  return {
+    environment: optionalString(),
+    'namespace-template': z
+      .string()
+      .optional()
+      .transform((v) => v?.trim() || 'keiko-{environment}'),
+    namespace: dnsLabelInput(),
+    kubeconfig: kubeconfigInput(),
+    context: optionalString(),
+  };
+}
+
+export interface KubeTargetInputs {
+  environment?: string | undefined;
+  'namespace-template': string;
+  namespace?: string | undefined;
+}
+
+/** `namespace` wins; else the template with `{environment}` replaced. Undefined when neither is set. */
+export function resolveNamespace(inputs: KubeTargetInputs): string | undefined {
+  if (inputs.namespace) return inputs.namespace;
+  if (!inputs.environment) return undefined;
+  return inputs['namespace-template'].replaceAll('{environment}', inputs.environment);
+}
+
+export function namespaceProblem(inputs: KubeTargetInputs): { input: string; message: string } | undefined {
+  if (!inputs.namespace && !inputs.environment) {
+    return { input: 'namespace', message: 'is required: set `namespace`, or `environment` (the namespace is then `namespace-template` with {environment} replaced)' };
+  }
+  const namespace = resolveNamespace(inputs) ?? '';
+  const problem = dnsLabelProblem(namespace);
+  if (problem) return { input: inputs.namespace ? 'namespace' : 'environment', message: `gives namespace ${problem}` };
+  return undefined;
+}
+
+function registerCredentials(kc: KubeConfig, secrets: SecretRegistry): void {
+  for (const user of kc.getUsers()) {
+    secrets.add(user.token);
+    secrets.add(user.password);
+    secrets.add(user.keyData);
+    secrets.add(user.certData);
+  }
+}
+
+/**
+ * The kubeconfig from the input, else KUBECONFIG / ~/.kube/config / in-cluster. Credentials are
+ * registered as secrets before the config is used for anything.
+ */
+export function loadKubeConfig(
+  inputs: { kubeconfig?: string | undefined; context?: string | undefined },
+  secrets: SecretRegistry,
+): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (inputs.kubeconfig) kc.loadFromString(inputs.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (error) {
+    throw new ConfigurationError(`could not be loaded (${error instanceof Error ? error.message : String(error)})`, 'kubeconfig');
+  }
+  registerCredentials(kc, secrets);
+  if (inputs.context) {
+    if (!kc.getContexts().some((c) => c.name === inputs.context)) {
+      const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
+      throw new ConfigurationError(`"${inputs.context}" is not a context of the kubeconfig (it has: ${known})`, 'context');
+    }
+    kc.setCurrentContext(inputs.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) {
+    throw new ConfigurationError('has no current cluster: set `context`, or a kubeconfig whose current-context names a cluster', 'kubeconfig');
+  }
+  if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
+    throw new ConfigurationError(
+      `points at plain-HTTP server ${cluster.server}: use https, or set insecure-skip-tls-verify: true on that cluster (only for local sandboxes)`,
+      'kubeconfig',
+    );
+  }
+  return kc;
+}
