@@ -1,0 +1,439 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { findResource } from './resources.js';
+import { desiredReplicas, maxUnavailable, newReplicaSetReplicas, oldReplicaSetTargets, specReplicas, statusCount, surgeAndUnavailable } from './rollout-math.js';
+import type { ObjectStore, StoredEvent } from './store.js';
+import { clone, deepEqual, isObject, meta, num, obj, str, stringMap, type Json, type JsonObject, type KubeObject } from './types.js';
+
+export const REVISION = 'deployment.kubernetes.io/revision';
+export const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
+export const HASH_LABEL = 'pod-template-hash';
+const SKIP_COPY = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION,
+  REVISION_HISTORY,
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'deprecated.deployment.rollback.to',
+]);
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+export type BadImageReason = 'ImagePullBackOff' | 'CrashLoopBackOff';
+
+export interface ControllerOptions {
+  /** How long a new pod takes to become Ready. */
+  podReadyMs: number;
+  /** How long a deleted pod stays Terminating. */
+  podTerminateMs: number;
+  /** Real milliseconds per second of `progressDeadlineSeconds` (600 s × 10 ms = 6 s). */
+  progressDeadlineMsPerSecond: number;
+  tickMs: number;
+}
+
+const DEPLOYMENTS = findResource('apps', 'v1', 'deployments')!;
+const REPLICA_SETS = findResource('apps', 'v1', 'replicasets')!;
+const PODS = findResource('', 'v1', 'pods')!;
+
+export function safeEncode(text: string): string {
+  return [...Buffer.from(text)].map((b) => SAFE_ALPHABET[b % SAFE_ALPHABET.length]).join('');
+}
+
+/** The template as the controller compares it: no hash label, no zero-valued creationTimestamp. */
+export function templateWithoutHash(template: Json | undefined): JsonObject {
+  const copy = clone(obj(template));
+  const metadata = obj(copy.metadata);
+  const labels = obj(metadata.labels);
+  delete labels[HASH_LABEL];
+  delete metadata.creationTimestamp;
+  copy.metadata = metadata;
+  return copy;
+}
+
+/** fnv-1a (32 bit) of the template, safe-encoded like the real controller's ComputeHash. */
+export function podTemplateHash(template: Json | undefined): string {
+  const digest = createHash('sha256').update(JSON.stringify(templateWithoutHash(template))).digest();
+  return safeEncode(String(digest.readUInt32BE(0)));
+}
+
+function randomSuffix(): string {
+  return [...randomBytes(5)].map((b) => SAFE_ALPHABET[b % SAFE_ALPHABET.length]).join('');
+}
+
+export function revisionOf(rs: KubeObject): number {
+  return Number(stringMap(meta(rs).annotations)[REVISION] ?? 0) || 0;
+}
+
+function controllerUid(object: KubeObject): string | undefined {
+  const refs = Array.isArray(meta(object).ownerReferences) ? (meta(object).ownerReferences as Json[]) : [];
+  const ref = refs.filter(isObject).find((r) => r.controller === true);
+  return ref ? str(ref.uid) : undefined;
+}
+
+function ownerReference(owner: KubeObject, kind: string): JsonObject {
+  return { apiVersion: 'apps/v1', kind, name: meta(owner).name ?? '', uid: meta(owner).uid ?? '', controller: true, blockOwnerDeletion: true };
+}
+
+interface PodTimers {
+  createdAt: number;
+  terminateAt?: number;
+}
+
+/** The deployment and replica-set controllers, with time scaled down for tests and the drill. */
+export class DeploymentController {
+  private readonly timers = new Map<string, PodTimers>();
+  private readonly active = new Set<string>();
+  private readonly badImages = new Map<string, BadImageReason>();
+  /** Exact time of the last Progressing update (the condition itself keeps whole seconds). */
+  private readonly progressAt = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private reconciling = false;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly options: ControllerOptions,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.store.subscribe((event) => this.onEvent(event));
+    for (const d of this.store.list(DEPLOYMENTS)) this.active.add(`${meta(d).namespace}/${meta(d).name}`);
+    this.timer = setInterval(() => this.tick(), this.options.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+  }
+
+  markBadImage(image: string, reason: BadImageReason): void {
+    this.badImages.set(image, reason);
+  }
+
+  private skewMs = 0;
+
+  /** The controller's clock; `settle` moves it forward so that seeding needs no real waiting. */
+  private now(): number {
+    return Date.now() + this.skewMs;
+  }
+
+  private timestamp(): string {
+    return new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+  }
+
+  private onEvent(event: StoredEvent): void {
+    if (!this.reconciling && event.resource === DEPLOYMENTS) this.active.add(`${event.namespace}/${meta(event.object).name}`);
+  }
+
+  /** Runs one deployment's rollout to its end at once, advancing the clock (for fixtures). */
+  settle(namespace: string, name: string): void {
+    for (let i = 0; i < 200; i++) {
+      const deployment = this.store.get(DEPLOYMENTS, namespace, name);
+      if (!deployment) return;
+      this.reconciling = true;
+      let settled: boolean;
+      try {
+        settled = this.reconcile(deployment);
+      } finally {
+        this.reconciling = false;
+      }
+      if (settled) return void this.active.delete(`${namespace}/${name}`);
+      this.skewMs += Math.max(this.options.podReadyMs, this.options.podTerminateMs) + 1;
+    }
+  }
+
+  /** One pass over every deployment that is not settled; the tick timer repeats it. */
+  tick(): void {
+    if (this.reconciling) return;
+    this.reconciling = true;
+    try {
+      for (const key of [...this.active]) {
+        const [namespace = '', name = ''] = key.split('/');
+        const deployment = this.store.get(DEPLOYMENTS, namespace, name);
+        if (!deployment) {
+          this.active.delete(key);
+          continue;
+        }
+        if (this.reconcile(deployment)) this.active.delete(key);
+      }
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  /** Returns true when the deployment is settled (nothing changes until someone writes). */
+  private reconcile(deployment: KubeObject): boolean {
+    const namespace = str(meta(deployment).namespace) ?? '';
+    const uid = str(meta(deployment).uid);
+    let sets = this.store.list(REPLICA_SETS, namespace).filter((rs) => controllerUid(rs) === uid);
+    const paused = obj(deployment.spec).paused === true;
+    const template = obj(deployment.spec).template;
+    let newSet = sets.find((rs) => deepEqual(templateWithoutHash(obj(rs.spec).template), templateWithoutHash(template)));
+    let created = false;
+    if (!paused) {
+      const maxOld = Math.max(0, ...sets.filter((rs) => rs !== newSet).map(revisionOf));
+      if (!newSet) {
+        newSet = this.createReplicaSet(deployment, maxOld + 1);
+        created = true;
+      } else newSet = this.refreshReplicaSet(deployment, newSet, maxOld + 1);
+      sets = this.store.list(REPLICA_SETS, namespace).filter((rs) => controllerUid(rs) === uid);
+      newSet = sets.find((rs) => meta(rs).uid === meta(newSet!).uid);
+    }
+    const oldSets = sets.filter((rs) => rs !== newSet).sort((a, b) => revisionOf(a) - revisionOf(b));
+    if (!paused && newSet) {
+      this.scale(newSet, newReplicaSetReplicas(deployment, sets, newSet));
+      for (const [rs, target] of oldReplicaSetTargets(deployment, oldSets, newSet)) this.scale(rs, target);
+    }
+    let pending = false;
+    for (const rs of this.store.list(REPLICA_SETS, namespace).filter((r) => controllerUid(r) === uid)) pending = this.syncPods(rs) || pending;
+    const fresh = this.store.list(REPLICA_SETS, namespace).filter((rs) => controllerUid(rs) === uid);
+    const freshNew = newSet ? fresh.find((rs) => meta(rs).uid === meta(newSet!).uid) : undefined;
+    const settled = this.updateStatus(deployment, fresh, freshNew, created);
+    if (settled && !pending) this.cleanupHistory(deployment, fresh.filter((rs) => rs !== freshNew));
+    return settled && !pending;
+  }
+
+  private createReplicaSet(deployment: KubeObject, revision: number): KubeObject {
+    const d = meta(deployment);
+    const hash = podTemplateHash(obj(deployment.spec).template);
+    const template = clone(obj(obj(deployment.spec).template));
+    const tm = obj(template.metadata);
+    template.metadata = { ...tm, labels: { ...stringMap(tm.labels), [HASH_LABEL]: hash } };
+    const annotations: Record<string, string> = {};
+    for (const [k, v] of Object.entries(stringMap(d.annotations))) if (!SKIP_COPY.has(k)) annotations[k] = v;
+    const replicas = desiredReplicas(deployment);
+    Object.assign(annotations, {
+      'deployment.kubernetes.io/desired-replicas': String(replicas),
+      'deployment.kubernetes.io/max-replicas': String(replicas + surgeAndUnavailable(deployment).surge),
+      [REVISION]: String(revision),
+    });
+    const selector = clone(obj(obj(deployment.spec).selector));
+    selector.matchLabels = { ...stringMap(selector.matchLabels), [HASH_LABEL]: hash };
+    return this.store.create(REPLICA_SETS, {
+      metadata: {
+        name: `${str(d.name)}-${hash}`,
+        namespace: d.namespace ?? '',
+        labels: { ...stringMap(tm.labels), [HASH_LABEL]: hash },
+        annotations,
+        ownerReferences: [ownerReference(deployment, 'Deployment')],
+      },
+      spec: { replicas: 0, minReadySeconds: num(obj(deployment.spec).minReadySeconds) ?? 0, selector, template },
+      status: { replicas: 0, observedGeneration: 1 },
+    });
+  }
+
+  /** SetNewReplicaSetAnnotations: copy the deployment's annotations, raise the revision, keep the history. */
+  private refreshReplicaSet(deployment: KubeObject, rs: KubeObject, newRevision: number): KubeObject {
+    const updated = clone(rs);
+    const annotations = stringMap(meta(updated).annotations);
+    for (const [k, v] of Object.entries(stringMap(meta(deployment).annotations))) if (!SKIP_COPY.has(k)) annotations[k] = v;
+    const oldRevision = revisionOf(rs);
+    if (oldRevision < newRevision) {
+      annotations[REVISION] = String(newRevision);
+      if (oldRevision > 0) {
+        const history = annotations[REVISION_HISTORY];
+        annotations[REVISION_HISTORY] = history ? `${history},${oldRevision}` : String(oldRevision);
+      }
+    }
+    meta(updated).annotations = annotations;
+    return deepEqual(updated, rs) ? rs : this.store.update(REPLICA_SETS, updated);
+  }
+
+  private scale(rs: KubeObject, replicas: number): void {
+    if (specReplicas(rs) === replicas) return;
+    const current = this.store.get(REPLICA_SETS, str(meta(rs).namespace) ?? '', str(meta(rs).name) ?? '');
+    if (!current) return;
+    const updated = clone(current);
+    updated.spec = { ...obj(updated.spec), replicas };
+    this.store.update(REPLICA_SETS, updated);
+  }
+
+  /** The replica-set controller and the kubelet: create, ready, crash and terminate pods. Returns true while pods are in motion. */
+  private syncPods(rs: KubeObject): boolean {
+    const namespace = str(meta(rs).namespace) ?? '';
+    const now = this.now();
+    const pods = this.store.list(PODS, namespace).filter((p) => controllerUid(p) === meta(rs).uid);
+    let moving = false;
+    for (const pod of pods) {
+      const timers = this.timers.get(str(meta(pod).uid) ?? '');
+      if (timers?.terminateAt !== undefined) {
+        if (now >= timers.terminateAt) {
+          this.store.delete(PODS, namespace, str(meta(pod).name) ?? '');
+          this.timers.delete(str(meta(pod).uid) ?? '');
+        } else moving = true;
+      }
+    }
+    const active = pods.filter((p) => this.timers.get(str(meta(p).uid) ?? '')?.terminateAt === undefined && this.store.get(PODS, namespace, str(meta(p).name) ?? ''));
+    const want = specReplicas(rs);
+    for (let i = active.length; i < want; i++) {
+      active.push(this.createPod(rs));
+      moving = true;
+    }
+    if (active.length > want) {
+      const byReadiness = [...active].sort((a, b) => Number(this.isReady(a)) - Number(this.isReady(b)));
+      for (const pod of byReadiness.slice(0, active.length - want)) {
+        this.terminate(pod);
+        active.splice(active.indexOf(pod), 1);
+        moving = true;
+      }
+    }
+    for (const pod of active) moving = this.advancePod(pod, now) || moving;
+    const current = active.map((p) => this.store.get(PODS, namespace, str(meta(p).name) ?? '') ?? p);
+    const ready = current.filter((p) => this.isReady(p)).length;
+    const status: JsonObject = { replicas: current.length, fullyLabeledReplicas: current.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: num(meta(rs).generation) ?? 1 };
+    if (ready === 0) delete status.readyReplicas;
+    if (ready === 0) delete status.availableReplicas;
+    const latest = this.store.get(REPLICA_SETS, namespace, str(meta(rs).name) ?? '');
+    if (latest && !deepEqual(latest.status, status)) this.store.update(REPLICA_SETS, { ...latest, status }, 'status');
+    return moving;
+  }
+
+  private createPod(rs: KubeObject): KubeObject {
+    const template = obj(obj(rs.spec).template);
+    const spec = clone(obj(template.spec));
+    spec.nodeName = 'sandbox-node';
+    const pod = this.store.create(PODS, {
+      metadata: {
+        name: `${str(meta(rs).name)}-${randomSuffix()}`,
+        namespace: meta(rs).namespace ?? '',
+        labels: stringMap(obj(template.metadata).labels),
+        annotations: stringMap(obj(template.metadata).annotations),
+        ownerReferences: [{ ...ownerReference(rs, 'ReplicaSet') }],
+      },
+      spec,
+      status: { phase: 'Pending', startTime: this.timestamp() },
+    });
+    this.timers.set(str(meta(pod).uid) ?? '', { createdAt: this.now() });
+    return pod;
+  }
+
+  private terminate(pod: KubeObject): void {
+    const timers = this.timers.get(str(meta(pod).uid) ?? '') ?? { createdAt: this.now() };
+    timers.terminateAt = this.now() + this.options.podTerminateMs;
+    this.timers.set(str(meta(pod).uid) ?? '', timers);
+  }
+
+  isReady(pod: KubeObject): boolean {
+    const conditions = Array.isArray(obj(pod.status).conditions) ? (obj(pod.status).conditions as Json[]) : [];
+    return conditions.filter(isObject).some((c) => c.type === 'Ready' && c.status === 'True');
+  }
+
+  private containerState(pod: KubeObject, container: JsonObject, elapsed: number): { ready: boolean; status: JsonObject } {
+    const image = str(container.image) ?? '';
+    const name = str(container.name) ?? '';
+    const bad = this.badImages.get(image);
+    const base = { name, image, imageID: '', started: false, ready: false, restartCount: 0 };
+    if (bad === 'ImagePullBackOff') {
+      return { ready: false, status: { ...base, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } } };
+    }
+    if (bad === 'CrashLoopBackOff') {
+      const restarts = Math.floor(elapsed / Math.max(1, this.options.podReadyMs));
+      return {
+        ready: false,
+        status: {
+          ...base,
+          restartCount: restarts,
+          state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${name} pod=${str(meta(pod).name)}` } },
+          lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+        },
+      };
+    }
+    if (elapsed < this.options.podReadyMs) return { ready: false, status: { ...base, state: { waiting: { reason: 'ContainerCreating' } } } };
+    return { ready: true, status: { ...base, started: true, ready: true, state: { running: { startedAt: this.timestamp() } } } };
+  }
+
+  /** Returns true while the pod may still change by itself. */
+  private advancePod(pod: KubeObject, now: number): boolean {
+    const timers = this.timers.get(str(meta(pod).uid) ?? '');
+    const elapsed = timers ? now - timers.createdAt : Number.MAX_SAFE_INTEGER;
+    const containers = Array.isArray(obj(pod.spec).containers) ? (obj(pod.spec).containers as Json[]).filter(isObject) : [];
+    const states = containers.map((c) => this.containerState(pod, c, elapsed));
+    const ready = states.every((s) => s.ready);
+    const crashing = states.some((s) => obj(obj(s.status.state).waiting).reason === 'CrashLoopBackOff');
+    const condition = (type: string, ok: boolean): JsonObject => ({ type, status: ok ? 'True' : 'False' });
+    const status: JsonObject = {
+      ...obj(pod.status),
+      phase: ready || crashing ? 'Running' : 'Pending',
+      conditions: [condition('Initialized', true), condition('Ready', ready), condition('ContainersReady', ready), condition('PodScheduled', true)],
+      containerStatuses: states.map((s) => s.status),
+    };
+    if (!deepEqual(status, pod.status)) this.store.update(PODS, { ...pod, status }, 'status');
+    const bad = containers.some((c) => this.badImages.has(str(c.image) ?? ''));
+    return !ready && !bad;
+  }
+
+  /** calculateStatus + syncRolloutStatus; returns true when the rollout is complete, paused or timed out. */
+  private updateStatus(deployment: KubeObject, sets: KubeObject[], newSet: KubeObject | undefined, created: boolean): boolean {
+    const latest = this.store.get(DEPLOYMENTS, str(meta(deployment).namespace) ?? '', str(meta(deployment).name) ?? '') ?? deployment;
+    const old = obj(latest.status);
+    const replicas = desiredReplicas(latest);
+    const sum = (field: 'replicas' | 'readyReplicas' | 'availableReplicas', list: KubeObject[]): number => list.reduce((s, rs) => s + statusCount(rs, field), 0);
+    const available = sum('availableReplicas', sets);
+    const status: JsonObject = {
+      observedGeneration: num(meta(latest).generation) ?? 1,
+      replicas: sum('replicas', sets),
+      updatedReplicas: newSet ? statusCount(newSet, 'replicas') : 0,
+      readyReplicas: sum('readyReplicas', sets),
+      availableReplicas: available,
+      unavailableReplicas: Math.max(0, sets.reduce((s, rs) => s + specReplicas(rs), 0) - available),
+    };
+    const conditions = new Map<string, JsonObject>();
+    for (const c of Array.isArray(old.conditions) ? old.conditions.filter(isObject) : []) conditions.set(str(c.type) ?? '', c);
+    const now = this.timestamp();
+    const set = (type: string, statusValue: string, reason: string, message: string, touch = false): void => {
+      const current = conditions.get(type);
+      if (current && current.status === statusValue && current.reason === reason && !touch) return;
+      const transition = current && current.status === statusValue ? current.lastTransitionTime : now;
+      conditions.set(type, { type, status: statusValue, lastUpdateTime: now, lastTransitionTime: transition ?? now, reason, message });
+      if (type === 'Progressing') this.progressAt.set(str(meta(latest).uid) ?? '', this.now());
+    };
+    const minAvailable = available >= replicas - maxUnavailable(latest);
+    set('Available', minAvailable ? 'True' : 'False', minAvailable ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', minAvailable ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.');
+    const progressing = conditions.get('Progressing');
+    const rsName = newSet ? str(meta(newSet).name) : undefined;
+    const complete = status.updatedReplicas === replicas && status.replicas === replicas && available === replicas;
+    let settled = complete;
+    if (obj(latest.spec).paused === true) {
+      if (progressing?.reason !== 'DeploymentPaused') set('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused');
+      settled = true;
+    } else if (created) set('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`);
+    else if (progressing?.reason === 'DeploymentPaused') set('Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed');
+    else if (complete) {
+      if (progressing?.reason !== 'NewReplicaSetAvailable') set('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`);
+    } else if (
+      num(status.updatedReplicas)! > (num(old.updatedReplicas) ?? 0) ||
+      num(status.readyReplicas)! > (num(old.readyReplicas) ?? 0) ||
+      num(status.replicas)! - num(status.updatedReplicas)! < (num(old.replicas) ?? 0) - (num(old.updatedReplicas) ?? 0) ||
+      available > (num(old.availableReplicas) ?? 0)
+    ) {
+      set('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`, true);
+    } else if (progressing?.reason === 'ProgressDeadlineExceeded') settled = true;
+    else if (progressing?.reason !== 'NewReplicaSetAvailable') {
+      // after a finished rollout the deadline only counts again once progress has been recorded
+      const deadline = (num(obj(latest.spec).progressDeadlineSeconds) ?? 600) * this.options.progressDeadlineMsPerSecond;
+      const since = this.progressAt.get(str(meta(latest).uid) ?? '') ?? Date.parse(str(progressing?.lastUpdateTime) ?? now);
+      if (this.now() - since > deadline) {
+        set('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`);
+        settled = true;
+      }
+    }
+    status.conditions = [...conditions.values()].sort((a, b) => (a.type === 'Available' ? -1 : b.type === 'Available' ? 1 : 0));
+    if (num(status.readyReplicas) === 0) delete status.readyReplicas;
+    if (num(status.availableReplicas) === 0) delete status.availableReplicas;
+    if (num(status.unavailableReplicas) === 0) delete status.unavailableReplicas;
+    const annotations = stringMap(meta(latest).annotations);
+    if (newSet) annotations[REVISION] = String(revisionOf(newSet));
+    if (!deepEqual(latest.status, status) || !deepEqual(stringMap(meta(latest).annotations), annotations)) {
+      this.store.update(DEPLOYMENTS, { ...latest, metadata: { ...meta(latest), annotations }, status }, 'controller-status');
+    }
+    return settled;
+  }
+
+  /** revisionHistoryLimit: drop the oldest empty old replica sets. */
+  private cleanupHistory(deployment: KubeObject, oldSets: KubeObject[]): void {
+    const limit = num(obj(deployment.spec).revisionHistoryLimit) ?? 10;
+    const empty = oldSets.filter((rs) => specReplicas(rs) === 0 && statusCount(rs, 'replicas') === 0).sort((a, b) => revisionOf(a) - revisionOf(b));
+    for (const rs of empty.slice(0, Math.max(0, empty.length - limit))) {
+      this.store.delete(REPLICA_SETS, str(meta(rs).namespace) ?? '', str(meta(rs).name) ?? '');
+    }
+  }
+}

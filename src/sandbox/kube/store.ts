@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { apiVersionOf, type ResourceType } from './resources.js';
+import { clone, deepEqual, isObject, meta, num, obj, str, type Json, type JsonObject, type KubeObject } from './types.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoredEvent {
+  rv: number;
+  type: WatchEventType;
+  resource: ResourceType;
+  namespace: string;
+  object: KubeObject;
+  previous: KubeObject | undefined;
+}
+
+/** Kinds whose generation the API server bumps on spec change (Deployments also on annotation change). */
+const GENERATION_KINDS = new Set(['Deployment', 'ReplicaSet', 'Ingress']);
+const STATUS_KINDS = new Set(['Deployment', 'ReplicaSet', 'Pod', 'Ingress', 'Service', 'Namespace']);
+
+const objectKey = (namespace: string, name: string): string => `${namespace}/${name}`;
+
+function pruneNulls(value: Json): Json {
+  if (Array.isArray(value)) return value.map(pruneNulls);
+  if (!isObject(value)) return value;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = pruneNulls(v);
+  return out;
+}
+
+/**
+ * What a round trip through the Go types does to an object: nulls are dropped (zero values of
+ * omitempty fields) and a pod template's creationTimestamp is always written as null.
+ */
+export function normalizeObject(object: KubeObject): KubeObject {
+  const normalized = obj(pruneNulls(object));
+  const spec = normalized.spec;
+  if ((normalized.kind === 'Deployment' || normalized.kind === 'ReplicaSet') && isObject(spec) && isObject(spec.template)) {
+    spec.template.metadata = { creationTimestamp: null, ...obj(spec.template.metadata) };
+  }
+  return normalized;
+}
+
+/** All objects, one global resourceVersion counter, and a bounded event history for watches. */
+export class ObjectStore {
+  private revision = 1;
+  private readonly objects = new Map<ResourceType, Map<string, KubeObject>>();
+  private readonly history: StoredEvent[] = [];
+  private readonly listeners = new Set<(event: StoredEvent) => void>();
+
+  constructor(private readonly historyLimit = 20_000) {}
+
+  get currentRevision(): number {
+    return this.revision;
+  }
+
+  /** The oldest resourceVersion a watch can still resume from. */
+  get oldestWatchableRevision(): number {
+    return this.history.length === this.historyLimit ? (this.history[0]?.rv ?? this.revision) - 1 : 0;
+  }
+
+  private bucket(type: ResourceType): Map<string, KubeObject> {
+    let bucket = this.objects.get(type);
+    if (!bucket) this.objects.set(type, (bucket = new Map()));
+    return bucket;
+  }
+
+  get(type: ResourceType, namespace: string, name: string): KubeObject | undefined {
+    return this.bucket(type).get(objectKey(namespace, name));
+  }
+
+  list(type: ResourceType, namespace?: string): KubeObject[] {
+    const all = [...this.bucket(type).values()];
+    const filtered = namespace ? all.filter((o) => meta(o).namespace === namespace) : all;
+    return filtered.sort((a, b) => objectKey(str(meta(a).namespace) ?? '', str(meta(a).name) ?? '').localeCompare(objectKey(str(meta(b).namespace) ?? '', str(meta(b).name) ?? '')));
+  }
+
+  subscribe(listener: (event: StoredEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  eventsSince(rv: number): StoredEvent[] {
+    return this.history.filter((e) => e.rv > rv);
+  }
+
+  private emit(event: StoredEvent): void {
+    this.history.push(event);
+    if (this.history.length > this.historyLimit) this.history.shift();
+    for (const listener of this.listeners) listener(event);
+  }
+
+  create(type: ResourceType, input: KubeObject): KubeObject {
+    const object = normalizeObject({ ...clone(input), apiVersion: apiVersionOf(type), kind: type.kind });
+    const m = meta(object);
+    m.uid = randomUUID();
+    m.resourceVersion = String(++this.revision);
+    m.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    if (GENERATION_KINDS.has(type.kind)) m.generation = 1;
+    delete m.deletionTimestamp;
+    const namespace = type.namespaced ? (str(m.namespace) ?? 'default') : '';
+    if (type.namespaced) m.namespace = namespace;
+    else delete m.namespace;
+    this.bucket(type).set(objectKey(namespace, str(m.name) ?? ''), object);
+    this.emit({ rv: this.revision, type: 'ADDED', resource: type, namespace, object: clone(object), previous: undefined });
+    return clone(object);
+  }
+
+  /**
+   * Stores a new version. `subresource: 'status'` changes only status; a write to the main
+   * resource keeps the stored status, as the real registry strategies do.
+   */
+  update(type: ResourceType, input: KubeObject, subresource?: 'status' | 'controller-status'): KubeObject {
+    const m = meta(input);
+    const namespace = type.namespaced ? (str(m.namespace) ?? '') : '';
+    const previous = this.get(type, namespace, str(m.name) ?? '');
+    if (!previous) throw new Error(`update of a missing object ${str(m.name)}`);
+    const object = normalizeObject({ ...clone(input), apiVersion: apiVersionOf(type), kind: type.kind });
+    const pm = meta(previous);
+    const om = meta(object);
+    if (subresource) {
+      // the deployment controller writes its revision annotation with the status (no generation bump)
+      const status = object.status;
+      const annotations = om.annotations;
+      Object.assign(object, clone(previous));
+      if (status === undefined) delete object.status;
+      else object.status = status;
+      if (subresource === 'controller-status') meta(object).annotations = annotations ?? null;
+    } else if (STATUS_KINDS.has(type.kind)) {
+      if (previous.status === undefined) delete object.status;
+      else object.status = clone(previous.status);
+    }
+    const nm = meta(object);
+    nm.uid = pm.uid ?? om.uid ?? null;
+    nm.creationTimestamp = pm.creationTimestamp ?? null;
+    nm.namespace = pm.namespace ?? null;
+    if (!type.namespaced) delete nm.namespace;
+    object.apiVersion = apiVersionOf(type);
+    object.kind = type.kind;
+    if (GENERATION_KINDS.has(type.kind) && !subresource) {
+      const specChanged = !deepEqual(previous.spec, object.spec);
+      const annotationsChanged = type.kind === 'Deployment' && !deepEqual(pm.annotations ?? {}, nm.annotations ?? {});
+      nm.generation = (num(pm.generation) ?? 1) + (specChanged || annotationsChanged ? 1 : 0);
+    }
+    if (deepEqual(previous, { ...object, metadata: { ...nm, resourceVersion: pm.resourceVersion ?? null } })) return clone(previous);
+    nm.resourceVersion = String(++this.revision);
+    this.bucket(type).set(objectKey(namespace, str(nm.name) ?? ''), object);
+    this.emit({ rv: this.revision, type: 'MODIFIED', resource: type, namespace, object: clone(object), previous: clone(previous) });
+    return clone(object);
+  }
+
+  delete(type: ResourceType, namespace: string, name: string): KubeObject | undefined {
+    const previous = this.get(type, namespace, name);
+    if (!previous) return undefined;
+    this.bucket(type).delete(objectKey(namespace, name));
+    const object = clone(previous);
+    meta(object).resourceVersion = String(++this.revision);
+    this.emit({ rv: this.revision, type: 'DELETED', resource: type, namespace, object: clone(object), previous });
+    return object;
+  }
+}
