@@ -39,6 +39,7 @@ export function cliHost(manifest: ActionManifest, flags: Record<string, string>,
     failed: false,
     log,
     context: runContextFromEnv(env),
+    getState: () => '',
     getInput(name) {
       const value = flags[name] ?? env[envNameForInput(name)] ?? manifest.inputs[name]?.default ?? '';
       return value.trim();

@@ -25,6 +25,8 @@ export interface ActionContext {
   actor: string;
   workspace: string;
   tempDir: string;
+  /** Kept for this action's post step (GITHUB_STATE), e.g. leases to release if the job is cancelled. */
+  saveState(name: string, value: string): void;
 }
 
 export interface ActionResult {
@@ -50,6 +52,7 @@ export interface ActionHost extends InputSource {
   setOutput(name: string, value: string): void;
   writeSummary(markdown: string): Promise<void>;
   fail(line: string, error: unknown): void;
+  getState(name: string): string;
   context: Omit<ActionContext, 'log' | 'secrets'>;
 }
 

@@ -13,7 +13,7 @@ export function githubLogger(): Logger {
 }
 
 /** Identity of this run, from the runner's environment (or the terminal's, for the CLI). */
-export function runContextFromEnv(env: NodeJS.ProcessEnv): Omit<ActionContext, 'log' | 'secrets'> {
+export function runContextFromEnv(env: NodeJS.ProcessEnv, saveState: (name: string, value: string) => void = () => undefined): Omit<ActionContext, 'log' | 'secrets'> {
   const repository = env.GITHUB_REPOSITORY;
   const runId = env.GITHUB_RUN_ID;
   const inActions = Boolean(repository && runId);
@@ -26,14 +26,16 @@ export function runContextFromEnv(env: NodeJS.ProcessEnv): Omit<ActionContext, '
     actor: env.GITHUB_ACTOR ?? env.USER ?? 'unknown',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
     tempDir: env.RUNNER_TEMP ?? os.tmpdir(),
+    saveState,
   };
 }
 
 export function githubHost(env: NodeJS.ProcessEnv = process.env): ActionHost {
   return {
     log: githubLogger(),
-    context: runContextFromEnv(env),
+    context: runContextFromEnv(env, (name, value) => core.saveState(name, value)),
     getInput: (name) => core.getInput(name),
+    getState: (name) => core.getState(name),
     maskSecret: (value) => core.setSecret(value),
     setOutput: (name, value) => core.setOutput(name, value),
     async writeSummary(markdown) {

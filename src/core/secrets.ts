@@ -11,7 +11,8 @@ export function createSecretRegistry(onAdd: (value: string) => void = () => unde
   const values = new Set<string>();
   return {
     add(value) {
-      if (!value || value.length < 3 || values.has(value)) return;
+      // a multi-line value (a kubeconfig file) is registered through its credential parts instead
+      if (!value || value.length < 3 || values.has(value) || value.includes('\n')) return;
       values.add(value);
       onAdd(value);
       // a secret also leaks in its URL-encoded and base64 forms

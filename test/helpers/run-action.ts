@@ -101,7 +101,9 @@ export async function runAction(name: string, inputs: Record<string, string>, op
   const summary = read('GITHUB_STEP_SUMMARY');
   const state = parseFileCommands(read('GITHUB_STATE'));
   const errorLines = `${stdout}\n${stderr}`.split('\n').filter((line) => line.startsWith('::error'));
-  return { code, stdout, stderr, outputs, summary, state, errorLines, visible: [stdout, stderr, summary, JSON.stringify(outputs)].join('\n') };
+  // ::add-mask:: lines are commands the runner consumes; everything else is shown
+  const shown = (text: string): string => text.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+  return { code, stdout, stderr, outputs, summary, state, errorLines, visible: [shown(stdout), shown(stderr), summary, JSON.stringify(outputs)].join('\n') };
 }
 
 /** No stack frames in what a person sees. */

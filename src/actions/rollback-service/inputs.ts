@@ -9,8 +9,8 @@ import {
   optionalString,
 } from '../../core/inputs.js';
 import { kubeTargetFields, namespaceProblem } from '../../kube/connection.js';
+import type { RollbackTarget } from '../../kube/rollback.js';
 
-export type RollbackTarget = { kind: 'previous' } | { kind: 'revision'; revision: number } | { kind: 'version'; version: string };
 
 const VERSION_TAG = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
 

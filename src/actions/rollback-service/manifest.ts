@@ -6,6 +6,7 @@ export const manifest: ActionManifest = {
   description: 'Roll Kubernetes deployments back (previous revision, a revision number or a version tag) exactly as `kubectl rollout undo` would, wait for the rollouts and report.',
   icon: 'rotate-ccw',
   color: 'orange',
+  post: true,
   inputs: {
     services: { description: 'Deployment names, separated by commas or newlines (DNS-1123 labels).', required: true },
     target: { description: '`previous`, `revision:N`, or a version tag such as `v1.2.0` matched against the image tags in the revision history.', default: 'previous' },

@@ -84,6 +84,8 @@ export class DeploymentController {
   private readonly badImages = new Map<string, BadImageReason>();
   /** Exact time of the last Progressing update (the condition itself keeps whole seconds). */
   private readonly progressAt = new Map<string, number>();
+  /** The new ReplicaSet each deployment rolled towards at the last pass. */
+  private readonly lastNewSet = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private reconciling = false;
@@ -400,6 +402,8 @@ export class DeploymentController {
     else if (complete) {
       if (progressing?.reason !== 'NewReplicaSetAvailable') set('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`);
     } else if (
+      // a rollback to an existing ReplicaSet starts a new rollout just like a created one
+      (newSet !== undefined && this.lastNewSet.get(str(meta(latest).uid) ?? '') !== meta(newSet).uid) ||
       num(status.updatedReplicas)! > (num(old.updatedReplicas) ?? 0) ||
       num(status.readyReplicas)! > (num(old.readyReplicas) ?? 0) ||
       num(status.replicas)! - num(status.updatedReplicas)! < (num(old.replicas) ?? 0) - (num(old.updatedReplicas) ?? 0) ||
@@ -416,6 +420,7 @@ export class DeploymentController {
         settled = true;
       }
     }
+    if (newSet) this.lastNewSet.set(str(meta(latest).uid) ?? '', str(meta(newSet).uid) ?? '');
     status.conditions = [...conditions.values()].sort((a, b) => (a.type === 'Available' ? -1 : b.type === 'Available' ? 1 : 0));
     if (num(status.readyReplicas) === 0) delete status.readyReplicas;
     if (num(status.availableReplicas) === 0) delete status.availableReplicas;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { recordUpdate, serverSideApply } from './apply.js';
 import { applyJsonPatch, applyMergePatch, PatchError, strategicMerge } from './patch.js';
-import { apiVersionOf, findResource, type ResourceType } from './resources.js';
+import { apiVersionOf, findResource, qualifiedName, type ResourceType } from './resources.js';
 import { matchesFilter, parseFieldSelector, parseLabelSelector, SelectorError, type ObjectFilter } from './selectors.js';
 import { alreadyExists, badRequest, conflict, notFound, StatusError } from './status.js';
 import type { ObjectStore } from './store.js';
@@ -176,6 +176,20 @@ export class ResourceHandlers {
 
   delete(request: ParsedRequest): object {
     const current = this.existing(request);
+    const options = request.body.trim() ? obj(parseBody(request)) : {};
+    const preconditions = obj(options.preconditions);
+    const wantedRv = str(preconditions.resourceVersion);
+    if (wantedRv && wantedRv !== meta(current).resourceVersion) {
+      throw new StatusError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${qualifiedName(request.type)} "${request.name}": the ResourceVersion in the precondition (${wantedRv}) does not match the ResourceVersion in record (${String(meta(current).resourceVersion)}). The object might have been modified`,
+      );
+    }
+    const wantedUid = str(preconditions.uid);
+    if (wantedUid && wantedUid !== meta(current).uid) {
+      throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(request.type)} "${request.name}": Precondition failed: UID in precondition: ${wantedUid}, UID in object meta: ${String(meta(current).uid)}`);
+    }
     if (isDryRun(request)) return current;
     this.store.delete(request.type, request.namespace, request.name ?? '');
     this.collectGarbage(str(meta(current).uid) ?? '');

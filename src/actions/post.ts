@@ -1,0 +1,37 @@
+import type { ActionHost, ActionName } from '../core/action.js';
+import { describeError } from '../core/errors.js';
+import { readInputs } from '../core/inputs.js';
+import { createSecretRegistry } from '../core/secrets.js';
+import { KubeClient } from '../kube/client.js';
+import { loadKubeConfig } from '../kube/connection.js';
+import { releaseLeaseIfHeld } from '../kube/lease.js';
+import { rollbackServiceSchema } from './rollback-service/inputs.js';
+import { LEASE_STATE } from './rollback-service/main.js';
+
+interface LeaseRecord {
+  namespace: string;
+  name: string;
+  holder: string;
+}
+
+/**
+ * The post step: when the job was cancelled mid-rollback, main never released its Leases.
+ * Releases those this run still holds; never fails the job.
+ */
+export async function runPostStep(name: ActionName, host: ActionHost): Promise<void> {
+  if (name !== 'rollback-service') return;
+  const leases = JSON.parse(host.getState(LEASE_STATE) || '[]') as LeaseRecord[];
+  if (leases.length === 0) return;
+  const secrets = createSecretRegistry((value) => host.maskSecret(value));
+  secrets.add(host.getInput('kubeconfig'));
+  try {
+    const inputs = readInputs(rollbackServiceSchema, host);
+    const client = new KubeClient(loadKubeConfig(inputs, secrets), host.log);
+    for (const lease of leases) {
+      const released = await releaseLeaseIfHeld(client, lease.namespace, lease.name, lease.holder);
+      host.log.info(released ? `released lease ${lease.name} left by a cancelled rollback` : `lease ${lease.name} is no longer held by this run`);
+    }
+  } catch (error) {
+    host.log.warning(secrets.redact(`could not release leases ${leases.map((l) => l.name).join(', ')}: ${describeError(error)}; they expire by themselves within 60s`));
+  }
+}

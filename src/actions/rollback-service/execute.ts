@@ -1,0 +1,119 @@
+import type { Logger } from '../../core/logger.js';
+import { KubeApiError, type KubeClient } from '../../kube/client.js';
+import { readRevisionHistory } from '../../kube/history.js';
+import { acquireLease, LeaseHeldError, type HeldLease } from '../../kube/lease.js';
+import { diagnoseRollout } from '../../kube/pods.js';
+import { isAlreadyAt, pausedAdvice, rollbackPatch } from '../../kube/rollback.js';
+import { rolloutState } from '../../kube/rollout-status.js';
+import { waitForRollout } from '../../kube/rollout-watch.js';
+import { deploymentPath, imagesOf, type Deployment } from '../../kube/types.js';
+import { versionLabel, type ServicePlan } from './plan.js';
+
+export type ServiceStatus = 'rolled-back' | 'unchanged' | 'planned' | 'failed' | 'skipped';
+
+export interface ServiceResult {
+  service: string;
+  namespace: string;
+  status: ServiceStatus;
+  'from-revision': number | null;
+  'to-revision': number | null;
+  'from-version': string;
+  'to-version': string;
+  'from-images': string[];
+  'to-images': string[];
+  'duration-ms': number;
+  message: string;
+}
+
+export interface ExecuteOptions {
+  dryRun: boolean;
+  changeCause: string | undefined;
+  holder: string;
+  container: string | undefined;
+  log: Logger;
+  signal: AbortSignal;
+  deadline: number;
+  timeoutLabel: string;
+  onLease(lease: HeldLease, held: boolean): void;
+}
+
+const JSON_PATCH = 'application/json-patch+json';
+
+export function resultOf(plan: ServicePlan, status: ServiceStatus, message: string, started: number, container?: string): ServiceResult {
+  return {
+    service: plan.service,
+    namespace: plan.namespace,
+    status,
+    'from-revision': plan.from?.revision ?? null,
+    'to-revision': plan.to.revision,
+    'from-version': versionLabel(plan.from, container),
+    'to-version': versionLabel(plan.to, container),
+    'from-images': imagesOf(plan.history.deployment.spec.template),
+    'to-images': plan.to.images,
+    'duration-ms': Date.now() - started,
+    message,
+  };
+}
+
+/** Writes the rollback after re-reading under the lease; a 409 re-reads and decides again. Returns the patched deployment, or a reason it wrote nothing. */
+async function writeRollback(client: KubeClient, plan: ServicePlan, options: ExecuteOptions): Promise<Deployment | { unchanged: string } | { failed: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const fresh = await readRevisionHistory(client, plan.namespace, plan.service, options.signal);
+    if (fresh.deployment.spec.paused) return { failed: pausedAdvice(fresh.deployment) };
+    const target = fresh.revisions.find((r) => r.replicaSet.metadata.uid === plan.to.replicaSet.metadata.uid);
+    if (!target) return { failed: `revision ${plan.to.revision} disappeared from the history while waiting (pruned by revisionHistoryLimit?)` };
+    if (isAlreadyAt(fresh.deployment, target)) return { unchanged: `already at ${versionLabel(target, options.container)} (revision ${target.revision}); nothing written` };
+    try {
+      return await client.request<Deployment>('PATCH', deploymentPath(plan.namespace, plan.service), {
+        body: rollbackPatch(fresh.deployment, target, options.changeCause),
+        contentType: JSON_PATCH,
+        ...(options.dryRun ? { query: { dryRun: 'All' } } : {}),
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.code === 409) || attempt >= 5) throw error;
+      options.log.info(`  ${plan.service}: 409 Conflict on the patch; re-reading and deciding again`);
+    }
+  }
+}
+
+async function failureDetail(client: KubeClient, plan: ServicePlan, reason: string): Promise<string> {
+  try {
+    const deployment = await client.get<Deployment>(deploymentPath(plan.namespace, plan.service), undefined, AbortSignal.timeout(10_000));
+    const problems = await diagnoseRollout(client, deployment);
+    const state = rolloutState(deployment);
+    return [reason, state.done ? undefined : state.message, ...problems].filter(Boolean).join('; ');
+  } catch {
+    return reason;
+  }
+}
+
+export async function rollbackService(client: KubeClient, plan: ServicePlan, options: ExecuteOptions): Promise<ServiceResult> {
+  const started = Date.now();
+  const result = (status: ServiceStatus, message: string): ServiceResult => resultOf(plan, status, message, started, options.container);
+  if (plan.unchanged) return result('unchanged', `already at ${versionLabel(plan.to, options.container)} (revision ${plan.to.revision}); nothing written`);
+  if (options.dryRun) {
+    await writeRollback(client, plan, options);
+    return result('planned', 'dry run: the server accepted the rollback patch (dryRun=All); nothing changed');
+  }
+  let lease: HeldLease | undefined;
+  try {
+    lease = await acquireLease(client, { namespace: plan.namespace, name: `keiko-rollback-${plan.service}`, holder: options.holder, log: options.log, signal: options.signal, deadline: options.deadline });
+    options.onLease(lease, true);
+    const written = await writeRollback(client, plan, options);
+    if ('unchanged' in written) return result('unchanged', written.unchanged);
+    if ('failed' in written) return result('failed', written.failed);
+    const outcome = await waitForRollout(client, written, { signal: options.signal, log: options.log });
+    if (outcome.state.failure) return result('failed', await failureDetail(client, plan, outcome.state.failure));
+    return result('rolled-back', `${outcome.state.message} (now revision ${outcome.deployment.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '?'})`);
+  } catch (error) {
+    if (error instanceof LeaseHeldError) return result('failed', `another rollback is running: ${error.message}; nothing written`);
+    if (options.signal.aborted) return result('failed', await failureDetail(client, plan, `timed out after ${options.timeoutLabel}`));
+    return result('failed', error instanceof Error ? error.message : String(error));
+  } finally {
+    if (lease) {
+      await lease.release().catch((error: unknown) => options.log.warning(`could not release lease ${lease?.name}: ${error instanceof Error ? error.message : String(error)}`));
+      options.onLease(lease, false);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { formatDuration } from '../../core/durations.js';
+import { details, markdownTable } from '../../core/summary.js';
+import type { ServiceResult, ServiceStatus } from './execute.js';
+import type { ServicePlan } from './plan.js';
+
+const ICONS: Record<ServiceStatus, string> = { 'rolled-back': '✅', unchanged: '➖', planned: '📝', failed: '❌', skipped: '⏭️' };
+
+export function age(timestamp: string | undefined, now = Date.now()): string {
+  const t = Date.parse(timestamp ?? '');
+  if (Number.isNaN(t)) return '?';
+  const seconds = Math.max(0, Math.round((now - t) / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86_400)}d`;
+}
+
+function headline(results: ServiceResult[], namespace: string, dryRun: boolean): string {
+  const count = (status: ServiceStatus): number => results.filter((r) => r.status === status).length;
+  const failed = count('failed');
+  const parts = dryRun
+    ? [`${count('planned')} planned`, `${count('unchanged')} unchanged`]
+    : [`${count('rolled-back')} rolled back`, `${count('unchanged')} unchanged`, `${failed} failed`, ...(count('skipped') ? [`${count('skipped')} skipped`] : [])];
+  return `## ${failed ? '❌' : '✅'} Service rollback${dryRun ? ' (dry run)' : ''} in \`${namespace}\`: ${parts.join(', ')}`;
+}
+
+function historyTable(plan: ServicePlan): string {
+  const rows = [...plan.history.revisions].reverse().map((r) => [
+    `${r.revision}${r.revision === plan.from?.revision ? ' (live)' : ''}${r.revision === plan.to.revision ? ' (target)' : ''}`,
+    r.images.join(', '),
+    r.changeCause ?? '',
+    age(r.createdAt),
+  ]);
+  return details(`Revision history of ${plan.service}`, markdownTable(['Revision', 'Images', 'Change-cause', 'Age'], rows));
+}
+
+export function rollbackSummary(results: ServiceResult[], plans: ServicePlan[], namespace: string, dryRun: boolean): string {
+  const rows = results.map((r) => [
+    r.service,
+    `${ICONS[r.status]} ${r.status}`,
+    `${r['from-version']} → ${r['to-version']}`,
+    `${r['from-revision'] ?? '?'} → ${r['to-revision'] ?? '?'}`,
+    r['from-images'].join(', ') === r['to-images'].join(', ') ? r['to-images'].join(', ') : `${r['from-images'].join(', ')} → ${r['to-images'].join(', ')}`,
+    formatDuration(r['duration-ms']),
+    r.message,
+  ]);
+  const table = markdownTable(['Service', 'Status', 'Version', 'Revision', 'Images', 'Duration', 'Details'], rows);
+  return [headline(results, namespace, dryRun), table, ...plans.map(historyTable)].join('\n\n') + '\n';
+}

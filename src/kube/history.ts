@@ -1,0 +1,90 @@
+import type { KubeClient } from './client.js';
+import {
+  CHANGE_CAUSE_ANNOTATION,
+  deploymentPath,
+  imagesOf,
+  imageTag,
+  POD_TEMPLATE_HASH,
+  REVISION_ANNOTATION,
+  replicaSetPath,
+  selectorString,
+  type Container,
+  type Deployment,
+  type List,
+  type PodTemplate,
+  type ReplicaSet,
+} from './types.js';
+
+export interface Revision {
+  revision: number;
+  replicaSet: ReplicaSet;
+  images: string[];
+  changeCause: string | undefined;
+  createdAt: string | undefined;
+}
+
+export interface RevisionHistory {
+  deployment: Deployment;
+  /** Oldest first, as kubectl rollout history prints them. */
+  revisions: Revision[];
+}
+
+/**
+ * The revision history as `kubectl rollout history` reads it: ReplicaSets selected by the
+ * deployment's selector and controlled by it, numbered by their revision annotation.
+ */
+export async function readRevisionHistory(client: KubeClient, namespace: string, name: string, signal?: AbortSignal): Promise<RevisionHistory> {
+  const deployment = await client.get<Deployment>(deploymentPath(namespace, name), undefined, signal);
+  const sets = await client.get<List<ReplicaSet>>(replicaSetPath(namespace), { labelSelector: selectorString(deployment.spec.selector) }, signal);
+  return { deployment, revisions: revisionsOf(deployment, sets.items) };
+}
+
+export function revisionsOf(deployment: Deployment, sets: ReplicaSet[]): Revision[] {
+  const uid = deployment.metadata.uid;
+  return sets
+    .filter((rs) => rs.metadata.ownerReferences?.some((ref) => ref.controller && ref.uid === uid))
+    .map((rs) => ({
+      revision: Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0),
+      replicaSet: rs,
+      images: imagesOf(rs.spec.template),
+      changeCause: rs.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION],
+      createdAt: rs.metadata.creationTimestamp,
+    }))
+    .filter((r) => r.revision > 0)
+    .sort((a, b) => a.revision - b.revision);
+}
+
+/** A pod template as the deployment controller compares it: no hash label, no null timestamp. */
+export function comparableTemplate(template: PodTemplate): string {
+  const copy = structuredClone(template);
+  const metadata = { ...(copy.metadata ?? {}) };
+  const labels = { ...(metadata.labels ?? {}) };
+  delete labels[POD_TEMPLATE_HASH];
+  delete metadata.creationTimestamp;
+  copy.metadata = { ...metadata, labels };
+  return canonicalJson(copy);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The revision whose template the deployment runs now (the highest one matching it). */
+export function currentRevision(history: RevisionHistory): Revision | undefined {
+  const current = comparableTemplate(history.deployment.spec.template);
+  return [...history.revisions].reverse().find((r) => comparableTemplate(r.replicaSet.spec.template) === current);
+}
+
+/** The version tags of a template, from one named container or from all of them. */
+export function versionsOf(template: PodTemplate, container?: string): string[] {
+  const containers: Container[] = template.spec?.containers ?? [];
+  const chosen = container ? containers.filter((c) => c.name === container) : containers;
+  return chosen.map((c) => imageTag(c.image ?? '')).filter((t): t is string => Boolean(t));
+}

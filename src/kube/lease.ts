@@ -1,0 +1,140 @@
+import { sleep } from '../core/durations.js';
+import type { Logger } from '../core/logger.js';
+import { KubeApiError, type KubeClient } from './client.js';
+import { leasePath } from './types.js';
+
+interface Lease {
+  metadata: { name: string; resourceVersion?: string; uid?: string };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
+}
+
+export class LeaseHeldError extends Error {
+  constructor(
+    readonly lease: string,
+    readonly holder: string,
+    readonly since: string | undefined,
+  ) {
+    super(`lease ${lease} is held by ${holder}${since ? ` since ${since}` : ''}`);
+  }
+}
+
+export interface HeldLease {
+  namespace: string;
+  name: string;
+  holder: string;
+  release(): Promise<void>;
+}
+
+export interface LeaseOptions {
+  namespace: string;
+  name: string;
+  holder: string;
+  durationSeconds?: number;
+  pollMs?: number;
+  log: Logger;
+  signal: AbortSignal;
+  /** Gives up with LeaseHeldError when another holder still has it at this time (epoch ms). */
+  deadline: number;
+}
+
+/** Kubernetes MicroTime: RFC 3339 with microseconds. */
+function microTime(date = new Date()): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function isExpired(lease: Lease, now = Date.now()): boolean {
+  const renewed = Date.parse(lease.spec?.renewTime ?? lease.spec?.acquireTime ?? '');
+  return Number.isNaN(renewed) || renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < now;
+}
+
+function isConflict(error: unknown): boolean {
+  return error instanceof KubeApiError && error.code === 409;
+}
+
+/**
+ * Takes the coordination.k8s.io Lease `name`, waiting while another run holds it and taking
+ * over an expired one. The lease is renewed in the background until released.
+ */
+export async function acquireLease(client: KubeClient, options: LeaseOptions): Promise<HeldLease> {
+  const { namespace, name, holder } = options;
+  const duration = options.durationSeconds ?? 60;
+  const path = leasePath(namespace, name);
+  let waitingLogged = 0;
+  for (;;) {
+    options.signal.throwIfAborted();
+    const now = microTime();
+    const spec = { holderIdentity: holder, leaseDurationSeconds: duration, acquireTime: now, renewTime: now };
+    try {
+      const created = await client.request<Lease>('POST', leasePath(namespace), {
+        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'keiko-rollback' } }, spec: { ...spec, leaseTransitions: 0 } },
+        signal: options.signal,
+      });
+      return startHolding(client, options, created, duration);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+    const lease = await client.get<Lease>(path, undefined, options.signal);
+    const current = lease.spec?.holderIdentity;
+    if (!current || current === holder || isExpired(lease)) {
+      if (current && current !== holder) options.log.info(`  taking over expired lease ${name} from ${current}`);
+      try {
+        const taken = await client.request<Lease>('PUT', path, {
+          body: { ...lease, spec: { ...spec, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (current === holder ? 0 : 1) } },
+          signal: options.signal,
+        });
+        return startHolding(client, options, taken, duration);
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        continue;
+      }
+    }
+    if (Date.now() >= options.deadline) throw new LeaseHeldError(name, current, lease.spec?.acquireTime);
+    if (Date.now() - waitingLogged > 10_000) {
+      options.log.info(`  waiting for lease ${name}, held by ${current} since ${lease.spec?.acquireTime ?? '?'}`);
+      waitingLogged = Date.now();
+    }
+    await sleep(Math.min(options.pollMs ?? 1000, Math.max(1, options.deadline - Date.now())), options.signal).catch(() => {
+      throw new LeaseHeldError(name, current, lease.spec?.acquireTime);
+    });
+  }
+}
+
+function startHolding(client: KubeClient, options: LeaseOptions, lease: Lease, duration: number): HeldLease {
+  const path = leasePath(options.namespace, options.name);
+  let latest = lease;
+  const renewer = setInterval(() => {
+    const renewed = { ...latest, spec: { ...latest.spec, renewTime: microTime() } };
+    client
+      .request<Lease>('PUT', path, { body: renewed })
+      .then((result) => (latest = result))
+      .catch((error: unknown) => options.log.warning(`could not renew lease ${options.name}: ${error instanceof Error ? error.message : String(error)}`));
+  }, (duration * 1000) / 3);
+  renewer.unref();
+  return {
+    namespace: options.namespace,
+    name: options.name,
+    holder: options.holder,
+    async release() {
+      clearInterval(renewer);
+      try {
+        await client.request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: latest.metadata.resourceVersion } } });
+      } catch (error) {
+        // gone already, or taken over after expiry: either way it is no longer ours to delete
+        if (!(error instanceof KubeApiError && (error.code === 404 || error.code === 409))) throw error;
+      }
+    },
+  };
+}
+
+/** For the post step: deletes the lease only if this run still holds it. */
+export async function releaseLeaseIfHeld(client: KubeClient, namespace: string, name: string, holder: string): Promise<boolean> {
+  try {
+    const lease = await client.get<Lease>(leasePath(namespace, name));
+    if (lease.spec?.holderIdentity !== holder) return false;
+    await client.request('DELETE', leasePath(namespace, name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: lease.metadata.resourceVersion } } });
+    return true;
+  } catch (error) {
+    if (error instanceof KubeApiError && (error.code === 404 || error.code === 409)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,24 @@
+import { findResource } from '../../src/sandbox/kube/resources.js';
+import type { KubeEmulator } from '../../src/sandbox/kube/index.js';
+import { meta, obj, stringMap, type KubeObject } from '../../src/sandbox/kube/types.js';
+
+export const NS = 'keiko-production';
+export const DEPLOYMENTS = findResource('apps', 'v1', 'deployments')!;
+export const REPLICA_SETS = findResource('apps', 'v1', 'replicasets')!;
+export const LEASES = findResource('coordination.k8s.io', 'v1', 'leases')!;
+
+export function liveImage(emulator: KubeEmulator, name: string, namespace = NS): string {
+  const d = emulator.store.get(DEPLOYMENTS, namespace, name)!;
+  return String(obj((obj(obj(obj(d.spec).template).spec).containers as never[])[0]).image);
+}
+
+export function revisionAnnotation(object: KubeObject): string | undefined {
+  return stringMap(meta(object).annotations)['deployment.kubernetes.io/revision'];
+}
+
+/** Writes the emulator saw (dry runs included), without the controller's own. */
+export function writes(emulator: KubeEmulator): { verb: string; resource: string | undefined; dryRun: boolean }[] {
+  return emulator.requests
+    .filter((r) => ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(r.verb))
+    .map((r) => ({ verb: r.verb, resource: r.resource, dryRun: r.query.dryRun === 'All' }));
+}
