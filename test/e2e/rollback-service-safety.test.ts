@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startKubeEmulator, runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
+import { meta, obj, stringMap, type KubeObject } from '../../src/sandbox/kube/types.js';
+import { kubectlFor } from '../helpers/kubectl.js';
+import { DEPLOYMENTS, LEASES, liveImage, NS, REPLICA_SETS, writes } from '../helpers/kube-fixtures.js';
+import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
+
+let emulators: KubeEmulator[] = [];
+async function emulator(): Promise<KubeEmulator> {
+  const e = await startKubeEmulator({ fixture: runbookFixture() });
+  emulators.push(e);
+  return e;
+}
+afterEach(async () => {
+  await Promise.all(emulators.map((e) => e.close()));
+  emulators = [];
+});
+
+const rollback = (e: KubeEmulator, inputs: Record<string, string>, env: Record<string, string> = {}) =>
+  runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, ...inputs }, { env });
+const statuses = (text: string | undefined): string[] => (JSON.parse(text ?? '[]') as { status: string }[]).map((r) => r.status);
+
+describe('no racing rollbacks (Lease)', () => {
+  it('two concurrent runs: one writes, the other waits and then has nothing to do', async () => {
+    const e = await emulator();
+    const [a, b] = await Promise.all([
+      rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '1001' }),
+      rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '1002' }),
+    ]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect([...statuses(a.outputs.result), ...statuses(b.outputs.result)].sort()).toEqual(['rolled-back', 'unchanged']);
+    expect(writes(e).filter((w) => w.resource === 'deployments')).toHaveLength(1);
+    expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
+    expect(e.store.list(LEASES, NS)).toEqual([]);
+  });
+
+  it('fails clearly, writing nothing, while another run holds the lease; takes over an expired one', async () => {
+    const e = await emulator();
+    const now = new Date().toISOString().replace('Z', '000Z');
+    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: 'keiko/platform/77/1/rollback', leaseDurationSeconds: 600, acquireTime: now, renewTime: now } });
+    const blocked = await rollback(e, { services: 'chat-service', timeout: '2s' });
+    expect(blocked.code).toBe(1);
+    expect(blocked.errorLines[0]).toContain('another rollback is running: lease keiko-rollback-chat-service is held by keiko/platform/77/1/rollback since');
+    expect(writes(e).filter((w) => w.resource === 'deployments')).toEqual([]);
+
+    const lease = e.store.get(LEASES, NS, 'keiko-rollback-chat-service')!;
+    e.store.update(LEASES, { ...lease, spec: { ...obj(lease.spec), renewTime: '2020-01-01T00:00:00.000000Z', leaseDurationSeconds: 15 } });
+    const takeover = await rollback(e, { services: 'chat-service' });
+    expect(takeover.code).toBe(0);
+    expect(takeover.stdout).toContain('taking over expired lease keiko-rollback-chat-service from keiko/platform/77/1/rollback');
+    expect(statuses(takeover.outputs.result)).toEqual(['rolled-back']);
+  });
+
+  it('the post step releases a lease a cancelled run left behind, and only its own', async () => {
+    const e = await emulator();
+    const holder = 'keiko/platform/4242/1/rollback';
+    const now = new Date().toISOString();
+    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: holder, leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
+    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-auth-service', namespace: NS }, spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
+    const state = { 'held-leases': JSON.stringify([{ namespace: NS, name: 'keiko-rollback-chat-service', holder }, { namespace: NS, name: 'keiko-rollback-auth-service', holder }]) };
+    const post = await runAction('rollback-service', { services: 'chat-service', environment: 'production', kubeconfig: e.kubeconfig }, { entry: 'post', state, env: { GITHUB_RUN_ID: '4242' } });
+    expect(post.code).toBe(0);
+    expect(post.stdout).toContain('released lease keiko-rollback-chat-service left by a cancelled rollback');
+    expect(e.store.get(LEASES, NS, 'keiko-rollback-chat-service')).toBeUndefined();
+    expect(e.store.get(LEASES, NS, 'keiko-rollback-auth-service')).toBeDefined();
+  });
+});
+
+describe('faults survived', () => {
+  it('429 with Retry-After, 500, 503, a 409 on the patch and a dropped watch', async () => {
+    const e = await emulator();
+    e.fault({ verb: 'get', path: '/deployments/chat-service', status: 429, retryAfterSeconds: 1 });
+    e.fault({ verb: 'list', path: '/replicasets', status: 500 });
+    e.fault({ verb: 'create', path: '/leases', status: 503 });
+    e.fault({ verb: 'patch', path: '/deployments/chat-service', status: 409 });
+    e.fault({ verb: 'watch', dropWatchAfterEvents: 1, times: 2 });
+    const started = Date.now();
+    const run = await rollback(e, { services: 'chat-service' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(statuses(run.outputs.result)).toEqual(['rolled-back']);
+    expect(run.stdout).toContain('429 TooManyRequests; retry 1 in 1000ms');
+    expect(run.stdout).toContain('500 InternalError; retry 1');
+    expect(run.stdout).toContain('503 ServiceUnavailable; retry 1');
+    expect(run.stdout).toContain('409 Conflict on the patch; re-reading and deciding again');
+    expect(e.requests.filter((r) => r.verb === 'watch').length).toBeGreaterThanOrEqual(2);
+    expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
+  });
+});
+
+function comparable(e: KubeEmulator, name: string): object {
+  const strip = (o: KubeObject): object => {
+    const m = meta(o);
+    return { labels: m.labels, annotations: m.annotations, generation: m.generation, spec: o.spec };
+  };
+  const d = e.store.get(DEPLOYMENTS, NS, name)!;
+  const sets = e.store
+    .list(REPLICA_SETS, NS)
+    .filter((rs) => stringMap(meta(rs).labels).app === name)
+    .map((rs) => ({ name: meta(rs).name, annotations: meta(rs).annotations, template: obj(rs.spec).template }));
+  return { deployment: strip(d), sets };
+}
+
+describe('kubectl parity', () => {
+  it('leaves the same deployment and ReplicaSets as `kubectl rollout undo` from the same state', async () => {
+    const ours = await emulator();
+    const theirs = await emulator();
+    for (const target of ['previous', 'revision:1']) {
+      const run = await rollback(ours, { services: 'document-service', target });
+      expect(run.code).toBe(0);
+      const kubectl = kubectlFor(theirs.kubeconfig);
+      const undo = await kubectl('rollout', 'undo', 'deployment/document-service', '-n', NS, ...(target === 'previous' ? [] : ['--to-revision=1']));
+      expect(undo.code, undo.stderr).toBe(0);
+      expect((await kubectl('rollout', 'status', 'deployment/document-service', '-n', NS, '--timeout=30s')).code).toBe(0);
+      expect(comparable(ours, 'document-service')).toEqual(comparable(theirs, 'document-service'));
+    }
+  });
+});
+
+describe('RBAC', () => {
+  it('every request of a full rollback (with a failing service) is allowed by the shipped Role', async () => {
+    const role = parseYaml(fs.readFileSync(path.join(ROOT, 'deploy/rbac/keiko-rollback-role.yaml'), 'utf8')) as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+    const e = await emulator();
+    e.markBadImage('registry.keiko.io/auth-service:v1.2.0', 'CrashLoopBackOff');
+    await rollback(e, { services: 'chat-service,auth-service', timeout: '3s' });
+    await rollback(e, { services: 'search-service', 'dry-run': 'true' });
+    const used = new Set(e.requests.map((r) => `${r.group ?? ''}|${r.resource}|${r.verb}`));
+    expect(used.size).toBeGreaterThan(5);
+    for (const key of used) {
+      const [group, resource, verb] = key.split('|');
+      const allowed = role.rules.some((rule) => rule.apiGroups.includes(group ?? '') && rule.resources.includes(resource ?? '') && rule.verbs.includes(verb ?? ''));
+      expect(allowed, `${verb} ${group}/${resource}`).toBe(true);
+    }
+  });
+});
+
+describe('bad input: one ::error:: naming the input, nothing written', () => {
+  it.each([
+    ['services', { services: 'Chat;rm' }, "::error::Input 'services' has \"Chat;rm\" is not a valid Kubernetes name"],
+    ['target', { services: 'chat-service', target: 'revision:-1' }, "::error::Input 'target' must be `previous`, `revision:N`"],
+    ['target', { services: 'chat-service', target: 'revision:x' }, "::error::Input 'target' must be `previous`, `revision:N`"],
+    ['target', { services: 'chat-service', target: 'revision:7' }, "::error::Input 'target' revision:7 is not in the history of chat-service (revisions: 1, 2, 3)"],
+    ['target', { services: 'chat-service', target: 'v9.9.9' }, "::error::Input 'target' v9.9.9 matches no revision of chat-service; versions in its history: v1.1.0 (revision 1), v1.2.0 (revision 2), v1.3.0 (revision 3)"],
+    ['services', { services: 'chat-service,ghost-service' }, "::error::Input 'services' names deployment \"ghost-service\", which does not exist in namespace \"keiko-production\""],
+    ['namespace', { services: 'chat-service', environment: '' }, "::error::Input 'namespace' is required"],
+    ['namespace', { services: 'chat-service', namespace: 'Prod_NS' }, "::error::Input 'namespace' is \"Prod_NS\" is not a valid Kubernetes name"],
+    ['timeout', { services: 'chat-service', timeout: 'soon' }, "::error::Input 'timeout' must be a duration such as 90s, 10m or 1h, got \"soon\""],
+    ['max-parallel', { services: 'chat-service', 'max-parallel': '0' }, "::error::Input 'max-parallel' must be a whole number from 1 to 100, got \"0\""],
+    ['kubeconfig', { services: 'chat-service', kubeconfig: 'not: [a kubeconfig' }, "::error::Input 'kubeconfig' is neither kubeconfig YAML nor base64 of it"],
+  ])('%s: %j', async (_input, inputs, line) => {
+    const e = await emulator();
+    const run = await rollback(e, inputs as Record<string, string>);
+    expect(run.code).toBe(1);
+    expect(run.errorLines).toHaveLength(1);
+    expect(run.errorLines[0]?.startsWith(line), run.errorLines[0]).toBe(true);
+    expect(hasStackTrace(run.stdout + run.stderr)).toBe(false);
+    expect(writes(e)).toEqual([]);
+  });
+
+  it('refuses a paused deployment with kubectl advice, and Helm-managed with on-managed: fail', async () => {
+    const e = await emulator();
+    const kubectl = kubectlFor(e.kubeconfig);
+    await kubectl('rollout', 'pause', 'deployment/auth-service', '-n', NS);
+    const paused = await rollback(e, { services: 'auth-service' });
+    expect(paused.errorLines).toEqual([`::error::deployment auth-service is paused: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/auth-service -n ${NS}' and try again`]);
+    await kubectl('label', 'deployment/chat-service', '-n', NS, 'app.kubernetes.io/managed-by=Helm');
+    const helmWarn = await rollback(e, { services: 'chat-service', 'dry-run': 'true' });
+    expect(helmWarn.code).toBe(0);
+    expect(helmWarn.stdout).toContain('::warning::chat-service is managed by Helm');
+    const before = writes(e).length;
+    const helmFail = await rollback(e, { services: 'chat-service', 'on-managed': 'fail' });
+    expect(helmFail.code).toBe(1);
+    expect(helmFail.errorLines[0]).toContain('chat-service is managed by Helm (a Helm release)');
+    expect(writes(e).length).toBe(before);
+  });
+});
