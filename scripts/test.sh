@@ -10,7 +10,7 @@ need() { echo "error: $1 is not available. Run: $2" >&2; exit 1; }
 
 missing_pkgs=()
 command -v alembic >/dev/null 2>&1 || missing_pkgs+=(alembic)
-python3 -c 'import psycopg2' >/dev/null 2>&1 || missing_pkgs+=(python3-psycopg2)
+/usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || missing_pkgs+=(python3-psycopg2)
 command -v prometheus >/dev/null 2>&1 || missing_pkgs+=(prometheus)
 for tool in pg_dump pg_restore psql pg_isready redis-cli; do
   command -v "$tool" >/dev/null 2>&1 || missing_pkgs+=("$( [ "$tool" = redis-cli ] && echo redis-tools || echo postgresql-client )")

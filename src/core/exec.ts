@@ -1,0 +1,52 @@
+import { getExecOutput } from '@actions/exec';
+import type { Logger } from './logger.js';
+
+export interface ToolRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export interface ToolOptions {
+  cwd?: string;
+  /** Added to the process environment (secrets go here, never into args). */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  log?: Logger;
+  /** Stream the tool's output lines into the log (they pass the same secret masking). */
+  echo?: boolean;
+}
+
+const TIMEOUT_EXIT = 124;
+
+/**
+ * Runs a tool through @actions/exec with an argument array: no shell ever parses it. A time limit
+ * wraps it in coreutils `timeout`, which ends it (TERM, then KILL after 10 s) when the limit passes.
+ */
+export async function runTool(tool: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolRun> {
+  const seconds = options.timeoutMs !== undefined ? Math.max(1, Math.ceil(options.timeoutMs / 1000)) : undefined;
+  const [command, commandArgs] = seconds !== undefined ? ['timeout', ['--signal=TERM', '--kill-after=10', `${seconds}s`, tool, ...args]] : [tool, [...args]];
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  Object.assign(env, options.env);
+  options.log?.debug(`run: ${tool} ${args.join(' ')}`);
+  const result = await getExecOutput(command, commandArgs as string[], {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    env,
+    silent: true,
+    ignoreReturnCode: true,
+    ...(options.echo && options.log
+      ? { listeners: { stdline: (line: string) => options.log?.info(`  ${line}`), errline: (line: string) => options.log?.info(`  ${line}`) } }
+      : {}),
+  }).catch((error: unknown) => {
+    // the tool is not installed: say which and how to get it
+    throw new Error(`could not run ${tool}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  return { ...result, timedOut: seconds !== undefined && result.exitCode === TIMEOUT_EXIT };
+}
+
+/** The last lines of a tool's error output, for a one-line failure message. */
+export function tail(text: string, lines = 3): string {
+  return text.trim().split('\n').slice(-lines).join(' | ');
+}

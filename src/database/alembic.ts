@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigurationError } from '../core/errors.js';
+import { runTool, tail } from '../core/exec.js';
+import type { Logger } from '../core/logger.js';
+import { MigrationError, type MigrationTool } from './migrations.js';
+
+const REVISION = /^([0-9A-Za-z_]+)(?: \(.*\))?\s*$/;
+const HISTORY_LINE = /^(<base>|[0-9A-Za-z_, ()]+?) -> ([0-9A-Za-z_]+)\b/;
+
+/** Parent of every revision, from `alembic history` lines such as `a1 -> b2 (head), message`. */
+export function parseAlembicHistory(text: string): Map<string, string> {
+  const parents = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const match = HISTORY_LINE.exec(line.trim());
+    if (match) parents.set(match[2] ?? '', match[1] === '<base>' ? 'base' : (match[1] ?? '').split(',')[0]?.trim() ?? 'base');
+  }
+  return parents;
+}
+
+export function parseAlembicCurrent(text: string): string {
+  for (const line of text.split('\n')) {
+    const match = REVISION.exec(line.trim());
+    if (match) return match[1] ?? 'base';
+  }
+  return 'base';
+}
+
+/** Alembic through its CLI, in `workingDirectory`, with DATABASE_URL in the environment (env.py reads it). */
+export function alembicTool(options: { workingDirectory: string; databaseUrl: string; log: Logger }): MigrationTool {
+  if (!fs.existsSync(path.join(options.workingDirectory, 'alembic.ini'))) {
+    throw new ConfigurationError(`has no alembic.ini (${options.workingDirectory}): point it at the folder of your Alembic project`, 'working-directory');
+  }
+  const alembic = async (args: string[], timeoutMs?: number, echo = false) =>
+    runTool('alembic', args, { cwd: options.workingDirectory, env: { DATABASE_URL: options.databaseUrl }, log: options.log, echo, ...(timeoutMs ? { timeoutMs } : {}) });
+  const history = async (): Promise<Map<string, string>> => {
+    const run = await alembic(['history']);
+    if (run.exitCode !== 0) throw new MigrationError(`alembic history failed: ${tail(run.stderr)}`);
+    return parseAlembicHistory(run.stdout);
+  };
+  return {
+    name: 'alembic',
+    async current() {
+      const run = await alembic(['current']);
+      if (run.exitCode !== 0) throw new MigrationError(`alembic current failed: ${tail(run.stderr)}`);
+      return parseAlembicCurrent(run.stdout);
+    },
+    async resolveTarget(target, current) {
+      const parents = await history();
+      const ancestors: string[] = [];
+      for (let rev = current; rev !== 'base'; ) {
+        const parent = parents.get(rev);
+        if (parent === undefined) break;
+        ancestors.push(parent);
+        rev = parent;
+      }
+      if (target === 'base') return 'base';
+      const steps = /^-(\d+)$/.exec(target);
+      if (steps) {
+        const n = Number(steps[1]);
+        const resolved = ancestors[n - 1];
+        if (!resolved) throw new ConfigurationError(`is ${target}, but ${current} has only ${ancestors.length} revision(s) below it`, 'target');
+        return resolved;
+      }
+      if (!parents.has(target)) throw new ConfigurationError(`"${target}" is not a revision of this Alembic project (known: ${[...parents.keys()].join(', ')})`, 'target');
+      if (!ancestors.includes(target)) throw new ConfigurationError(`"${target}" is not below the current revision ${current}: a rollback only goes down`, 'target');
+      return target;
+    },
+    async downgrade(target, _current, timeoutMs) {
+      return alembic(['downgrade', target], timeoutMs, true);
+    },
+    async preview(current, target) {
+      const run = await alembic(['downgrade', `${current}:${target}`, '--sql']);
+      if (run.exitCode !== 0) throw new MigrationError(`alembic downgrade --sql failed: ${tail(run.stderr)}`);
+      return run.stdout;
+    },
+  };
+}

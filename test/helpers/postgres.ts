@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ROOT } from './run-action.js';
+
+export const ADMIN_URL = process.env.KEIKO_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** A fresh database on the local server, dropped by the returned function. */
+export async function freshDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `keiko_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A workspace with a copy of the Alembic fixture project (and the Flyway one) inside it. */
+export function workspaceWithProjects(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-ws-'));
+  fs.cpSync(path.join(ROOT, 'test/fixtures/alembic'), path.join(dir, 'alembic'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'test/fixtures/flyway'), path.join(dir, 'flyway'), { recursive: true });
+  return dir;
+}
+
+export function alembic(workspace: string, url: string, ...args: string[]): string {
+  return execFileSync('alembic', args, { cwd: path.join(workspace, 'alembic'), env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function schemaOnly(url: string): string {
+  // pg_dump ≥ 15.14 brackets the dump with \restrict <random key> lines that differ on every run
+  return execFileSync('pg_dump', ['--schema-only', '--no-owner', url], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => !/^\\(un)?restrict /.test(line))
+    .join('\n');
+}
+
+export async function counts(url: string): Promise<Record<string, number>> {
+  const tables = await query<{ t: string }>(url, "SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+  const out: Record<string, number> = {};
+  for (const { t } of tables) out[t] = Number((await query<{ n: string }>(url, `SELECT count(*) AS n FROM ${t}`))[0]?.n);
+  return out;
+}
+
+/** A PATH whose pg_dump, pg_restore, alembic and flyway record their argv before running the real tool. */
+export function recordingPath(workspace: string): { path: string; log: string } {
+  const bin = path.join(workspace, '.argv-bin');
+  const log = path.join(workspace, 'argv.log');
+  fs.mkdirSync(bin, { recursive: true });
+  const real = (tool: string): string => (tool === 'flyway' ? path.join(workspace, 'flyway', 'flyway') : execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim());
+  for (const tool of ['pg_dump', 'pg_restore', 'alembic', 'flyway']) {
+    fs.writeFileSync(path.join(bin, tool), `#!/bin/bash\nprintf '%s\\n' "${tool} $*" >> '${log}'\nexec '${real(tool)}' "$@"\n`, { mode: 0o755 });
+  }
+  fs.writeFileSync(log, '');
+  return { path: `${bin}:${process.env.PATH ?? ''}`, log };
+}
