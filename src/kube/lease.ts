@@ -22,6 +22,8 @@ export interface HeldLease {
   namespace: string;
   name: string;
   holder: string;
+  /** Another run that held the lease while this one waited for it. */
+  waitedFor: string | undefined;
   release(): Promise<void>;
 }
 
@@ -56,10 +58,22 @@ function isConflict(error: unknown): boolean {
  * over an expired one. The lease is renewed in the background until released.
  */
 export async function acquireLease(client: KubeClient, options: LeaseOptions): Promise<HeldLease> {
+  const seen: { holder?: string; since?: string } = {};
+  try {
+    return await acquireLeaseOnce(client, options, seen);
+  } catch (error) {
+    // the run's time ran out while another run held the lease: say who, not just "aborted"
+    if (options.signal.aborted && seen.holder && !(error instanceof LeaseHeldError)) throw new LeaseHeldError(options.name, seen.holder, seen.since);
+    throw error;
+  }
+}
+
+async function acquireLeaseOnce(client: KubeClient, options: LeaseOptions, seen: { holder?: string; since?: string }): Promise<HeldLease> {
   const { namespace, name, holder } = options;
   const duration = options.durationSeconds ?? 60;
   const path = leasePath(namespace, name);
   let waitingLogged = 0;
+  let waitedFor: string | undefined;
   for (;;) {
     options.signal.throwIfAborted();
     const now = microTime();
@@ -69,7 +83,7 @@ export async function acquireLease(client: KubeClient, options: LeaseOptions): P
         body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'keiko-rollback' } }, spec: { ...spec, leaseTransitions: 0 } },
         signal: options.signal,
       });
-      return startHolding(client, options, created, duration);
+      return startHolding(client, options, created, duration, waitedFor);
     } catch (error) {
       if (!isConflict(error)) throw error;
     }
@@ -82,13 +96,16 @@ export async function acquireLease(client: KubeClient, options: LeaseOptions): P
           body: { ...lease, spec: { ...spec, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (current === holder ? 0 : 1) } },
           signal: options.signal,
         });
-        return startHolding(client, options, taken, duration);
+        return startHolding(client, options, taken, duration, waitedFor);
       } catch (error) {
         if (!isConflict(error)) throw error;
         continue;
       }
     }
     if (Date.now() >= options.deadline) throw new LeaseHeldError(name, current, lease.spec?.acquireTime);
+    waitedFor = current;
+    seen.holder = current;
+    seen.since = lease.spec?.acquireTime;
     if (Date.now() - waitingLogged > 10_000) {
       options.log.info(`  waiting for lease ${name}, held by ${current} since ${lease.spec?.acquireTime ?? '?'}`);
       waitingLogged = Date.now();
@@ -99,7 +116,7 @@ export async function acquireLease(client: KubeClient, options: LeaseOptions): P
   }
 }
 
-function startHolding(client: KubeClient, options: LeaseOptions, lease: Lease, duration: number): HeldLease {
+function startHolding(client: KubeClient, options: LeaseOptions, lease: Lease, duration: number, waitedFor: string | undefined): HeldLease {
   const path = leasePath(options.namespace, options.name);
   let latest = lease;
   const renewer = setInterval(() => {
@@ -114,6 +131,7 @@ function startHolding(client: KubeClient, options: LeaseOptions, lease: Lease, d
     namespace: options.namespace,
     name: options.name,
     holder: options.holder,
+    waitedFor,
     async release() {
       clearInterval(renewer);
       try {
@@ -124,6 +142,17 @@ function startHolding(client: KubeClient, options: LeaseOptions, lease: Lease, d
       }
     },
   };
+}
+
+/** The run holding the lease now, if it is held and not expired. */
+export async function activeLeaseHolder(client: KubeClient, namespace: string, name: string, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const lease = await client.get<Lease>(leasePath(namespace, name), undefined, signal);
+    return lease.spec?.holderIdentity && !isExpired(lease) ? lease.spec.holderIdentity : undefined;
+  } catch (error) {
+    if (error instanceof KubeApiError && error.code === 404) return undefined;
+    throw error;
+  }
 }
 
 /** For the post step: deletes the lease only if this run still holds it. */

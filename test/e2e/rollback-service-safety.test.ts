@@ -26,22 +26,40 @@ const statuses = (text: string | undefined): string[] => (JSON.parse(text ?? '[]
 describe('no racing rollbacks (Lease)', () => {
   it('two concurrent runs: one writes, the other waits and then has nothing to do', async () => {
     const e = await emulator();
+    // the first rollout's watch answers slowly, so the two runs surely overlap
+    e.fault({ verb: 'watch', delayMs: 4000 });
     const [a, b] = await Promise.all([
       rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '1001' }),
       rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '1002' }),
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     expect([...statuses(a.outputs.result), ...statuses(b.outputs.result)].sort()).toEqual(['rolled-back', 'unchanged']);
+    const waiter = statuses(a.outputs.result)[0] === 'unchanged' ? a : b;
+    expect(waiter.stdout).toMatch(/waiting for lease keiko-rollback-chat-service, held by keiko\/platform\/100[12]\/1\/rollback since/);
     expect(writes(e).filter((w) => w.resource === 'deployments')).toHaveLength(1);
     expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
     expect(e.store.list(LEASES, NS)).toEqual([]);
+  });
+
+  it('a "previous" rollback started during another run never rolls that rollback back', async () => {
+    const e = await emulator();
+    const now = new Date().toISOString();
+    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: 'keiko/platform/55/1/rollback', leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
+    // the other run has already written its rollback and is waiting for the rollout
+    expect((await kubectlFor(e.kubeconfig)('rollout', 'undo', 'deployment/chat-service', '-n', NS)).code).toBe(0);
+    setTimeout(() => e.store.delete(LEASES, NS, 'keiko-rollback-chat-service'), 1500);
+    const run = await rollback(e, { services: 'chat-service' });
+    expect(run.code).toBe(0);
+    expect(statuses(run.outputs.result)).toEqual(['unchanged']);
+    expect(run.stdout).toContain('keiko/platform/55/1/rollback rolled chat-service back while this run waited; not rolling back again on top of it');
+    expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
   });
 
   it('fails clearly, writing nothing, while another run holds the lease; takes over an expired one', async () => {
     const e = await emulator();
     const now = new Date().toISOString().replace('Z', '000Z');
     e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: 'keiko/platform/77/1/rollback', leaseDurationSeconds: 600, acquireTime: now, renewTime: now } });
-    const blocked = await rollback(e, { services: 'chat-service', timeout: '2s' });
+    const blocked = await rollback(e, { services: 'chat-service', timeout: '6s' });
     expect(blocked.code).toBe(1);
     expect(blocked.errorLines[0]).toContain('another rollback is running: lease keiko-rollback-chat-service is held by keiko/platform/77/1/rollback since');
     expect(writes(e).filter((w) => w.resource === 'deployments')).toEqual([]);

@@ -7,7 +7,7 @@ import { isAlreadyAt, pausedAdvice, rollbackPatch } from '../../kube/rollback.js
 import { rolloutState } from '../../kube/rollout-status.js';
 import { waitForRollout } from '../../kube/rollout-watch.js';
 import { deploymentPath, imagesOf, type Deployment } from '../../kube/types.js';
-import { versionLabel, type ServicePlan } from './plan.js';
+import { leaseName, versionLabel, type ServicePlan } from './plan.js';
 
 export type ServiceStatus = 'rolled-back' | 'unchanged' | 'planned' | 'failed' | 'skipped';
 
@@ -27,6 +27,8 @@ export interface ServiceResult {
 
 export interface ExecuteOptions {
   dryRun: boolean;
+  /** The target is relative to what runs (`previous`): never applied on top of another run's rollback. */
+  relative: boolean;
   changeCause: string | undefined;
   holder: string;
   container: string | undefined;
@@ -56,13 +58,17 @@ export function resultOf(plan: ServicePlan, status: ServiceStatus, message: stri
 }
 
 /** Writes the rollback after re-reading under the lease; a 409 re-reads and decides again. Returns the patched deployment, or a reason it wrote nothing. */
-async function writeRollback(client: KubeClient, plan: ServicePlan, options: ExecuteOptions): Promise<Deployment | { unchanged: string } | { failed: string }> {
+async function writeRollback(client: KubeClient, plan: ServicePlan, options: ExecuteOptions, concurrent?: string): Promise<Deployment | { unchanged: string } | { failed: string }> {
   for (let attempt = 1; ; attempt++) {
     const fresh = await readRevisionHistory(client, plan.namespace, plan.service, options.signal);
     if (fresh.deployment.spec.paused) return { failed: pausedAdvice(fresh.deployment) };
     const target = fresh.revisions.find((r) => r.replicaSet.metadata.uid === plan.to.replicaSet.metadata.uid);
     if (!target) return { failed: `revision ${plan.to.revision} disappeared from the history while waiting (pruned by revisionHistoryLimit?)` };
     if (isAlreadyAt(fresh.deployment, target)) return { unchanged: `already at ${versionLabel(target, options.container)} (revision ${target.revision}); nothing written` };
+    if (concurrent && options.relative) {
+      // two "roll back to previous" at once mean one rollback, not a rollback of the rollback
+      return { unchanged: `${concurrent} rolled ${plan.service} back while this run waited; not rolling back again on top of it (run again to go further back)` };
+    }
     try {
       return await client.request<Deployment>('PATCH', deploymentPath(plan.namespace, plan.service), {
         body: rollbackPatch(fresh.deployment, target, options.changeCause),
@@ -98,9 +104,9 @@ export async function rollbackService(client: KubeClient, plan: ServicePlan, opt
   }
   let lease: HeldLease | undefined;
   try {
-    lease = await acquireLease(client, { namespace: plan.namespace, name: `keiko-rollback-${plan.service}`, holder: options.holder, log: options.log, signal: options.signal, deadline: options.deadline });
+    lease = await acquireLease(client, { namespace: plan.namespace, name: leaseName(plan.service), holder: options.holder, log: options.log, signal: options.signal, deadline: options.deadline });
     options.onLease(lease, true);
-    const written = await writeRollback(client, plan, options);
+    const written = await writeRollback(client, plan, options, plan.heldBy ?? lease.waitedFor);
     if ('unchanged' in written) return result('unchanged', written.unchanged);
     if ('failed' in written) return result('failed', written.failed);
     const outcome = await waitForRollout(client, written, { signal: options.signal, log: options.log });

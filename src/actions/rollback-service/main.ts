@@ -44,7 +44,7 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
   const plans = await log.group(`Plan: ${inputs.services.length} service(s) in ${namespace} → ${target}`, async () => {
     const planned: ServicePlan[] = [];
     for (const service of inputs.services) {
-      const plan = await planService(client, service, { namespace, target: inputs.target, container: inputs.container, onManaged: inputs['on-managed'], log, signal });
+      const plan = await planService(client, service, { namespace, target: inputs.target, container: inputs.container, onManaged: inputs['on-managed'], dryRun: inputs['dry-run'], log, signal });
       log.info(describePlan(plan, inputs.container));
       planned.push(plan);
     }
@@ -61,6 +61,7 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
       async (plan) => {
         const result = await rollbackService(client, plan, {
           dryRun: inputs['dry-run'],
+          relative: inputs.target.kind === 'previous',
           changeCause: changeCause(inputs, context),
           holder: context.runId,
           container: inputs.container,

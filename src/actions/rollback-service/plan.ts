@@ -2,6 +2,7 @@ import { ConfigurationError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
 import { currentRevision, readRevisionHistory, versionsOf, type Revision, type RevisionHistory } from '../../kube/history.js';
+import { activeLeaseHolder } from '../../kube/lease.js';
 import { detectManager, type ManagedBy } from '../../kube/ownership.js';
 import { isAlreadyAt, pausedAdvice, resolveTargetRevision, type RollbackTarget } from '../../kube/rollback.js';
 import { imagesOf } from '../../kube/types.js';
@@ -14,6 +15,8 @@ export interface ServicePlan {
   to: Revision;
   unchanged: boolean;
   managed: ManagedBy | undefined;
+  /** Another run rolling this service back when this plan was made. */
+  heldBy: string | undefined;
 }
 
 export interface PlanOptions {
@@ -21,6 +24,7 @@ export interface PlanOptions {
   target: RollbackTarget;
   container: string | undefined;
   onManaged: 'warn' | 'fail';
+  dryRun: boolean;
   log: Logger;
   signal: AbortSignal;
 }
@@ -49,7 +53,12 @@ export async function planService(client: KubeClient, service: string, options: 
     options.log.warning(text);
   }
   const to = resolveTargetRevision(history, options.target, options.container);
-  return { service, namespace: options.namespace, history, from: currentRevision(history), to, unchanged: isAlreadyAt(deployment, to), managed };
+  const heldBy = options.dryRun ? undefined : await activeLeaseHolder(client, options.namespace, leaseName(service), options.signal);
+  return { service, namespace: options.namespace, history, from: currentRevision(history), to, unchanged: isAlreadyAt(deployment, to), managed, heldBy };
+}
+
+export function leaseName(service: string): string {
+  return `keiko-rollback-${service}`;
 }
 
 export function versionLabel(revision: Revision | undefined, container: string | undefined): string {
