@@ -1,0 +1,91 @@
+import { sleep, formatDuration } from '../core/durations.js';
+import { ConfigurationError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { VercelApiError, type VercelClient } from './client.js';
+import { fromListed, type AliasRequest, type AliasStatus, type ListedDeployment, type VercelDeployment, type VercelProject } from './types.js';
+
+export async function readProject(client: VercelClient, project: string, signal?: AbortSignal): Promise<VercelProject> {
+  try {
+    return await client.request<VercelProject>('GET', `/v9/projects/${encodeURIComponent(project)}`, { query: { rollbackInfo: 'true' }, ...(signal ? { signal } : {}) });
+  } catch (error) {
+    if (error instanceof VercelApiError && error.status === 401) throw new ConfigurationError('was rejected by Vercel (401 Not authorized): create a token with access to the project and pass it as a secret', 'vercel-token');
+    if (error instanceof VercelApiError && error.status === 403) throw new ConfigurationError(`has no access to this project (403: ${error.message}); check team (team id team_… or slug)`, 'team');
+    if (error instanceof VercelApiError && error.status === 404) throw new ConfigurationError(`"${project}" was not found by Vercel (in ${'this scope'}); check project and team`, 'project');
+    throw error;
+  }
+}
+
+export async function readDeployment(client: VercelClient, idOrUrl: string): Promise<VercelDeployment | undefined> {
+  const bare = idOrUrl.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  try {
+    return await client.request<VercelDeployment>('GET', `/v13/deployments/${encodeURIComponent(bare)}`);
+  } catch (error) {
+    if (error instanceof VercelApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Production deployments, newest first, across pages. */
+export async function productionDeployments(client: VercelClient, projectId: string, maxPages = 5): Promise<VercelDeployment[]> {
+  const all: VercelDeployment[] = [];
+  let until: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const result = await client.request<{ deployments: ListedDeployment[]; pagination?: { next?: number | null } }>('GET', '/v6/deployments', { query: { projectId, target: 'production', limit: '50', until } });
+    all.push(...result.deployments.map(fromListed));
+    if (!result.pagination?.next) break;
+    until = String(result.pagination.next);
+  }
+  return all.sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/** `previous`: the newest READY production deployment older than the current one. */
+export function previousCandidate(deployments: VercelDeployment[], current: VercelDeployment): VercelDeployment | undefined {
+  return deployments.find((d) => d.readyState === 'READY' && d.id !== current.id && d.createdAt < current.createdAt);
+}
+
+export async function resolveFrontendTarget(client: VercelClient, project: VercelProject, target: string, current: VercelDeployment): Promise<VercelDeployment> {
+  if (target === 'previous') {
+    const candidate = previousCandidate(await productionDeployments(client, project.id), current);
+    if (!candidate) throw new ConfigurationError(`previous found no READY production deployment older than the current one (${current.id})`, 'target');
+    return candidate;
+  }
+  const found = await readDeployment(client, target);
+  if (!found || (found.projectId && found.projectId !== project.id)) throw new ConfigurationError(`"${target}" is not a deployment of project ${project.name}`, 'target');
+  if (found.readyState !== 'READY' || found.target !== 'production') {
+    throw new ConfigurationError(`${found.id} (${found.url}) is ${found.readyState} ${found.target ?? 'preview'}: only a READY production deployment can be rolled back to`, 'target');
+  }
+  return found;
+}
+
+export interface AliasOutcome {
+  request: AliasRequest;
+  project: VercelProject;
+  ms: number;
+  failedAliases: AliasStatus[];
+}
+
+/** Polls the project until its alias job to `deploymentId` ends, backing off from 250 ms. */
+export async function waitForAliasJob(client: VercelClient, project: VercelProject, deploymentId: string, kind: 'rollback' | 'promote', options: { log: Logger; signal: AbortSignal }): Promise<AliasOutcome> {
+  const started = Date.now();
+  let delay = 250;
+  let lastStatus = '';
+  for (;;) {
+    const latest = await readProject(client, project.id, options.signal);
+    const request = latest.lastAliasRequest;
+    if (request && request.toDeploymentId === deploymentId) {
+      if (request.jobStatus !== lastStatus) {
+        options.log.info(`  alias job (${kind}): ${request.jobStatus} after ${formatDuration(Date.now() - started)}`);
+        lastStatus = request.jobStatus;
+      }
+      if (request.jobStatus === 'succeeded' || request.jobStatus === 'skipped' || request.jobStatus === 'failed') {
+        const failedAliases =
+          request.jobStatus === 'failed'
+            ? (await client.request<{ aliases: AliasStatus[] }>('GET', `/v9/projects/${encodeURIComponent(project.id)}/${kind}/aliases`, { query: { failedOnly: 'true' } })).aliases
+            : [];
+        return { request, project: latest, ms: Date.now() - started, failedAliases };
+      }
+    }
+    await sleep(delay, options.signal);
+    delay = Math.min(2000, Math.round(delay * 1.5));
+  }
+}
