@@ -4,9 +4,11 @@ import { readInputs } from '../core/inputs.js';
 import { createSecretRegistry } from '../core/secrets.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/connection.js';
-import { releaseLeaseIfHeld } from '../kube/lease.js';
+import { LEASE_STATE, releaseLeaseIfHeld } from '../kube/lease.js';
+import { emergencyRerouteSchema } from './emergency-reroute/inputs.js';
 import { rollbackServiceSchema } from './rollback-service/inputs.js';
-import { LEASE_STATE } from './rollback-service/main.js';
+
+const SCHEMAS = { 'rollback-service': rollbackServiceSchema, 'emergency-reroute': emergencyRerouteSchema } as const;
 
 interface LeaseRecord {
   namespace: string;
@@ -19,13 +21,13 @@ interface LeaseRecord {
  * Releases those this run still holds; never fails the job.
  */
 export async function runPostStep(name: ActionName, host: ActionHost): Promise<void> {
-  if (name !== 'rollback-service') return;
+  if (name !== 'rollback-service' && name !== 'emergency-reroute') return;
   const leases = JSON.parse(host.getState(LEASE_STATE) || '[]') as LeaseRecord[];
   if (leases.length === 0) return;
   const secrets = createSecretRegistry((value) => host.maskSecret(value));
   secrets.add(host.getInput('kubeconfig'));
   try {
-    const inputs = readInputs(rollbackServiceSchema, host);
+    const inputs = readInputs(SCHEMAS[name], host);
     const client = new KubeClient(loadKubeConfig(inputs, secrets), host.log);
     for (const lease of leases) {
       const released = await releaseLeaseIfHeld(client, lease.namespace, lease.name, lease.holder);

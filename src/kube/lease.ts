@@ -8,6 +8,9 @@ interface Lease {
   spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
 
+/** The post-step state key under which an action lists the leases it holds. */
+export const LEASE_STATE = 'held-leases';
+
 export class LeaseHeldError extends Error {
   constructor(
     readonly lease: string,

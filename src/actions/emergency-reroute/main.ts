@@ -1,7 +1,114 @@
 import type { ActionContext, ActionResult } from '../../core/action.js';
-import { StepFailure } from '../../core/errors.js';
+import { ConfigurationError } from '../../core/errors.js';
+import { insideWorkspace } from '../../core/paths.js';
+import { details, markdownTable } from '../../core/summary.js';
+import { KubeApiError, KubeClient } from '../../kube/client.js';
+import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
+import { envPatch } from '../../kube/env.js';
+import { acquireLease, LEASE_STATE, LeaseHeldError, type HeldLease } from '../../kube/lease.js';
+import { objectKey, readRerouteManifest, type ManifestObject } from '../../kube/manifest.js';
+import { deploymentPath, type Deployment } from '../../kube/types.js';
+import { activate, circuitBreakerValues } from './activate.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
+import { applyObject, diffAgainstLive, readLive } from './objects.js';
+import { restore } from './restore.js';
+import { readState } from './state.js';
 
-export async function main(_inputs: EmergencyRerouteInputs, _context: ActionContext): Promise<ActionResult> {
-  throw new StepFailure('emergency-reroute', 'is not implemented in this version yet (issue #8); its inputs are validated, nothing was changed');
+async function readGateway(client: KubeClient, namespace: string, name: string): Promise<Deployment> {
+  try {
+    return await client.get<Deployment>(deploymentPath(namespace, name));
+  } catch (error) {
+    if (error instanceof KubeApiError && error.code === 404) throw new ConfigurationError(`names deployment "${name}", which does not exist in namespace "${namespace}" (or set circuit-breaker: false)`, 'gateway-deployment');
+    throw error;
+  }
+}
+
+function summary(title: string, ok: boolean, rows: string[][], diff: string | undefined, notes: string[]): string {
+  const parts = [`## ${ok ? '✅' : '❌'} ${title}`, '', markdownTable(['Object', 'Change'], rows), ...notes.map((n) => `\n${n}`)];
+  if (diff) parts.push('', details('Diff against what was live', `\`\`\`diff\n${diff}\n\`\`\``));
+  return `${parts.join('\n')}\n`;
+}
+
+export async function main(inputs: EmergencyRerouteInputs, context: ActionContext): Promise<ActionResult> {
+  const { log } = context;
+  const namespace = resolveNamespace(inputs) ?? '';
+  const client = new KubeClient(loadKubeConfig(inputs, context.secrets), log);
+  const signal = AbortSignal.timeout(inputs.timeout);
+
+  if (inputs.mode === 'restore') {
+    const state = await readState(client, namespace);
+    if (!state) throw new ConfigurationError(`is restore, but namespace ${namespace} has no keiko-reroute-state ConfigMap: nothing was rerouted there (or it was already restored); nothing changed`, 'mode');
+    if (inputs['dry-run']) {
+      const rows = state.objects.map((o) => [`${o.kind}/${o.name}`, o.existed ? 'would get its previous spec back' : 'would be deleted']);
+      if (state.gateway) rows.push([`Deployment/${state.gateway.deployment}`, `env back to ${JSON.stringify(state.gateway.env)}`]);
+      return { outputs: { applied: '', state: JSON.stringify(state), result: JSON.stringify({ mode: 'restore', dryRun: true }) }, summary: summary('Emergency reroute restore (dry run)', true, rows, undefined, []) };
+    }
+    const lease = await holdLease(client, namespace, context, signal, Date.now() + inputs.timeout);
+    try {
+      const outcome = await restore(client, state, log, signal);
+      const rows = outcome.restored.map((key) => [key, 'restored']);
+      return {
+        outputs: { applied: outcome.restored.join(','), state: JSON.stringify(state), result: JSON.stringify({ mode: 'restore', restored: outcome.restored, rollout: outcome.rollout ?? null }) },
+        summary: summary(`Emergency reroute restored in \`${namespace}\``, true, rows, undefined, [`Snapshot from ${state.takenAt} (${state.takenBy}) applied and deleted.`]),
+      };
+    } finally {
+      await release(lease, context);
+    }
+  }
+
+  const objects: ManifestObject[] = inputs['ingress-manifest'] ? readRerouteManifest(insideWorkspace(context.workspace, inputs['ingress-manifest'], 'ingress-manifest'), namespace, 'ingress-manifest') : [];
+  const gateway = inputs['circuit-breaker'] ? await readGateway(client, namespace, inputs['gateway-deployment']) : undefined;
+  if (!objects.length && !gateway) throw new ConfigurationError('is empty and circuit-breaker is false: there is nothing to do', 'ingress-manifest');
+  const diff = await log.group('Diff against live', async () => {
+    const parts = await Promise.all(objects.map(async (o) => diffAgainstLive(o, await readLive(client, o, namespace))));
+    const text = parts.join('\n');
+    log.info(text || '(no manifest)');
+    return text;
+  });
+
+  if (inputs['dry-run']) {
+    const rows: string[][] = [];
+    for (const object of objects) {
+      await applyObject(client, object, namespace, { force: inputs.force, dryRun: true });
+      rows.push([objectKey(object), 'accepted by a server-side dry run']);
+    }
+    if (gateway) {
+      const patch = envPatch(gateway, circuitBreakerValues(gateway, inputs['failure-threshold']));
+      if (patch) await client.request('PATCH', deploymentPath(namespace, gateway.metadata.name), { body: patch, contentType: 'application/strategic-merge-patch+json', query: { dryRun: 'All', fieldManager: 'keiko-rollback' } });
+      rows.push([`Deployment/${gateway.metadata.name}`, patch ? `would set CIRCUIT_BREAKER_ENABLED=true, FAILURE_THRESHOLD=${inputs['failure-threshold']}` : 'already set']);
+    }
+    return { outputs: { applied: '', state: '', result: JSON.stringify({ mode: 'activate', dryRun: true }) }, summary: summary('Emergency reroute (dry run): nothing changed', true, rows, diff, []) };
+  }
+
+  const lease = await holdLease(client, namespace, context, signal, Date.now() + inputs.timeout);
+  try {
+    const outcome = await activate(client, inputs, namespace, objects, gateway, context, signal);
+    const rows = [...outcome.applied.map((k) => [k, 'applied']), ...outcome.unchanged.map((k) => [k, 'unchanged'])];
+    const notes = [
+      outcome.stateKept ? `An earlier snapshot (${outcome.state.takenAt}) was kept, so \`mode: restore\` returns to the original.` : `Snapshot saved in ConfigMap \`${namespace}/keiko-reroute-state\`.`,
+      `Undo with \`mode: restore\` (or \`keiko-rollback reroute --mode restore --namespace ${namespace}\`).`,
+    ];
+    return {
+      outputs: { applied: outcome.applied.join(','), state: JSON.stringify(outcome.state), result: JSON.stringify({ mode: 'activate', applied: outcome.applied, unchanged: outcome.unchanged, rollout: outcome.rollout ?? null, stateKept: outcome.stateKept }) },
+      summary: summary(`Emergency reroute active in \`${namespace}\``, true, rows, diff, notes),
+    };
+  } finally {
+    await release(lease, context);
+  }
+}
+
+async function release(lease: HeldLease, context: ActionContext): Promise<void> {
+  await lease.release();
+  context.saveState(LEASE_STATE, '[]');
+}
+
+async function holdLease(client: KubeClient, namespace: string, context: ActionContext, signal: AbortSignal, deadline: number): Promise<HeldLease> {
+  try {
+    const lease = await acquireLease(client, { namespace, name: 'keiko-rollback-reroute', holder: context.runId, log: context.log, signal, deadline });
+    context.saveState(LEASE_STATE, JSON.stringify([{ namespace, name: lease.name, holder: lease.holder }]));
+    return lease;
+  } catch (error) {
+    if (error instanceof LeaseHeldError) throw new ConfigurationError(`another reroute is running in ${namespace}: ${error.message}`);
+    throw error;
+  }
 }

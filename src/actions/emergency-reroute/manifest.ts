@@ -6,6 +6,7 @@ export const manifest: ActionManifest = {
   description: 'Apply the backup ingress and the gateway circuit breaker with a snapshot first, and restore both exactly.',
   icon: 'shuffle',
   color: 'red',
+  post: true,
   inputs: {
     mode: { description: '`activate` or `restore`.', default: 'activate' },
     ...KUBE_CONNECTION_INPUTS,

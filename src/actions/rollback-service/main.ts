@@ -2,14 +2,12 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
 import { KubeClient } from '../../kube/client.js';
 import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
-import type { HeldLease } from '../../kube/lease.js';
+import { LEASE_STATE, type HeldLease } from '../../kube/lease.js';
 import { describeTarget } from '../../kube/rollback.js';
 import { resultOf, rollbackService, type ServiceResult } from './execute.js';
 import type { RollbackServiceInputs } from './inputs.js';
 import { describePlan, planService, type ServicePlan } from './plan.js';
 import { rollbackSummary } from './summary.js';
-
-export const LEASE_STATE = 'held-leases';
 
 /** Runs `worker` over `items` with at most `limit` at once; `stop()` prevents new starts. */
 async function forEachLimited<T, R>(items: T[], limit: number, worker: (item: T) => Promise<R>, skipped: (item: T) => R, shouldStop: () => boolean): Promise<R[]> {

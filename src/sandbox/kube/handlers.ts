@@ -6,7 +6,7 @@ import { apiVersionOf, findResource, qualifiedName, type ResourceType } from './
 import { matchesFilter, parseFieldSelector, parseLabelSelector, SelectorError, type ObjectFilter } from './selectors.js';
 import { alreadyExists, badRequest, conflict, notFound, StatusError } from './status.js';
 import type { ObjectStore } from './store.js';
-import { clone, isObject, meta, obj, str, type Json, type KubeObject } from './types.js';
+import { clone, deepEqual, isObject, meta, obj, str, type Json, type KubeObject } from './types.js';
 
 export interface ParsedRequest {
   method: string;
@@ -170,6 +170,9 @@ export class ResourceHandlers {
       return { code: 201, object: this.store.create(request.type, object) };
     }
     meta(object).resourceVersion = meta(live).resourceVersion ?? null;
+    // an apply that changes no field leaves the object (and its resourceVersion) alone
+    const withoutFields = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...meta(o), managedFields: null } });
+    if (deepEqual(withoutFields(object), withoutFields(live))) return { code: 200, object: live };
     if (isDryRun(request)) return { code: 200, object };
     return { code: 200, object: this.store.update(request.type, object) };
   }

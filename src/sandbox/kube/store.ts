@@ -23,13 +23,17 @@ function pruneNulls(value: Json): Json {
   if (Array.isArray(value)) return value.map(pruneNulls);
   if (!isObject(value)) return value;
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = pruneNulls(v);
+  for (const [k, v] of Object.entries(value)) {
+    // Go's omitempty drops empty lists too (all list fields but a pod's containers are omitempty)
+    if (v === null || (Array.isArray(v) && v.length === 0 && k !== 'containers')) continue;
+    out[k] = pruneNulls(v);
+  }
   return out;
 }
 
 /**
- * What a round trip through the Go types does to an object: nulls are dropped (zero values of
- * omitempty fields) and a pod template's creationTimestamp is always written as null.
+ * What a round trip through the Go types does to an object: nulls and empty lists are dropped (zero
+ * values of omitempty fields) and a pod template's creationTimestamp is always written as null.
  */
 export function normalizeObject(object: KubeObject): KubeObject {
   const normalized = obj(pruneNulls(object));

@@ -1,0 +1,2 @@
+import { runGitHubPost } from '../main/index.js';
+await runGitHubPost('emergency-reroute');
