@@ -12,10 +12,7 @@ import {
 } from '../../core/inputs.js';
 import { kubeTargetFields, namespaceProblem, resolveNamespace } from '../../kube/connection.js';
 
-export interface StatusRange {
-  from: number;
-  to: number;
-}
+import type { StatusRange } from '../../checks/http.js';
 
 export function parseExpectedStatus(text: string): StatusRange[] | undefined {
   const ranges: StatusRange[] = [];
@@ -30,12 +27,7 @@ export function parseExpectedStatus(text: string): StatusRange[] | undefined {
   return ranges.length ? ranges : undefined;
 }
 
-export interface PromQuery {
-  name: string;
-  expr: string;
-  op: '<' | '<=' | '>' | '>=' | '==' | '!=';
-  threshold: number;
-}
+import type { PromQuery } from '../../checks/prometheus.js';
 
 const QUERY_LINE = /^([A-Za-z0-9_.-]+):\s*(.+?)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)$/;
 

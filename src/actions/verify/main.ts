@@ -1,7 +1,39 @@
 import type { ActionContext, ActionResult } from '../../core/action.js';
-import { StepFailure } from '../../core/errors.js';
+import { formatDuration } from '../../core/durations.js';
+import { markdownTable } from '../../core/summary.js';
+import { runChecks } from '../../checks/runner.js';
+import { DECISION_MATRIX, gradeSeverity } from '../../checks/severity.js';
+import { buildChecks, maskCheckSecrets } from './checks.js';
 import type { VerifyInputs } from './inputs.js';
 
-export async function main(_inputs: VerifyInputs, _context: ActionContext): Promise<ActionResult> {
-  throw new StepFailure('verify', 'is not implemented in this version yet (issue #9); its inputs are validated, nothing was changed');
+export async function main(inputs: VerifyInputs, context: ActionContext): Promise<ActionResult> {
+  const { log } = context;
+  maskCheckSecrets(inputs, context);
+  const checks = await buildChecks(inputs, context);
+  const started = Date.now();
+  const budget = (inputs.retries + 1) * (inputs['request-timeout'] + inputs['retry-interval']) + (inputs['stability-window'] ?? 0) + inputs['smoke-timeout'];
+  const reports = await log.group(`Run ${checks.length} checks at once${inputs['stability-window'] ? `, green for ${formatDuration(inputs['stability-window'])}` : ''}`, () =>
+    runChecks(checks, { retries: inputs.retries, intervalMs: inputs['retry-interval'], stabilityWindowMs: inputs['stability-window'], signal: AbortSignal.timeout(budget), log }),
+  );
+  const verdict = gradeSeverity(reports, inputs.services);
+  const failed = reports.filter((r) => r.status === 'fail');
+  const healthy = failed.length === 0;
+  const elapsed = Date.now() - started;
+  log.info(`${healthy ? 'healthy' : 'UNHEALTHY'}: severity ${verdict.severity} (${verdict.reason}) after ${formatDuration(elapsed)}`);
+  const matrix = verdict.severity === 'none' ? undefined : DECISION_MATRIX[verdict.severity];
+  const rows = reports.map((r) => [r.status === 'pass' ? '✓' : '✗', r.name, r.service ?? 'platform', r['latency-ms'] === null ? '' : `${r['latency-ms']}ms`, String(r.attempts), r.detail]);
+  const summary = [
+    `## ${healthy ? '✅ Healthy' : `❌ Unhealthy — severity ${verdict.severity}`}`,
+    '',
+    `${verdict.reason}. ${reports.length} checks in ${formatDuration(elapsed)}.`,
+    ...(matrix ? ['', `**Decision matrix:** ${verdict.severity} (${matrix.impact}) → ${matrix.action}; approval: ${matrix.approval}.`] : []),
+    '',
+    markdownTable(['', 'Check', 'Service', 'Latency', 'Attempts', 'Detail'], rows),
+  ].join('\n');
+  const report = { healthy, severity: verdict.severity, reason: verdict.reason, affected: verdict.affected, 'duration-ms': elapsed, checks: reports };
+  return {
+    outputs: { healthy: String(healthy), severity: verdict.severity, failed: failed.map((r) => r.name).join(','), report: JSON.stringify(report) },
+    summary: `${summary}\n`,
+    ...(!healthy && inputs['fail-on-unhealthy'] ? { failure: `unhealthy (severity ${verdict.severity}): ${failed.map((r) => `${r.name}: ${r.detail}`).join(' | ')}` } : {}),
+  };
 }

@@ -1,0 +1,68 @@
+import type { ActionContext } from '../../core/action.js';
+import { ConfigurationError } from '../../core/errors.js';
+import { insideWorkspace } from '../../core/paths.js';
+import { addUrlSecrets, displayUrl } from '../../core/secrets.js';
+import { postgresCheck, redisCheck, tcpCheck } from '../../checks/dependencies.js';
+import { httpCheck } from '../../checks/http.js';
+import { deploymentChecks, podsCheck } from '../../checks/kube.js';
+import { alertsCheck, prometheusOverHttp, queryCheck, type PrometheusGet } from '../../checks/prometheus.js';
+import { smokeCheck } from '../../checks/smoke.js';
+import type { Check } from '../../checks/types.js';
+import { KubeClient } from '../../kube/client.js';
+import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
+import type { VerifyInputs } from './inputs.js';
+
+function prometheusThroughProxy(client: KubeClient, reference: string): PrometheusGet {
+  const match = /^([a-z0-9-]+)\/([a-z0-9-]+):(\d+)$/.exec(reference);
+  if (!match) throw new ConfigurationError(`must be namespace/service:port, e.g. keiko-system/prometheus:9090, got "${reference}"`, 'prometheus-service');
+  const base = `/api/v1/namespaces/${match[1]}/services/${match[2]}:${match[3]}/proxy`;
+  return async (pathAndQuery, signal) => {
+    const [path = '', query = ''] = pathAndQuery.split('?');
+    return client.get(base + path, Object.fromEntries(new URLSearchParams(query)), signal);
+  };
+}
+
+/** Masks every secret the checks carry: header values one by one, credentials in URLs. */
+export function maskCheckSecrets(inputs: VerifyInputs, context: ActionContext): void {
+  for (const [, value] of inputs.headers) context.secrets.add(value);
+  for (const url of [inputs['database-url'], inputs['redis-url'], inputs['prometheus-url'], inputs['health-url-template'], ...inputs['health-urls']]) {
+    if (url) addUrlSecrets(context.secrets, url);
+  }
+}
+
+/** Every configured check, tied to its service where it has one. */
+export async function buildChecks(inputs: VerifyInputs, context: ActionContext): Promise<Check[]> {
+  const timeout = inputs['request-timeout'];
+  const http = { expectedStatus: inputs['expected-status'], expectBody: inputs['expect-body'], headers: inputs.headers, maxLatencyMs: inputs['max-latency'], requestTimeoutMs: timeout };
+  const checks: Check[] = [];
+  const template = inputs['health-url-template'];
+  if (template) {
+    for (const service of inputs.services) {
+      const url = template.replaceAll('{service}', service);
+      checks.push(httpCheck(`health:${service}`, service, url, http, displayUrl(url)));
+    }
+  }
+  for (const url of inputs['health-urls']) {
+    const service = inputs.services.find((s) => new URL(url).pathname.split('/').includes(s));
+    checks.push(httpCheck(`health:${displayUrl(url)}`, service, url, http, displayUrl(url)));
+  }
+  if (inputs['database-url']) checks.push(postgresCheck(inputs['database-url'], timeout));
+  if (inputs['redis-url']) checks.push(redisCheck(inputs['redis-url'], timeout));
+  for (const { host, port } of inputs.tcp) checks.push(tcpCheck(host, port, timeout));
+  const namespace = resolveNamespace(inputs);
+  const client = namespace || inputs['prometheus-service'] ? new KubeClient(loadKubeConfig(inputs, context.secrets), context.log) : undefined;
+  if (client && namespace) {
+    const deployments = await deploymentChecks(client, namespace, inputs.services);
+    checks.push(...deployments, podsCheck(client, namespace, deployments.map((c) => c.service ?? '')));
+  }
+  const prometheus = inputs['prometheus-service'] && client ? prometheusThroughProxy(client, inputs['prometheus-service']) : inputs['prometheus-url'] ? prometheusOverHttp(inputs['prometheus-url'], timeout) : undefined;
+  if (prometheus) {
+    checks.push(alertsCheck(prometheus, inputs['alert-selector'], inputs['ignore-alerts'], inputs.services));
+    for (const query of inputs['prometheus-queries']) checks.push(queryCheck(prometheus, query));
+  }
+  if (inputs['smoke-commands'].length) {
+    const cwd = insideWorkspace(context.workspace, inputs['working-directory'], 'working-directory');
+    inputs['smoke-commands'].forEach((line, i) => checks.push(smokeCheck(i, line, cwd, inputs['smoke-timeout'], context.log)));
+  }
+  return checks;
+}
