@@ -13,6 +13,8 @@ export function mainHelp(): string {
     ...commands,
     '  sandbox    local emulators: `sandbox kube --port 8001 --fixture <file>`',
     '  drill      rehearse the whole runbook against a local sandbox',
+    '  environments sync|check   the rollback-<severity> GitHub environments (approval by severity)',
+    '  plan-summary, report      the reusable workflow\'s plan and report summaries',
     '',
     'Runbook form: keiko-rollback service <service-name> <target-version> [environment]',
     '',

@@ -3,6 +3,7 @@ import { ACTIONS, actionForCommand, type RegisteredAction } from '../actions/reg
 import { parseArguments } from './arguments.js';
 import { cliHost, type CliStreams } from './cli-host.js';
 import { commandHelp, mainHelp } from './help.js';
+import { runGitHubCommand } from './github-commands.js';
 import { runSandboxCommand } from './sandbox-command.js';
 
 const defaultStreams: CliStreams = {
@@ -45,10 +46,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       return command ? 0 : 1;
     }
     if (command === 'sandbox' || command === 'drill') return await runSandboxCommand(command, rest, env, streams);
+    if (command === 'environments' || command === 'report' || command === 'plan-summary') return await runGitHubCommand(command, rest, env, streams);
     const action = actionForCommand(command);
     if (!action) {
       const known = Object.values(ACTIONS).map((a) => a.manifest.command).join(', ');
-      throw new ConfigurationError(`unknown command "${command}" (commands: ${known}, sandbox, drill; see --help)`);
+      throw new ConfigurationError(`unknown command "${command}" (commands: ${known}, sandbox, drill, environments, plan-summary, report; see --help)`);
     }
     return await runActionCommand(action, rest, env, streams);
   } catch (error) {
