@@ -1,8 +1,9 @@
 import { ConfigurationError } from '../core/errors.js';
 import type { CliStreams } from './cli-host.js';
+import { runDrill, type DrillSandbox } from './drill.js';
 
 /** The sandbox ships as its own bundle so that no action bundle carries an emulator. */
-export interface SandboxModule {
+export interface SandboxModule extends DrillSandbox {
   runSandboxCli(command: string, argv: string[], env: NodeJS.ProcessEnv, streams: CliStreams): Promise<number>;
 }
 
@@ -21,5 +22,6 @@ async function loadSandbox(): Promise<SandboxModule> {
 
 export async function runSandboxCommand(command: string, argv: string[], env: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
   const sandbox = await loadSandbox();
+  if (command === 'drill') return runDrill(sandbox, argv, env, streams);
   return sandbox.runSandboxCli(command, argv, env, streams);
 }

@@ -6,6 +6,7 @@ import type { CliStreams } from '../cli/cli-host.js';
 import { startKubeEmulator, runbookFixture, type Fixture } from './kube/index.js';
 
 export { startKubeEmulator, runbookFixture } from './kube/index.js';
+export { startDrillPlatform, DRILL_SERVICES, BAD_RELEASE, type DrillPlatform, type PlatformState } from './drill-platform.js';
 
 function flag(argv: string[], name: string): string | undefined {
   const index = argv.indexOf(`--${name}`);
