@@ -18,6 +18,7 @@ fs.rmSync(dist, { recursive: true, force: true });
 const bundle = (entry, out) =>
   run(bin('ncc'), ['build', entry, '-o', out, '--minify', '--no-cache', '--quiet', '--license', 'licenses.txt', '--target', 'es2023']);
 bundle('build/src/entry.js', 'dist/main');
+await minifyChunks(path.join(dist, 'main'));
 bundle('build/src/sandbox/index.js', 'dist/sandbox');
 fs.writeFileSync(path.join(dist, 'package.json'), '{ "type": "module" }\n');
 
@@ -37,6 +38,19 @@ for (const { manifest } of Object.values(ACTIONS)) {
   }
   fs.mkdirSync(path.join(root, 'actions', manifest.name), { recursive: true });
   fs.writeFileSync(path.join(root, 'actions', manifest.name, 'action.yml'), actionYaml(manifest));
+}
+
+/**
+ * ncc minifies only the entry file; the chunks of lazily loaded dependencies (the Kubernetes client,
+ * Octokit, the artifact client) are minified here, so dist/ stays small.
+ */
+async function minifyChunks(dir) {
+  const { minify } = await import('terser');
+  for (const file of fs.readdirSync(dir).filter((f) => /^\d+\.index\.js$/.test(f)).sort()) {
+    const full = path.join(dir, file);
+    const result = await minify(fs.readFileSync(full, 'utf8'), { module: true, compress: { passes: 1 }, mangle: true, format: { comments: false } });
+    fs.writeFileSync(full, result.code);
+  }
 }
 
 function actionYaml(manifest) {

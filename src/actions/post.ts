@@ -28,7 +28,7 @@ export async function runPostStep(name: ActionName, host: ActionHost): Promise<v
   secrets.add(host.getInput('kubeconfig'));
   try {
     const inputs = readInputs(SCHEMAS[name], host);
-    const client = new KubeClient(loadKubeConfig(inputs, secrets), host.log);
+    const client = new KubeClient(await loadKubeConfig(inputs, secrets), host.log);
     for (const lease of leases) {
       const released = await releaseLeaseIfHeld(client, lease.namespace, lease.name, lease.holder);
       host.log.info(released ? `released lease ${lease.name} left by a cancelled rollback` : `lease ${lease.name} is no longer held by this run`);

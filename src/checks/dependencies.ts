@@ -1,6 +1,5 @@
 import net from 'node:net';
 import pg from 'pg';
-import { createClient } from 'redis';
 import { displayUrl } from '../core/secrets.js';
 import { errorText, type Check } from './types.js';
 
@@ -31,6 +30,7 @@ export function redisCheck(url: string, timeoutMs: number): Check {
     service: undefined,
     async run() {
       const started = performance.now();
+      const { createClient } = await import('redis');
       const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false } });
       client.on('error', () => undefined);
       try {

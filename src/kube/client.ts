@@ -1,7 +1,7 @@
-import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { fetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
 
@@ -60,6 +60,7 @@ export class KubeClient {
   }
 
   private async prepare(url: URL): Promise<{ headers: Headers; dispatcher: Dispatcher | undefined }> {
+    const { RequestContext, HttpMethod } = await import('@kubernetes/client-node');
     const context = new RequestContext(url.toString(), HttpMethod.GET);
     await this.config.applySecurityAuthentication(context);
     return { headers: context.getHeaders() as unknown as Headers, dispatcher: context.getDispatcher() as Dispatcher | undefined };
@@ -74,6 +75,7 @@ export class KubeClient {
   private async once<T>(method: string, path: string, options: RequestOptions): Promise<T> {
     const url = this.url(path, options.query);
     const { headers, dispatcher } = await this.prepare(url);
+    const { fetch } = await import('undici');
     const requestHeaders: Record<string, string> = { ...Object.fromEntries(new Headers(headers)), accept: 'application/json' };
     if (options.body !== undefined) requestHeaders['content-type'] = options.contentType ?? 'application/json';
     const response = await fetch(url, {
@@ -128,6 +130,7 @@ export class KubeClient {
   ): Promise<{ stopped: boolean; resourceVersion: string | undefined }> {
     const url = this.url(path, { ...query, watch: '1' });
     const { headers, dispatcher } = await this.prepare(url);
+    const { fetch } = await import('undici');
     const controller = new AbortController();
     const abort = (): void => controller.abort(signal.reason);
     signal.addEventListener('abort', abort, { once: true });

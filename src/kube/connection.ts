@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigurationError } from '../core/errors.js';
@@ -94,10 +94,12 @@ function registerCredentials(kc: KubeConfig, secrets: SecretRegistry): void {
  * The kubeconfig from the input, else KUBECONFIG / ~/.kube/config / in-cluster. Credentials are
  * registered as secrets before the config is used for anything.
  */
-export function loadKubeConfig(
+export async function loadKubeConfig(
   inputs: { kubeconfig?: string | undefined; context?: string | undefined },
   secrets: SecretRegistry,
-): KubeConfig {
+): Promise<KubeConfig> {
+  // loaded on first use: the Kubernetes client is most of the bundle, and verify or database runs need not pay for it
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
     if (inputs.kubeconfig) kc.loadFromString(inputs.kubeconfig);

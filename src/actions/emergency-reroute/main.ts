@@ -32,7 +32,7 @@ function summary(title: string, ok: boolean, rows: string[][], diff: string | un
 export async function main(inputs: EmergencyRerouteInputs, context: ActionContext): Promise<ActionResult> {
   const { log } = context;
   const namespace = resolveNamespace(inputs) ?? '';
-  const client = new KubeClient(loadKubeConfig(inputs, context.secrets), log);
+  const client = new KubeClient(await loadKubeConfig(inputs, context.secrets), log);
   const signal = AbortSignal.timeout(inputs.timeout);
 
   if (inputs.mode === 'restore') {

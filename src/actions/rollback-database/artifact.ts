@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultArtifactClient } from '@actions/artifact';
 import type { ActionContext } from '../../core/action.js';
 import type { PhaseLog } from './phases.js';
 
@@ -21,6 +20,7 @@ export async function uploadBackupArtifact(backupPath: string, retentionDays: nu
   const name = path.basename(backupPath);
   return phases.run('Upload artifact', async () => {
     const root = fs.statSync(backupPath).isDirectory() ? backupPath : path.dirname(backupPath);
+    const { DefaultArtifactClient } = await import('@actions/artifact');
     const upload = await new DefaultArtifactClient().uploadArtifact(name, filesOf(backupPath), root, { retentionDays });
     return { value: name, detail: `artifact ${name} (id ${upload.id ?? '?'}, ${upload.size ?? 0} bytes, kept ${retentionDays} days)` };
   });

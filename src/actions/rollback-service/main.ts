@@ -32,7 +32,7 @@ function changeCause(inputs: RollbackServiceInputs, context: ActionContext): str
 export async function main(inputs: RollbackServiceInputs, context: ActionContext): Promise<ActionResult> {
   const { log } = context;
   const namespace = resolveNamespace(inputs) ?? '';
-  const kubeConfig = loadKubeConfig(inputs, context.secrets);
+  const kubeConfig = await loadKubeConfig(inputs, context.secrets);
   const client = new KubeClient(kubeConfig, log);
   const timeoutLabel = formatDuration(inputs.timeout);
   const deadline = Date.now() + inputs.timeout;

@@ -50,7 +50,7 @@ export async function buildChecks(inputs: VerifyInputs, context: ActionContext):
   if (inputs['redis-url']) checks.push(redisCheck(inputs['redis-url'], timeout));
   for (const { host, port } of inputs.tcp) checks.push(tcpCheck(host, port, timeout));
   const namespace = resolveNamespace(inputs);
-  const client = namespace || inputs['prometheus-service'] ? new KubeClient(loadKubeConfig(inputs, context.secrets), context.log) : undefined;
+  const client = namespace || inputs['prometheus-service'] ? new KubeClient(await loadKubeConfig(inputs, context.secrets), context.log) : undefined;
   if (client && namespace) {
     const deployments = await deploymentChecks(client, namespace, inputs.services);
     checks.push(...deployments, podsCheck(client, namespace, deployments.map((c) => c.service ?? '')));
