@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createMemoryLogger } from '../src/core/logger.js';
+import { dumpDatabase, verifyBackup } from '../src/database/backup.js';
+import { tableCounts } from '../src/database/postgres.js';
+import { restoreArchive } from '../src/database/restore.js';
+import { repeat, run, type Measurement } from './measure.js';
+
+const ADMIN = process.env.KEIKO_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const SOURCE = 'keiko_bench_src';
+const TARGET = 'keiko_bench_dst';
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function urlOf(database: string): string {
+  const url = new URL(ADMIN);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** About 200 MB over three tables with indexes, generated in PostgreSQL itself. */
+async function generate(log: (line: string) => void): Promise<{ bytes: number; counts: Record<string, number> }> {
+  await admin(`DROP DATABASE IF EXISTS ${SOURCE} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${SOURCE}`);
+  const client = new pg.Client({ connectionString: urlOf(SOURCE) });
+  await client.connect();
+  try {
+    await client.query(`CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL, plan text NOT NULL)`);
+    await client.query(`INSERT INTO accounts SELECT g, 'account-' || g, (ARRAY['free','pro','enterprise'])[1 + g % 3] FROM generate_series(1, 50000) g`);
+    await client.query(`CREATE TABLE events (id bigserial PRIMARY KEY, account_id int NOT NULL REFERENCES accounts(id), kind text NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL)`);
+    await client.query(`INSERT INTO events (account_id, kind, payload, created_at)
+      SELECT 1 + g % 50000, (ARRAY['login','search','chat','upload'])[1 + g % 4], md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text), now() - (g || ' seconds')::interval
+      FROM generate_series(1, 1000000) g`);
+    await client.query(`CREATE INDEX events_account ON events (account_id)`);
+    await client.query(`CREATE INDEX events_created ON events (created_at)`);
+    await client.query(`CREATE TABLE documents (id int PRIMARY KEY, body text NOT NULL)`);
+    await client.query(`INSERT INTO documents SELECT g, repeat(md5(g::text), 20) FROM generate_series(1, 60000) g`);
+    await client.query('ANALYZE');
+    const bytes = Number((await client.query<{ n: string }>(`SELECT pg_database_size('${SOURCE}') AS n`)).rows[0]?.n);
+    const counts = await tableCounts(client);
+    log(`  database: generated ${Math.round(bytes / 1e6)} MB`);
+    return { bytes, counts };
+  } finally {
+    await client.end();
+  }
+}
+
+export interface DatabaseResult {
+  bytes: number;
+  measurements: Measurement[];
+  backupMs: number;
+  verifyMs: number;
+}
+
+const REPS = 3;
+
+export async function databaseBenchmark(log: (line: string) => void): Promise<DatabaseResult> {
+  const { bytes, counts } = await generate(log);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-bench-db-'));
+  const quiet = createMemoryLogger();
+  const env = { PGHOST: new URL(ADMIN).hostname, PGPORT: new URL(ADMIN).port || '5432', PGUSER: decodeURIComponent(new URL(ADMIN).username) || 'postgres', PGDATABASE: SOURCE };
+  const fresh = async (): Promise<void> => {
+    await admin(`DROP DATABASE IF EXISTS ${TARGET} WITH (FORCE)`);
+    await admin(`CREATE DATABASE ${TARGET}`);
+  };
+  const clean = (): void => {
+    for (const e of fs.readdirSync(dir)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
+  };
+  let lastCustom = '';
+  let lastDirectory = '';
+  const verifySamples: number[] = [];
+  const backup = await repeat('keiko backup (pg_dump -Fc)', REPS, async () => {
+    clean();
+    lastCustom = await dumpDatabase({ dir, database: SOURCE, format: 'custom', jobs: 2, env, timeoutMs: 600_000, log: quiet });
+  });
+  for (let i = 0; i < REPS; i++) {
+    const t0 = performance.now();
+    await verifyBackup(lastCustom, 'custom', counts, quiet);
+    verifySamples.push(performance.now() - t0);
+  }
+  const verify: Measurement = { label: 'keiko backup verification (pg_restore --list + TABLE DATA check)', samples: verifySamples };
+  const restoreCustom = await repeat('keiko restore, custom format (pg_restore -j 2)', REPS, () => restoreArchive({ archive: lastCustom, jobs: 2, env: { ...env, PGDATABASE: TARGET }, database: TARGET, timeoutMs: 600_000, log: quiet }), { before: fresh });
+  log('  database: custom format done');
+  const customDir = path.join(dir, 'directory');
+  const dumpDirectory = await repeat('keiko backup, directory format (pg_dump -Fd -j 2)', REPS, async () => {
+    fs.rmSync(customDir, { recursive: true, force: true });
+    fs.mkdirSync(customDir);
+    lastDirectory = await dumpDatabase({ dir: customDir, database: SOURCE, format: 'directory', jobs: 2, env, timeoutMs: 600_000, log: quiet });
+  });
+  const restoreDirectory = await repeat('keiko restore, directory format (pg_restore -j 2)', REPS, () => restoreArchive({ archive: lastDirectory, jobs: 2, env: { ...env, PGDATABASE: TARGET }, database: TARGET, timeoutMs: 600_000, log: quiet }), { before: fresh });
+  log('  database: directory format done');
+  const sql = path.join(dir, 'dump.sql');
+  const plainDump = await repeat('runbook: pg_dump > dump.sql', REPS, () => run('pg_dump', ['--file', sql, SOURCE], { env: { ...process.env, ...env } }));
+  const plainRestore = await repeat('runbook: psql < dump.sql', REPS, () => run('psql', ['--quiet', '--file', sql, '--dbname', TARGET], { env: { ...process.env, ...env } }), { before: fresh });
+  log('  database: runbook way done');
+  await admin(`DROP DATABASE IF EXISTS ${TARGET} WITH (FORCE)`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const median = (m: Measurement): number => [...m.samples].sort((a, b) => a - b)[Math.floor(m.samples.length / 2)] ?? 0;
+  return { bytes, measurements: [backup, verify, restoreCustom, dumpDirectory, restoreDirectory, plainDump, plainRestore], backupMs: median(backup), verifyMs: median(verify) };
+}

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startKubeEmulator, type KubeEmulator } from '../src/sandbox/kube/index.js';
+import { runDistAction } from './actions.js';
+import { repeat, run, type Measurement } from './measure.js';
+
+const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(2, '0')}`);
+
+async function fleet(n: number): Promise<KubeEmulator> {
+  return startKubeEmulator({
+    fixture: { namespaces: [{ name: 'keiko-production', deployments: names(n).map((name) => ({ name, releases: ['v1.1.0', 'v1.2.0', 'v1.3.0'], replicas: 1, maxSurge: 1, maxUnavailable: 0 })) }] },
+    // "1 s rollouts": a new pod is Ready after 1 s, then the old one terminates
+    controller: { podReadyMs: 1000, podTerminateMs: 50 },
+  });
+}
+
+function kubectlFor(kubeconfig: string): (args: string[]) => Promise<unknown> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-bench-kubectl-'));
+  const file = path.join(dir, 'kubeconfig');
+  fs.writeFileSync(file, kubeconfig);
+  return (args) => run('kubectl', ['--kubeconfig', file, '--cache-dir', path.join(dir, 'cache'), ...args]);
+}
+
+export interface FleetResult {
+  keiko: Measurement[];
+  loop: Measurement[];
+  requests: { keikoPerService: number; kubectlPerService: number; kubectlWarmPerService: number };
+}
+
+/** keiko-rollback (all services at once) vs the runbook loop (undo then status, service after service). */
+export async function fleetBenchmark(log: (line: string) => void): Promise<FleetResult> {
+  const keiko: Measurement[] = [];
+  const loop: Measurement[] = [];
+  let requests = { keikoPerService: 0, kubectlPerService: 0, kubectlWarmPerService: 0 };
+  for (const n of [1, 4, 50]) {
+    const ours = await fleet(n);
+    const rollback = async (): Promise<void> => {
+      const result = await runDistAction('rollback-service', { services: names(n).join(','), environment: 'production', kubeconfig: ours.kubeconfig, 'max-parallel': '50' });
+      if (result.code !== 0) throw new Error(`rollback-service failed: ${result.stdout.slice(-500)}`);
+    };
+    keiko.push(await repeat(`keiko-rollback, ${n} service(s)`, 5, rollback));
+    if (n === 1) {
+      const before = ours.requests.length;
+      await rollback();
+      requests.keikoPerService = ours.requests.length - before;
+    }
+    log(`  fleet: keiko ${n} done`);
+    await ours.close();
+    if (n === 1) continue;
+    const theirs = await fleet(n);
+    const kubectl = kubectlFor(theirs.kubeconfig);
+    const runbookLoop = async (): Promise<void> => {
+      for (const name of names(n)) {
+        await kubectl(['rollout', 'undo', `deployment/${name}`, '-n', 'keiko-production']);
+        await kubectl(['rollout', 'status', `deployment/${name}`, '-n', 'keiko-production', '--timeout=60s']);
+      }
+    };
+    // the 50-service loop takes about a minute a run: measured once (no warm-up) to keep npm run bench under 5 minutes
+    loop.push(await repeat(`runbook loop (kubectl undo + status), ${n} services`, n === 50 ? 1 : 5, runbookLoop, { warmup: n !== 50 }));
+    if (n === 4) {
+      const fresh = kubectlFor(theirs.kubeconfig);
+      let before = theirs.requests.length;
+      await fresh(['rollout', 'undo', 'deployment/svc-00', '-n', 'keiko-production']);
+      await fresh(['rollout', 'status', 'deployment/svc-00', '-n', 'keiko-production']);
+      const cold = theirs.requests.length - before;
+      before = theirs.requests.length;
+      await kubectl(['rollout', 'undo', 'deployment/svc-01', '-n', 'keiko-production']);
+      await kubectl(['rollout', 'status', 'deployment/svc-01', '-n', 'keiko-production']);
+      requests = { ...requests, kubectlPerService: cold, kubectlWarmPerService: theirs.requests.length - before };
+    }
+    log(`  fleet: loop ${n} done`);
+    await theirs.close();
+  }
+  return { keiko, loop, requests };
+}

@@ -1,0 +1,114 @@
+/**
+ * npm run bench: keiko-rollback against the runbook's own way, both sides in one run on this machine.
+ * Prints median (min–max) and ratios, names every missed target, and writes bench/RESULTS.md.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { coldStartBenchmark } from './cold-start.js';
+import { databaseBenchmark } from './database.js';
+import { fleetBenchmark } from './fleet.js';
+import { describe, median, type Measurement } from './measure.js';
+import { ROOT } from './actions.js';
+import { verifyBenchmark } from './verify-fanout.js';
+
+interface Target {
+  name: string;
+  met: boolean;
+  detail: string;
+}
+
+const lines: string[] = [];
+const out = (line = ''): void => {
+  lines.push(line);
+  process.stdout.write(`${line}\n`);
+};
+const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+const row = (m: Measurement): string => `| ${m.label} | ${describe(m)} |`;
+const targets: Target[] = [];
+const target = (name: string, met: boolean, detail: string): void => void targets.push({ name, met, detail });
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  out(`# keiko-rollback benchmark`);
+  out();
+  out(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}. Date: ${new Date().toISOString()}.`);
+  out();
+
+  progress('1/5 fleet rollback …');
+  const fleet = await fleetBenchmark(progress);
+  out('## 1. Fleet rollback (Kubernetes emulator, 1 s rollouts)');
+  out();
+  out('| Run | Median (min–max) |');
+  out('| --- | --- |');
+  for (const m of [...fleet.keiko, ...fleet.loop]) out(row(m));
+  const [one, four, fifty] = fleet.keiko.map((m) => median(m.samples));
+  const [loop4, loop50] = fleet.loop.map((m) => median(m.samples));
+  out();
+  out(`Ratios: runbook loop / keiko-rollback = ${((loop4 ?? 0) / (four ?? 1)).toFixed(1)}× for 4 services, ${((loop50 ?? 0) / (fifty ?? 1)).toFixed(1)}× for 50; 50 services / 1 service = ${((fifty ?? 0) / (one ?? 1)).toFixed(2)}×. (The 50-service loop runs once: about a minute a run.)`);
+  target('50 services ≤ 1.5 s wall', (fifty ?? Infinity) <= 1500, `${Math.round(fifty ?? 0)} ms`);
+  target('50 services ≤ 1.5× a single-service rollback', (fifty ?? Infinity) <= 1.5 * (one ?? 0), `${((fifty ?? 0) / (one ?? 1)).toFixed(2)}×`);
+  target('≥ 30× faster than the runbook loop (50 services)', (loop50 ?? 0) / (fifty ?? 1) >= 30, `${((loop50 ?? 0) / (fifty ?? 1)).toFixed(1)}×`);
+  out();
+  out('## 2. API economy (requests to the API server for one service)');
+  out();
+  out(`keiko-rollback: ${fleet.requests.keikoPerService} requests (read history: 2, lease check/take/release: 3, patch: 1, watch: 1). kubectl rollout undo + status: ${fleet.requests.kubectlPerService} with a fresh discovery cache, ${fleet.requests.kubectlWarmPerService} with a warm one.`);
+  target('requests ≤ kubectl undo + status', fleet.requests.keikoPerService <= fleet.requests.kubectlPerService, `${fleet.requests.keikoPerService} vs ${fleet.requests.kubectlPerService} (warm cache: ${fleet.requests.kubectlWarmPerService})`);
+  out();
+
+  progress('2/5 database …');
+  const db = await databaseBenchmark(progress);
+  out(`## 3. Database (${Math.round(db.bytes / 1e6)} MB on the local PostgreSQL, ${db.measurements[0]?.samples.length} runs each after a warm-up)`);
+  out();
+  out('| Run | Median (min–max) |');
+  out('| --- | --- |');
+  for (const m of db.measurements) out(row(m));
+  const restoreCustom = median(db.measurements[2]?.samples ?? []);
+  const restoreDir = median(db.measurements[4]?.samples ?? []);
+  const psql = median(db.measurements[6]?.samples ?? []);
+  out();
+  out(`Ratios: psql < dump.sql / pg_restore -j 2 = ${(psql / restoreCustom).toFixed(2)}× (custom), ${(psql / restoreDir).toFixed(2)}× (directory); verification / backup = ${((db.verifyMs / db.backupMs) * 100).toFixed(1)}%.`);
+  target('restore ≥ 1.5× faster than psql <', psql / Math.min(restoreCustom, restoreDir) >= 1.5, `${(psql / Math.min(restoreCustom, restoreDir)).toFixed(2)}× (custom ${(psql / restoreCustom).toFixed(2)}×, directory ${(psql / restoreDir).toFixed(2)}×)`);
+  target('backup verification adds ≤ 10% to the backup', db.verifyMs <= 0.1 * db.backupMs, `${((db.verifyMs / db.backupMs) * 100).toFixed(1)}%`);
+  out();
+
+  progress('3/5 verify …');
+  const verify = await verifyBenchmark();
+  out('## 4. verify: 100 health URLs, one answering after 2 s');
+  out();
+  out(`| ${verify.measurement.label} | ${describe(verify.measurement)} |`);
+  const verifyMs = median(verify.measurement.samples);
+  out();
+  out(`Total / slowest check = ${(verifyMs / verify.slowestMs).toFixed(2)}× (includes the action's process start).`);
+  target('verify total ≤ 1.3× the slowest check', verifyMs <= 1.3 * verify.slowestMs, `${(verifyMs / verify.slowestMs).toFixed(2)}×`);
+  out();
+
+  progress('4/5 cold start …');
+  const cold = await coldStartBenchmark();
+  out('## 5. Cold start (Node 24, process start to the first log line)');
+  out();
+  out('| Run | Median (min–max) |');
+  out('| --- | --- |');
+  for (const m of [...cold.measurements, cold.baseline]) out(row(m));
+  out();
+  out(`dist/ holds ${(cold.distBytes / 1e6).toFixed(1)} MB.`);
+  const worst = Math.max(...cold.measurements.map((m) => median(m.samples)));
+  target('each action ≤ 250 ms median to its first log line', worst <= 250, `slowest ${Math.round(worst)} ms`);
+  target('dist/ ≤ 12 MB', cold.distBytes <= 12e6, `${(cold.distBytes / 1e6).toFixed(1)} MB`);
+  out();
+
+  out('## Targets');
+  out();
+  out('| Target | Result | Measured |');
+  out('| --- | --- | --- |');
+  for (const t of targets) out(`| ${t.name} | ${t.met ? '✅ met' : '❌ MISSED'} | ${t.detail} |`);
+  const missed = targets.filter((t) => !t.met);
+  out();
+  out(missed.length ? `Missed: ${missed.map((t) => t.name).join('; ')}.` : 'All targets met.');
+  out();
+  out(`Benchmark run took ${Math.round((Date.now() - started) / 1000)} s.`);
+  fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), `${lines.join('\n')}\n`);
+  progress('5/5 wrote bench/RESULTS.md');
+}
+
+await main();
