@@ -25,14 +25,14 @@ function kubectlFor(kubeconfig: string): (args: string[]) => Promise<unknown> {
 export interface FleetResult {
   keiko: Measurement[];
   loop: Measurement[];
-  requests: { keikoPerService: number; kubectlPerService: number; kubectlWarmPerService: number };
+  requests: { keikoPerService: number; keikoBreakdown: string; kubectlPerService: number; kubectlWarmPerService: number };
 }
 
 /** keiko-rollback (all services at once) vs the runbook loop (undo then status, service after service). */
 export async function fleetBenchmark(log: (line: string) => void): Promise<FleetResult> {
   const keiko: Measurement[] = [];
   const loop: Measurement[] = [];
-  let requests = { keikoPerService: 0, kubectlPerService: 0, kubectlWarmPerService: 0 };
+  let requests = { keikoPerService: 0, keikoBreakdown: '', kubectlPerService: 0, kubectlWarmPerService: 0 };
   for (const n of [1, 4, 50]) {
     const ours = await fleet(n);
     const rollback = async (): Promise<void> => {
@@ -43,7 +43,11 @@ export async function fleetBenchmark(log: (line: string) => void): Promise<Fleet
     if (n === 1) {
       const before = ours.requests.length;
       await rollback();
-      requests.keikoPerService = ours.requests.length - before;
+      const mine = ours.requests.slice(before);
+      requests.keikoPerService = mine.length;
+      const counts = new Map<string, number>();
+      for (const r of mine) counts.set(`${r.verb} ${r.resource}`, (counts.get(`${r.verb} ${r.resource}`) ?? 0) + 1);
+      requests.keikoBreakdown = [...counts].map(([k, v]) => `${k} ×${v}`).join(', ');
     }
     log(`  fleet: keiko ${n} done`);
     await ours.close();

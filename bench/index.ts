@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   out();
   out('## 2. API economy (requests to the API server for one service)');
   out();
-  out(`keiko-rollback: ${fleet.requests.keikoPerService} requests (read history: 2, lease check/take/release: 3, patch: 1, watch: 1). kubectl rollout undo + status: ${fleet.requests.kubectlPerService} with a fresh discovery cache, ${fleet.requests.kubectlWarmPerService} with a warm one.`);
+  out(`keiko-rollback: ${fleet.requests.keikoPerService} requests (${fleet.requests.keikoBreakdown}). kubectl rollout undo + status: ${fleet.requests.kubectlPerService} with a fresh discovery cache, ${fleet.requests.kubectlWarmPerService} with a warm one.`);
   target('requests ≤ kubectl undo + status', fleet.requests.keikoPerService <= fleet.requests.kubectlPerService, `${fleet.requests.keikoPerService} vs ${fleet.requests.kubectlPerService} (warm cache: ${fleet.requests.kubectlWarmPerService})`);
   out();
 

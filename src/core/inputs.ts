@@ -59,6 +59,20 @@ export function durationInput(defaultValue: string) {
     });
 }
 
+/** A duration that may be left unset (undefined), e.g. `max-latency`. */
+export function optionalDurationInput(example: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const text = value?.trim();
+      if (!text) return undefined;
+      const ms = parseDuration(text);
+      if (ms !== undefined && ms > 0) return ms;
+      return fail(ctx, `must be a duration such as ${example}, got "${text}"`);
+    });
+}
+
 export function integerInput(defaultValue: number, min: number, max: number) {
   return z
     .string()

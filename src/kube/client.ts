@@ -50,6 +50,7 @@ export function classifyKubeError(error: unknown): RetryDecision {
  */
 export class KubeClient {
   readonly server: string;
+  private dispatcher: Dispatcher | undefined;
 
   constructor(
     private readonly config: KubeConfig,
@@ -63,7 +64,10 @@ export class KubeClient {
     const { RequestContext, HttpMethod } = await import('@kubernetes/client-node');
     const context = new RequestContext(url.toString(), HttpMethod.GET);
     await this.config.applySecurityAuthentication(context);
-    return { headers: context.getHeaders() as unknown as Headers, dispatcher: context.getDispatcher() as Dispatcher | undefined };
+    // client-node builds a new connection pool for every request; keep the first one so connections
+    // (and TLS sessions) are reused. Headers are taken fresh each time: exec/OIDC tokens rotate.
+    this.dispatcher ??= context.getDispatcher() as Dispatcher | undefined;
+    return { headers: context.getHeaders() as unknown as Headers, dispatcher: this.dispatcher };
   }
 
   url(path: string, query: Record<string, string | undefined> = {}): URL {

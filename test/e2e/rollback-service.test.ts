@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startKubeEmulator, runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
-import { meta, stringMap } from '../../src/sandbox/kube/types.js';
-import { hasStackTrace, runAction } from '../helpers/run-action.js';
+import { runAction } from '../helpers/run-action.js';
 import { DEPLOYMENTS, liveImage, NS, REPLICA_SETS, revisionAnnotation, writes } from '../helpers/kube-fixtures.js';
 
 let emulators: KubeEmulator[] = [];

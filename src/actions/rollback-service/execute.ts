@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
-import { readRevisionHistory } from '../../kube/history.js';
+import { readRevisionHistory, type RevisionHistory } from '../../kube/history.js';
 import { acquireLease, LeaseHeldError, type HeldLease } from '../../kube/lease.js';
 import { diagnoseRollout } from '../../kube/pods.js';
 import { isAlreadyAt, pausedAdvice, rollbackPatch } from '../../kube/rollback.js';
@@ -57,10 +57,15 @@ export function resultOf(plan: ServicePlan, status: ServiceStatus, message: stri
   };
 }
 
-/** Writes the rollback after re-reading under the lease; a 409 re-reads and decides again. Returns the patched deployment, or a reason it wrote nothing. */
+/**
+ * Writes the rollback. The plan's read is reused unless another run held the lease meanwhile; the
+ * patch carries a test of the resourceVersion it was built from, so a deployment changed since then is
+ * refused by the server (409/422) and read again before deciding anew.
+ */
 async function writeRollback(client: KubeClient, plan: ServicePlan, options: ExecuteOptions, concurrent?: string): Promise<Deployment | { unchanged: string } | { failed: string }> {
+  let fresh: RevisionHistory | undefined = concurrent ? undefined : plan.history;
   for (let attempt = 1; ; attempt++) {
-    const fresh = await readRevisionHistory(client, plan.namespace, plan.service, options.signal);
+    fresh ??= await readRevisionHistory(client, plan.namespace, plan.service, options.signal);
     if (fresh.deployment.spec.paused) return { failed: pausedAdvice(fresh.deployment) };
     const target = fresh.revisions.find((r) => r.replicaSet.metadata.uid === plan.to.replicaSet.metadata.uid);
     if (!target) return { failed: `revision ${plan.to.revision} disappeared from the history while waiting (pruned by revisionHistoryLimit?)` };
@@ -69,16 +74,19 @@ async function writeRollback(client: KubeClient, plan: ServicePlan, options: Exe
       // two "roll back to previous" at once mean one rollback, not a rollback of the rollback
       return { unchanged: `${concurrent} rolled ${plan.service} back while this run waited; not rolling back again on top of it (run again to go further back)` };
     }
+    const guard = { op: 'test', path: '/metadata/resourceVersion', value: fresh.deployment.metadata.resourceVersion };
     try {
       return await client.request<Deployment>('PATCH', deploymentPath(plan.namespace, plan.service), {
-        body: rollbackPatch(fresh.deployment, target, options.changeCause),
+        body: [guard, ...rollbackPatch(fresh.deployment, target, options.changeCause)],
         contentType: JSON_PATCH,
         ...(options.dryRun ? { query: { dryRun: 'All' } } : {}),
         signal: options.signal,
       });
     } catch (error) {
-      if (!(error instanceof KubeApiError && error.code === 409) || attempt >= 5) throw error;
-      options.log.info(`  ${plan.service}: 409 Conflict on the patch; re-reading and deciding again`);
+      const stale = error instanceof KubeApiError && (error.code === 409 || error.code === 422);
+      if (!stale || attempt >= 5) throw error;
+      options.log.info(`  ${plan.service}: ${error.code === 409 ? '409 Conflict on the patch' : 'the deployment changed since it was read'}; re-reading and deciding again`);
+      fresh = undefined;
     }
   }
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { parseDuration } from '../../core/durations.js';
 import {
   booleanInput,
   dnsLabelListInput,
   durationInput,
   httpUrl,
   integerInput,
+  optionalDurationInput,
   optionalString,
   splitLines,
   splitList,
@@ -83,16 +83,7 @@ export const verifySchema = z
       }),
     'expect-body': optionalString(),
     headers: lines(headerLine, () => 'must be `Name: value`, one header per line'),
-    'max-latency': z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (!value?.trim()) return undefined;
-        const ms = parseDuration(value);
-        if (ms !== undefined && ms > 0) return ms;
-        ctx.addIssue({ code: 'custom', message: `must be a duration such as 800ms or 2s, got "${value.trim()}"` });
-        return z.NEVER;
-      }),
+    'max-latency': optionalDurationInput('800ms or 2s'),
     'database-url': optionalString(),
     'redis-url': optionalString(),
     tcp: lines(tcpLine, (l) => `has "${l}": write host:port, one per line`),
@@ -108,16 +99,7 @@ export const verifySchema = z
     retries: integerInput(5, 0, 100),
     'retry-interval': durationInput('5s'),
     'request-timeout': durationInput('10s'),
-    'stability-window': z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (!value?.trim()) return undefined;
-        const ms = parseDuration(value);
-        if (ms !== undefined && ms > 0) return ms;
-        ctx.addIssue({ code: 'custom', message: `must be a duration such as 2m, got "${value.trim()}"` });
-        return z.NEVER;
-      }),
+    'stability-window': optionalDurationInput('2m'),
     'fail-on-unhealthy': booleanInput(true),
   })
   .superRefine((inputs, ctx) => {

@@ -48,6 +48,8 @@ export function normalizeObject(object: KubeObject): KubeObject {
 export class ObjectStore {
   private revision = 1;
   private readonly objects = new Map<ResourceType, Map<string, KubeObject>>();
+  /** Keys in LIST order, rebuilt only when objects come or go (updates never change a key). */
+  private readonly sortedKeys = new Map<ResourceType, string[]>();
   private readonly history: StoredEvent[] = [];
   private readonly listeners = new Set<(event: StoredEvent) => void>();
 
@@ -73,9 +75,13 @@ export class ObjectStore {
   }
 
   list(type: ResourceType, namespace?: string): KubeObject[] {
-    const all = [...this.bucket(type).values()];
-    const filtered = namespace ? all.filter((o) => meta(o).namespace === namespace) : all;
-    return filtered.sort((a, b) => objectKey(str(meta(a).namespace) ?? '', str(meta(a).name) ?? '').localeCompare(objectKey(str(meta(b).namespace) ?? '', str(meta(b).name) ?? '')));
+    const bucket = this.bucket(type);
+    let keys = this.sortedKeys.get(type);
+    if (!keys) this.sortedKeys.set(type, (keys = [...bucket.keys()].sort()));
+    const prefix = namespace ? `${namespace}/` : '';
+    const out: KubeObject[] = [];
+    for (const key of keys) if (!prefix || key.startsWith(prefix)) out.push(bucket.get(key)!);
+    return out;
   }
 
   subscribe(listener: (event: StoredEvent) => void): () => void {
@@ -105,6 +111,7 @@ export class ObjectStore {
     if (type.namespaced) m.namespace = namespace;
     else delete m.namespace;
     this.bucket(type).set(objectKey(namespace, str(m.name) ?? ''), object);
+    this.sortedKeys.delete(type);
     this.emit({ rv: this.revision, type: 'ADDED', resource: type, namespace, object: clone(object), previous: undefined });
     return clone(object);
   }
@@ -156,6 +163,7 @@ export class ObjectStore {
     const previous = this.get(type, namespace, name);
     if (!previous) return undefined;
     this.bucket(type).delete(objectKey(namespace, name));
+    this.sortedKeys.delete(type);
     const object = clone(previous);
     meta(object).resourceVersion = String(++this.revision);
     this.emit({ rv: this.revision, type: 'DELETED', resource: type, namespace, object: clone(object), previous });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AliasRequest } from '../../vercel/types.js';
 
 export type ReadyState = 'QUEUED' | 'BUILDING' | 'READY' | 'ERROR' | 'CANCELED';
 
@@ -12,13 +13,7 @@ export interface Deployment {
   meta: { githubCommitRef?: string; githubCommitSha?: string; githubCommitMessage?: string };
 }
 
-export interface AliasRequest {
-  fromDeploymentId: string;
-  toDeploymentId: string;
-  jobStatus: 'pending' | 'in-progress' | 'succeeded' | 'failed' | 'skipped';
-  requestedAt: number;
-  type: 'rollback' | 'promote';
-}
+export type { AliasRequest };
 
 export interface AliasStatus {
   alias: { alias: string; deploymentId: string };
