@@ -59,18 +59,28 @@ export function durationInput(defaultValue: string) {
     });
 }
 
-/** A duration that may be left unset (undefined), e.g. `max-latency`. */
-export function optionalDurationInput(example: string) {
+/** An input that may be unset (undefined); when set, `parse` must accept it or `problem` says why not. */
+function optionalParsed<T>(parse: (text: string) => T | undefined, problem: (text: string) => string) {
   return z
     .string()
     .optional()
     .transform((value, ctx) => {
       const text = value?.trim();
       if (!text) return undefined;
-      const ms = parseDuration(text);
-      if (ms !== undefined && ms > 0) return ms;
-      return fail(ctx, `must be a duration such as ${example}, got "${text}"`);
+      const parsed = parse(text);
+      return parsed === undefined ? fail(ctx, problem(text)) : parsed;
     });
+}
+
+/** A duration that may be left unset (undefined), e.g. `max-latency`. */
+export function optionalDurationInput(example: string) {
+  return optionalParsed(
+    (text) => {
+      const ms = parseDuration(text);
+      return ms !== undefined && ms > 0 ? ms : undefined;
+    },
+    (text) => `must be a duration such as ${example}, got "${text}"`,
+  );
 }
 
 export function integerInput(defaultValue: number, min: number, max: number) {
@@ -141,15 +151,10 @@ export function dnsLabelListInput(options: { required: boolean; hint: string }) 
 }
 
 export function dnsLabelInput() {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      const text = value?.trim();
-      if (!text) return undefined;
-      const problem = dnsLabelProblem(text);
-      return problem ? fail(ctx, `is ${problem}`) : text;
-    });
+  return optionalParsed(
+    (text) => (dnsLabelProblem(text) ? undefined : text),
+    (text) => `is ${dnsLabelProblem(text)}`,
+  );
 }
 
 export function httpUrl(text: string): URL | undefined {
