@@ -109,6 +109,23 @@ describe('faults survived', () => {
   });
 });
 
+describe('a deployment changed between the plan and the patch', () => {
+  it('is refused by the resourceVersion guard, read again and then rolled back', async () => {
+    const e = await emulator();
+    // while the lease request hangs, someone else labels the deployment (new resourceVersion)
+    e.fault({ verb: 'create', path: '/leases', delayMs: 1500 });
+    const running = rollback(e, { services: 'chat-service' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await kubectlFor(e.kubeconfig)('label', 'deployment/chat-service', '-n', NS, 'touched=yes')).code).toBe(0);
+    const run = await running;
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('chat-service: the deployment changed since it was read; re-reading and deciding again');
+    expect(statuses(run.outputs.result)).toEqual(['rolled-back']);
+    expect(e.requests.filter((r) => r.verb === 'patch' && r.contentType === 'application/json-patch+json').map((r) => r.status)).toEqual([422, 200]);
+    expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
+  });
+});
+
 function comparable(e: KubeEmulator, name: string): object {
   const strip = (o: KubeObject): object => {
     const m = meta(o);
