@@ -1,20 +1,22 @@
 import fs from 'node:fs';
 import { ConfigurationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { createSecretRegistry } from '../core/secrets.js';
+import { createSecretRegistry, type SecretRegistry } from '../core/secrets.js';
 import { githubApi } from '../github/api.js';
 import { checkEnvironment, readEnvironmentsConfig, SEVERITIES, syncEnvironments, type RollbackSeverity } from '../github/environments.js';
-import { openIncidentIssue, planSummary, recordDeployment, rollbackReport, type JobOutcome, type RollbackRequest } from '../github/report.js';
+import { openIncidentIssue, planSummary, recordDeployment, rollbackReport, type JobOutcome, type ReportInput, type RollbackRequest } from '../github/report.js';
+import { postChatMessage, postStatuspageIncident } from '../notify/notify.js';
 import { parseArguments } from './arguments.js';
 import type { CliStreams } from './cli-host.js';
 
-const FLAGS = new Set(['repo', 'config', 'severity', 'environment', 'services', 'target', 'database-tool', 'database-target', 'frontend-target', 'reroute', 'circuit-breaker', 'dry-run', 'reason', 'needs', 'started-at', 'incident-issue', 'ref', 'requested-at']);
+const FLAGS = new Set(['statuspage-page-id', 'statuspage-components', 'statuspage-api-url', 'chat', 'repo', 'config', 'severity', 'environment', 'services', 'target', 'database-tool', 'database-target', 'frontend-target', 'reroute', 'circuit-breaker', 'dry-run', 'reason', 'needs', 'started-at', 'incident-issue', 'ref', 'requested-at']);
 
 export const GITHUB_HELP = `GitHub commands (token from GITHUB_TOKEN; API from GITHUB_API_URL):
   keiko-rollback environments sync  --repo owner/name [--config .github/rollback-environments.yml]
   keiko-rollback environments check --repo owner/name --severity critical|high|medium|low [--config …]
   keiko-rollback plan-summary --severity … --environment … --reason … [--services … --target … …]
-  keiko-rollback report --needs '<toJSON(needs)>' --severity … --environment … --reason … [--repo … --ref … --started-at … --incident-issue true]`;
+  keiko-rollback report --needs '<toJSON(needs)>' --severity … --environment … --reason … [--repo … --ref … --started-at … --incident-issue true]
+      [--statuspage-page-id … --statuspage-components id1,id2 (key in STATUSPAGE_API_KEY)] [--chat slack|teams (URL in CHAT_WEBHOOK_URL)]`;
 
 function required(flags: Record<string, string>, name: string): string {
   const value = flags[name]?.trim();
@@ -54,6 +56,37 @@ function token(env: NodeJS.ProcessEnv): string {
   const value = env.GITHUB_TOKEN ?? env.GH_TOKEN;
   if (!value) throw new ConfigurationError('GITHUB_TOKEN is not set: export a token (for `environments sync`, one with admin rights on the repository)');
   return value;
+}
+
+/** The runbook's "User Communication": status page and chat, each skipped cleanly when not configured. */
+async function communicate(flags: Record<string, string>, env: NodeJS.ProcessEnv, input: ReportInput, report: { ok: boolean; markdown: string }, secrets: SecretRegistry, log: Logger): Promise<string> {
+  const lines: string[] = ['', '**User communication**'];
+  const title = `${report.ok ? 'Resolved' : 'Ongoing'}: rollback of ${input.request.environment} (${input.request.severity})`;
+  const text = `${input.request.reason}. Services: ${input.request.services || 'none'} → ${input.request.target}. ${report.ok ? 'The platform is healthy again.' : 'The rollback did not complete; the incident team is on it.'}`;
+  const apiKey = env.STATUSPAGE_API_KEY;
+  secrets.add(apiKey);
+  if (flags['statuspage-page-id'] && apiKey) {
+    try {
+      const link = await postStatuspageIncident({ apiUrl: flags['statuspage-api-url'] || 'https://api.statuspage.io', apiKey, pageId: flags['statuspage-page-id'], componentIds: (flags['statuspage-components'] ?? '').split(',').map((c) => c.trim()).filter(Boolean) }, title, text, report.ok);
+      lines.push(`- Status page: incident ${link} (${report.ok ? 'resolved' : 'identified'})`);
+    } catch (error) {
+      log.warning(secrets.redact(`status page not updated: ${error instanceof Error ? error.message : String(error)}`));
+      lines.push(`- Status page: ⚠️ not updated (${secrets.redact(error instanceof Error ? error.message : String(error))})`);
+    }
+  } else lines.push('- Status page: not configured (set statuspage-page-id and the STATUSPAGE_API_KEY secret)');
+  const webhook = env.CHAT_WEBHOOK_URL;
+  secrets.add(webhook);
+  const kind = flags.chat === 'teams' ? 'teams' : 'slack';
+  if ((flags.chat === 'slack' || flags.chat === 'teams') && webhook) {
+    try {
+      await postChatMessage(kind, webhook, title, text, input.runUrl);
+      lines.push(`- ${kind === 'slack' ? 'Slack' : 'Teams'}: message posted`);
+    } catch (error) {
+      log.warning(secrets.redact(`chat not notified: ${error instanceof Error ? error.message : String(error)}`));
+      lines.push(`- ${kind === 'slack' ? 'Slack' : 'Teams'}: ⚠️ not notified (${secrets.redact(error instanceof Error ? error.message : String(error))})`);
+    }
+  } else lines.push('- Chat: not configured (set chat and the CHAT_WEBHOOK_URL secret)');
+  return `${lines.join('\n')}\n`;
 }
 
 export async function runGitHubCommand(command: string, argv: string[], env: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
@@ -98,6 +131,7 @@ export async function runGitHubCommand(command: string, argv: string[], env: Nod
       markdown += `\nDeployment status recorded on \`${input.request.environment}\` (deployment ${id}).\n`;
       if (parsed.flags['incident-issue'] === 'true') markdown += `Incident issue #${await openIncidentIssue(client, parsed.flags.repo, input, report.markdown)} opened.\n`;
     }
+    markdown += await communicate(parsed.flags, env, input, report, secrets, log);
     writeSummary(markdown, env, streams);
     return report.ok ? 0 : 1;
   }

@@ -1,0 +1,52 @@
+import { withRetry } from '../core/retry.js';
+
+/** A notification that failed; the rollback's own outcome does not depend on it. */
+export class NotifyError extends Error {}
+
+async function post(url: string, init: { method?: string; headers: Record<string, string>; body: object }, what: string): Promise<unknown> {
+  return withRetry(
+    async () => {
+      const response = await fetch(url, { method: init.method ?? 'POST', headers: { 'content-type': 'application/json', ...init.headers }, body: JSON.stringify(init.body), signal: AbortSignal.timeout(15_000) });
+      const text = await response.text();
+      if (response.status === 401 || response.status === 403) throw new NotifyError(`${what}: the credentials were rejected (${response.status})`);
+      if (!response.ok) throw Object.assign(new NotifyError(`${what}: HTTP ${response.status} ${text.slice(0, 200)}`), { retryable: response.status >= 500 || response.status === 429 });
+      // Slack answers a plain `ok`, Teams `1`: only JSON bodies are parsed
+      return response.headers.get('content-type')?.includes('json') && text ? (JSON.parse(text) as unknown) : text;
+    },
+    (error) => ({ retry: (error as { retryable?: boolean }).retryable === true || !(error instanceof NotifyError) }),
+    { policy: { attempts: 3, baseDelayMs: 300, maxDelayMs: 2000 } },
+  );
+}
+
+export interface StatuspageOptions {
+  apiUrl: string;
+  apiKey: string;
+  pageId: string;
+  componentIds: string[];
+}
+
+/**
+ * Atlassian Statuspage incidents API: one incident for the rollback, resolved when it succeeded,
+ * with the affected components operational again (or in major outage when it did not).
+ */
+export async function postStatuspageIncident(options: StatuspageOptions, title: string, body: string, ok: boolean): Promise<string> {
+  const components = Object.fromEntries(options.componentIds.map((id) => [id, ok ? 'operational' : 'major_outage']));
+  const incident = (await post(
+    `${options.apiUrl.replace(/\/+$/, '')}/v1/pages/${encodeURIComponent(options.pageId)}/incidents`,
+    { headers: { authorization: `OAuth ${options.apiKey}` }, body: { incident: { name: title, status: ok ? 'resolved' : 'identified', body, component_ids: options.componentIds, components, deliver_notifications: true } } },
+    'Statuspage',
+  )) as { id?: string; shortlink?: string };
+  return incident.shortlink ?? incident.id ?? 'created';
+}
+
+export type ChatKind = 'slack' | 'teams';
+
+/** An incoming webhook message (Slack: text + blocks; Teams: a MessageCard). */
+export async function postChatMessage(kind: ChatKind, webhookUrl: string, title: string, text: string, runUrl: string | undefined): Promise<void> {
+  const link = runUrl ? `\n<${runUrl}|Open the run>` : '';
+  const body =
+    kind === 'slack'
+      ? { text: `${title}\n${text}`, blocks: [{ type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } }, { type: 'section', text: { type: 'mrkdwn', text: `${text}${link}`.slice(0, 3000) } }] }
+      : { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: title, title, text: text.replace(/\n/g, '<br>'), ...(runUrl ? { potentialAction: [{ '@type': 'OpenUri', name: 'Open the run', targets: [{ os: 'default', uri: runUrl }] }] } : {}) };
+  await post(webhookUrl, { headers: {}, body }, kind === 'slack' ? 'Slack webhook' : 'Teams webhook');
+}
