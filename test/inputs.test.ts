@@ -38,7 +38,7 @@ describe('bad input values give one exact message naming the input', () => {
   });
 
   it.each([
-    ['no check configured', {}, "Input 'health-urls' or another check is required: configure at least one of health-url-template + services, health-urls, database-url, redis-url, tcp, namespace/environment, prometheus-url, prometheus-service, smoke-commands"],
+    ['no check configured', {}, "Input 'health-urls' or another check is required: configure at least one of health-url-template + services, health-urls, database-url, redis-url, tcp, namespace/environment, prometheus-url, prometheus-service, smoke-commands, appinsights-app-id"],
     ['template without {service}', { services: 'a', 'health-url-template': 'https://x/health' }, "Input 'health-url-template' must contain {service}, e.g. https://api.keiko.com/{service}/health"],
     ['URL not http(s)', { 'health-urls': 'ftp://x/health' }, 'Input \'health-urls\' has "ftp://x/health", which is not an http(s) URL'],
     ['bad status list', { 'health-urls': 'http://x', 'expected-status': '2xx0' }, 'Input \'expected-status\' must list HTTP statuses or ranges such as 200 or 200-299, got "2xx0"'],

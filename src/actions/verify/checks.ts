@@ -7,6 +7,7 @@ import { httpCheck } from '../../checks/http.js';
 import { deploymentChecks, podsCheck } from '../../checks/kube.js';
 import { alertsCheck, prometheusOverHttp, queryCheck, type PrometheusGet } from '../../checks/prometheus.js';
 import { smokeCheck } from '../../checks/smoke.js';
+import { appInsightsChecks } from '../../checks/appinsights.js';
 import type { Check } from '../../checks/types.js';
 import { KubeClient } from '../../kube/client.js';
 import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
@@ -25,7 +26,7 @@ function prometheusThroughProxy(client: KubeClient, reference: string): Promethe
 /** Masks every secret the checks carry: header values one by one, credentials in URLs. */
 export function maskCheckSecrets(inputs: VerifyInputs, context: ActionContext): void {
   for (const [, value] of inputs.headers) context.secrets.add(value);
-  for (const url of [inputs['database-url'], inputs['redis-url'], inputs['prometheus-url'], inputs['health-url-template'], ...inputs['health-urls']]) {
+  for (const url of [inputs['database-url'], inputs['redis-url'], inputs['prometheus-url'], inputs['grafana-url'], inputs['health-url-template'], ...inputs['health-urls']]) {
     if (url) addUrlSecrets(context.secrets, url);
   }
 }
@@ -59,6 +60,9 @@ export async function buildChecks(inputs: VerifyInputs, context: ActionContext):
   if (prometheus) {
     checks.push(alertsCheck(prometheus, inputs['alert-selector'], inputs['ignore-alerts'], inputs.services));
     for (const query of inputs['prometheus-queries']) checks.push(queryCheck(prometheus, query));
+  }
+  if (inputs['appinsights-app-id'] && inputs['appinsights-key']) {
+    checks.push(...appInsightsChecks({ apiUrl: inputs['appinsights-api-url'], appId: inputs['appinsights-app-id'], apiKey: inputs['appinsights-key'], windowMs: inputs['appinsights-window'], timeoutMs: timeout }, inputs['appinsights-max-exceptions'], inputs['appinsights-max-failed-requests']));
   }
   if (inputs['smoke-commands'].length) {
     const cwd = insideWorkspace(context.workspace, inputs['working-directory'], 'working-directory');

@@ -93,6 +93,14 @@ export const verifySchema = z
     'alert-selector': optionalString(),
     'ignore-alerts': z.string().optional().transform((v) => splitList(v ?? 'Watchdog')),
     'prometheus-queries': lines(parsePromQuery, (l) => `has "${l}": write \`name: <PromQL> <op> <number>\` with op one of < <= > >= == !=`),
+    'appinsights-app-id': optionalString(),
+    'appinsights-key': optionalString(),
+    'appinsights-api-url': z.string().optional().transform((v) => v?.trim() || 'https://api.applicationinsights.io'),
+    'appinsights-window': durationInput('15m'),
+    'appinsights-max-exceptions': integerInput(50, 0, 1_000_000),
+    'appinsights-max-failed-requests': integerInput(50, 0, 1_000_000),
+    'grafana-url': optionalString(),
+    'grafana-token': optionalString(),
     'smoke-commands': z.string().optional().transform((v) => splitLines(v)),
     'working-directory': z.string().optional().transform((v) => v?.trim() || '.'),
     'smoke-timeout': durationInput('10m'),
@@ -108,7 +116,9 @@ export const verifySchema = z
     if (template && !template.includes('{service}')) add('health-url-template', 'must contain {service}, e.g. https://api.keiko.com/{service}/health');
     else if (template && !httpUrl(template.replaceAll('{service}', 'x'))) add('health-url-template', 'must be an http(s) URL');
     else if (template && inputs.services.length === 0) add('services', 'is required with health-url-template: the services whose {service} URLs to check');
-    for (const key of ['prometheus-url'] as const) {
+    if (inputs['appinsights-app-id'] && !inputs['appinsights-key']) add('appinsights-key', 'is required with appinsights-app-id: pass the API key as a secret');
+    if (inputs['grafana-url'] && !inputs['grafana-token']) add('grafana-token', 'is required with grafana-url: pass a service account token as a secret');
+    for (const key of ['prometheus-url', 'grafana-url', 'appinsights-api-url'] as const) {
       const url = inputs[key];
       if (url && !httpUrl(url)) add(key, `must be an http(s) URL, got "${url}"`);
     }
@@ -128,9 +138,10 @@ export const verifySchema = z
       inputs.tcp.length > 0 ||
       Boolean(resolveNamespace(inputs)) ||
       Boolean(inputs['prometheus-url'] || inputs['prometheus-service']) ||
-      inputs['smoke-commands'].length > 0;
+      inputs['smoke-commands'].length > 0 ||
+      Boolean(inputs['appinsights-app-id']);
     if (!configured) {
-      add('health-urls', 'or another check is required: configure at least one of health-url-template + services, health-urls, database-url, redis-url, tcp, namespace/environment, prometheus-url, prometheus-service, smoke-commands');
+      add('health-urls', 'or another check is required: configure at least one of health-url-template + services, health-urls, database-url, redis-url, tcp, namespace/environment, prometheus-url, prometheus-service, smoke-commands, appinsights-app-id');
     }
   });
 

@@ -1,6 +1,7 @@
 import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
 import { markdownTable } from '../../core/summary.js';
+import { annotate } from '../../checks/grafana.js';
 import { runChecks } from '../../checks/runner.js';
 import { DECISION_MATRIX, gradeSeverity } from '../../checks/severity.js';
 import { buildChecks, maskCheckSecrets } from './checks.js';
@@ -10,6 +11,8 @@ export async function main(inputs: VerifyInputs, context: ActionContext): Promis
   const { log } = context;
   maskCheckSecrets(inputs, context);
   const checks = await buildChecks(inputs, context);
+  const grafana = inputs['grafana-url'] && inputs['grafana-token'] ? { url: inputs['grafana-url'], token: inputs['grafana-token'], tags: ['rollback', 'keiko-verify', ...inputs.services], log } : undefined;
+  if (grafana) await annotate(grafana, `keiko-rollback verify started (${checks.length} checks)${context.runUrl ? ` — ${context.runUrl}` : ''}`);
   const started = Date.now();
   const budget = (inputs.retries + 1) * (inputs['request-timeout'] + inputs['retry-interval']) + (inputs['stability-window'] ?? 0) + inputs['smoke-timeout'];
   const reports = await log.group(`Run ${checks.length} checks at once${inputs['stability-window'] ? `, green for ${formatDuration(inputs['stability-window'])}` : ''}`, () =>
@@ -20,6 +23,7 @@ export async function main(inputs: VerifyInputs, context: ActionContext): Promis
   const healthy = failed.length === 0;
   const elapsed = Date.now() - started;
   log.info(`${healthy ? 'healthy' : 'UNHEALTHY'}: severity ${verdict.severity} (${verdict.reason}) after ${formatDuration(elapsed)}`);
+  if (grafana) await annotate(grafana, `keiko-rollback verify: ${healthy ? 'healthy' : `unhealthy, severity ${verdict.severity}`} (${verdict.reason})`, [verdict.severity]);
   const matrix = verdict.severity === 'none' ? undefined : DECISION_MATRIX[verdict.severity];
   const rows = reports.map((r) => [r.status === 'pass' ? '✓' : '✗', r.name, r.service ?? 'platform', r['latency-ms'] === null ? '' : `${r['latency-ms']}ms`, String(r.attempts), r.detail]);
   const summary = [
