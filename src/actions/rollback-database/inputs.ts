@@ -11,13 +11,14 @@ export const rollbackDatabaseSchema = z
       .transform((value, ctx) => {
         try {
           const url = new URL(value.trim());
-          if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return url.toString();
+          if (['postgres:', 'postgresql:', 'sqlserver:', 'mssql:'].includes(url.protocol)) return url.toString();
         } catch {
           // reported below
         }
         ctx.addIssue({ code: 'custom', message: 'must be a postgres:// or postgresql:// URL such as postgresql://user:password@host:5432/dbname' });
         return z.NEVER;
       }),
+    engine: enumInput(['postgres', 'sqlserver'] as const, 'postgres'),
     tool: enumInput(['alembic', 'flyway', 'none'] as const, 'alembic'),
     target: z
       .string()
@@ -43,6 +44,16 @@ export const rollbackDatabaseSchema = z
     timeout: durationInput('30m'),
   })
   .superRefine((inputs, ctx) => {
+    const sqlServerUrl = /^(sqlserver|mssql):/.test(inputs['database-url']);
+    if (inputs.engine === 'postgres' && sqlServerUrl) {
+      ctx.addIssue({ code: 'custom', path: ['database-url'], message: 'is a SQL Server URL: set engine: sqlserver, or pass a postgres:// URL' });
+      return;
+    }
+    if (inputs.engine === 'sqlserver') {
+      if (!sqlServerUrl) ctx.addIssue({ code: 'custom', path: ['database-url'], message: 'must be sqlserver://user:password@host:1433/database with engine: sqlserver' });
+      else if (!inputs['restore-from']) ctx.addIssue({ code: 'custom', path: ['restore-from'], message: 'is required with engine: sqlserver: the .sql backup to restore with sqlcmd' });
+      return;
+    }
     if (inputs.tool !== 'none' && !inputs.target && !inputs['restore-from']) {
       ctx.addIssue({ code: 'custom', path: ['target'], message: `is required with tool: ${inputs.tool}: a revision id, -1 for one step, or base` });
     }

@@ -12,9 +12,11 @@ import type { RollbackDatabaseInputs } from './inputs.js';
 import { PhaseLog } from './phases.js';
 import { restoreAndProve } from './restore-flow.js';
 import { databaseSummary } from './summary.js';
+import { restoreSqlServer } from './sqlserver-flow.js';
 import { migrationTool } from './tools.js';
 
 export async function main(inputs: RollbackDatabaseInputs, context: ActionContext): Promise<ActionResult> {
+  if (inputs.engine === 'sqlserver') return restoreSqlServer(inputs, context);
   const { log } = context;
   const deadline = Date.now() + inputs.timeout;
   const connection = connectionInfo(inputs['database-url']);

@@ -7,7 +7,8 @@ export const manifest: ActionManifest = {
   icon: 'database',
   color: 'orange',
   inputs: {
-    'database-url': { description: 'postgres:// or postgresql:// URL of the database (secret).', required: true, secret: true },
+    'database-url': { description: 'postgres:// or postgresql:// URL of the database; sqlserver://user:password@host:1433/db with engine: sqlserver (secret).', required: true, secret: true },
+    engine: { description: '`postgres`, or `sqlserver` (Azure SQL: restore a .sql backup from restore-from with sqlcmd).', default: 'postgres' },
     tool: { description: '`alembic`, `flyway`, or `none` (backup and/or restore only).', default: 'alembic' },
     target: { description: 'Alembic: a revision id, `-N` or `base`. Flyway: a version, or `-N` for N undos.' },
     'working-directory': { description: 'Where alembic.ini / flyway.conf live; must stay inside the workspace.', default: '.' },
