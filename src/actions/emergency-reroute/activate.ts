@@ -4,6 +4,8 @@ import { envPatch, envSnapshot } from '../../kube/env.js';
 import { objectKey, type ManifestObject } from '../../kube/manifest.js';
 import { waitForRollout } from '../../kube/rollout-watch.js';
 import { deploymentPath, type Deployment } from '../../kube/types.js';
+import type { DnsProvider } from '../../dns/provider.js';
+import { switchDns } from './dns.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
 import { applyObject, readLive } from './objects.js';
 import { readState, snapshotOf, writeState, type RerouteState } from './state.js';
@@ -23,7 +25,7 @@ export function circuitBreakerValues(gateway: Deployment, threshold: number): Re
 }
 
 /** Snapshot first (kept if one exists), then apply the manifest and the circuit breaker, then wait for the gateway. */
-export async function activate(client: KubeClient, inputs: EmergencyRerouteInputs, namespace: string, objects: ManifestObject[], gateway: Deployment | undefined, context: ActionContext, signal: AbortSignal): Promise<RerouteOutcome> {
+export async function activate(client: KubeClient, inputs: EmergencyRerouteInputs, namespace: string, objects: ManifestObject[], gateway: Deployment | undefined, context: ActionContext, signal: AbortSignal, dns?: DnsProvider): Promise<RerouteOutcome> {
   const { log } = context;
   const existing = await readState(client, namespace);
   const state: RerouteState = existing ?? {
@@ -32,12 +34,14 @@ export async function activate(client: KubeClient, inputs: EmergencyRerouteInput
     namespace,
     objects: await Promise.all(objects.map(async (o) => snapshotOf(o, await readLive(client, o, namespace)))),
     gateway: gateway ? { deployment: gateway.metadata.name, env: envSnapshot(gateway, CIRCUIT_BREAKER_VARS) } : null,
+    dns: dns ? { provider: dns.name, zone: inputs['dns-zone'] ?? '', record: inputs['dns-record'] ?? '', previous: (await dns.read(inputs['dns-zone'] ?? '', inputs['dns-record'] ?? '')) ?? null } : null,
   };
   await log.group('Snapshot', async () => {
     if (existing) log.info(`state ${namespace}/keiko-reroute-state from ${existing.takenAt} (${existing.takenBy}) kept: restore still returns to the original`);
     else {
       await writeState(client, state);
-      log.info(`saved what was there before in ConfigMap ${namespace}/keiko-reroute-state: ${state.objects.map((o) => `${o.kind}/${o.name} (${o.existed ? 'existed' : 'absent'})`).join(', ')}`);
+      const saved = [...state.objects.map((o) => `${o.kind}/${o.name} (${o.existed ? 'existed' : 'absent'})`), ...(state.gateway ? [`env of ${state.gateway.deployment}`] : []), ...(state.dns ? [`DNS ${state.dns.record}.${state.dns.zone}`] : [])];
+      log.info(`saved what was there before in ConfigMap ${namespace}/keiko-reroute-state: ${saved.join(', ')}`);
     }
   });
   const applied: string[] = [];
@@ -66,6 +70,12 @@ export async function activate(client: KubeClient, inputs: EmergencyRerouteInput
       if (outcome.state.failure) throw new Error(`the gateway rollout failed: ${outcome.state.failure}`);
       return outcome.state.message;
     });
+  }
+  if (dns) {
+    const key = `DNS/${inputs['dns-record']}.${inputs['dns-zone']}`;
+    const change = await log.group(`DNS (${dns.name})`, () => switchDns(dns, inputs, context));
+    (change ? applied : unchanged).push(key);
+    log.info(`${key}: ${change ?? 'already points at the target'}`);
   }
   return { applied, unchanged, state, stateKept: Boolean(existing), rollout };
 }

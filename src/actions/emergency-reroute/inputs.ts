@@ -19,6 +19,24 @@ export const emergencyRerouteSchema = z
         return z.NEVER;
       }),
     'failure-threshold': integerInput(5, 1, 1000),
+    'dns-provider': z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const text = value?.trim();
+        if (!text) return undefined;
+        if (text === 'azure' || text === 'cloudflare') return text;
+        ctx.addIssue({ code: 'custom', message: `must be azure or cloudflare (or empty for no DNS change), got "${text}"` });
+        return z.NEVER;
+      }),
+    'dns-zone': optionalString(),
+    'dns-record': optionalString(),
+    'dns-target': optionalString(),
+    'dns-ttl': integerInput(60, 1, 86_400),
+    'dns-token': optionalString(),
+    'dns-api-url': optionalString(),
+    'azure-subscription-id': optionalString(),
+    'azure-resource-group': optionalString(),
     force: booleanInput(false),
     timeout: durationInput('5m'),
     'dry-run': booleanInput(false),
@@ -26,6 +44,16 @@ export const emergencyRerouteSchema = z
   .superRefine((inputs, ctx) => {
     const problem = namespaceProblem(inputs);
     if (problem) ctx.addIssue({ code: 'custom', path: [problem.input], message: problem.message });
+    if (inputs['dns-provider']) {
+      const needed: ('dns-zone' | 'dns-record' | 'dns-target')[] = ['dns-zone', 'dns-record', ...(inputs.mode === 'activate' ? (['dns-target'] as const) : [])];
+      for (const name of needed) {
+        if (!inputs[name]) ctx.addIssue({ code: 'custom', path: [name], message: `is required with dns-provider: ${inputs['dns-provider']}` });
+      }
+      if (inputs['dns-provider'] === 'azure') {
+        for (const name of ['azure-subscription-id', 'azure-resource-group'] as const) if (!inputs[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required with dns-provider: azure' });
+      }
+      if (inputs['dns-provider'] === 'cloudflare' && !inputs['dns-token']) ctx.addIssue({ code: 'custom', path: ['dns-token'], message: 'is required with dns-provider: cloudflare: a Cloudflare API token with DNS edit rights' });
+    }
   });
 
 export type EmergencyRerouteInputs = z.output<typeof emergencyRerouteSchema>;

@@ -12,6 +12,7 @@ import { activate, circuitBreakerValues } from './activate.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
 import { applyObject, diffAgainstLive, readLive } from './objects.js';
 import { restore } from './restore.js';
+import { describeRecord, dnsProvider } from './dns.js';
 import { readState } from './state.js';
 
 async function readGateway(client: KubeClient, namespace: string, name: string): Promise<Deployment> {
@@ -35,9 +36,11 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
   const client = new KubeClient(await loadKubeConfig(inputs, context.secrets), log);
   const signal = AbortSignal.timeout(inputs.timeout);
 
+  const dns = await dnsProvider(inputs, context);
   if (inputs.mode === 'restore') {
     const state = await readState(client, namespace);
     if (!state) throw new ConfigurationError(`is restore, but namespace ${namespace} has no keiko-reroute-state ConfigMap: nothing was rerouted there (or it was already restored); nothing changed`, 'mode');
+    if (state.dns && !dns) throw new ConfigurationError(`is empty, but the reroute switched DNS record ${state.dns.record}.${state.dns.zone} (${state.dns.provider}): pass dns-provider and its credentials to restore it; nothing changed`, 'dns-provider');
     if (inputs['dry-run']) {
       const rows = state.objects.map((o) => [`${o.kind}/${o.name}`, o.existed ? 'would get its previous spec back' : 'would be deleted']);
       if (state.gateway) rows.push([`Deployment/${state.gateway.deployment}`, `env back to ${JSON.stringify(state.gateway.env)}`]);
@@ -45,7 +48,7 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
     }
     const lease = await holdLease(client, namespace, context, signal, Date.now() + inputs.timeout);
     try {
-      const outcome = await restore(client, state, log, signal);
+      const outcome = await restore(client, state, log, signal, dns);
       const rows = outcome.restored.map((key) => [key, 'restored']);
       return {
         outputs: { applied: outcome.restored.join(','), state: JSON.stringify(state), result: JSON.stringify({ mode: 'restore', restored: outcome.restored, rollout: outcome.rollout ?? null }) },
@@ -58,7 +61,7 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
 
   const objects: ManifestObject[] = inputs['ingress-manifest'] ? readRerouteManifest(insideWorkspace(context.workspace, inputs['ingress-manifest'], 'ingress-manifest'), namespace, 'ingress-manifest') : [];
   const gateway = inputs['circuit-breaker'] ? await readGateway(client, namespace, inputs['gateway-deployment']) : undefined;
-  if (!objects.length && !gateway) throw new ConfigurationError('is empty and circuit-breaker is false: there is nothing to do', 'ingress-manifest');
+  if (!objects.length && !gateway && !dns) throw new ConfigurationError('is empty and circuit-breaker is false: there is nothing to do', 'ingress-manifest');
   const diff = await log.group('Diff against live', async () => {
     const parts = await Promise.all(objects.map(async (o) => diffAgainstLive(o, await readLive(client, o, namespace))));
     const text = parts.join('\n');
@@ -77,12 +80,16 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
       if (patch) await client.request('PATCH', deploymentPath(namespace, gateway.metadata.name), { body: patch, contentType: 'application/strategic-merge-patch+json', query: { dryRun: 'All', fieldManager: 'keiko-rollback' } });
       rows.push([`Deployment/${gateway.metadata.name}`, patch ? `would set CIRCUIT_BREAKER_ENABLED=true, FAILURE_THRESHOLD=${inputs['failure-threshold']}` : 'already set']);
     }
+    if (dns) {
+      const current = await dns.read(inputs['dns-zone'] ?? '', inputs['dns-record'] ?? '');
+      rows.push([`DNS/${inputs['dns-record']}.${inputs['dns-zone']}`, `would go from ${describeRecord(current)} to ${inputs['dns-target']} (TTL ${inputs['dns-ttl']}, lowered first)`]);
+    }
     return { outputs: { applied: '', state: '', result: JSON.stringify({ mode: 'activate', dryRun: true }) }, summary: summary('Emergency reroute (dry run): nothing changed', true, rows, diff, []) };
   }
 
   const lease = await holdLease(client, namespace, context, signal, Date.now() + inputs.timeout);
   try {
-    const outcome = await activate(client, inputs, namespace, objects, gateway, context, signal);
+    const outcome = await activate(client, inputs, namespace, objects, gateway, context, signal, dns);
     const rows = [...outcome.applied.map((k) => [k, 'applied']), ...outcome.unchanged.map((k) => [k, 'unchanged'])];
     const notes = [
       outcome.stateKept ? `An earlier snapshot (${outcome.state.takenAt}) was kept, so \`mode: restore\` returns to the original.` : `Snapshot saved in ConfigMap \`${namespace}/keiko-reroute-state\`.`,

@@ -4,6 +4,8 @@ import { envPatch } from '../../kube/env.js';
 import { resourcePath, type ManifestObject } from '../../kube/manifest.js';
 import { waitForRollout } from '../../kube/rollout-watch.js';
 import { deploymentPath, type Deployment } from '../../kube/types.js';
+import type { DnsProvider } from '../../dns/provider.js';
+import { restoreDns } from './dns.js';
 import { deleteState, type RerouteState } from './state.js';
 
 export interface RestoreOutcome {
@@ -12,7 +14,7 @@ export interface RestoreOutcome {
 }
 
 /** Puts every object and variable of the snapshot back exactly, then forgets the snapshot. */
-export async function restore(client: KubeClient, state: RerouteState, log: Logger, signal: AbortSignal): Promise<RestoreOutcome> {
+export async function restore(client: KubeClient, state: RerouteState, log: Logger, signal: AbortSignal, dns?: DnsProvider): Promise<RestoreOutcome> {
   const namespace = state.namespace;
   const restored: string[] = [];
   await log.group('Restore objects', async () => {
@@ -58,6 +60,12 @@ export async function restore(client: KubeClient, state: RerouteState, log: Logg
       if (outcome.state.failure) throw new Error(`the gateway rollout failed: ${outcome.state.failure}`);
       return outcome.state.message;
     });
+  }
+  if (state.dns && dns) {
+    const record = state.dns;
+    const change = await log.group(`DNS (${dns.name})`, () => restoreDns(dns, record));
+    log.info(`DNS/${record.record}.${record.zone}: ${change}`);
+    restored.push(`DNS/${record.record}.${record.zone}`);
   }
   await deleteState(client, namespace);
   return { restored, rollout };

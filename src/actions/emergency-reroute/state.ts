@@ -1,4 +1,5 @@
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
+import type { DnsRecord } from '../../dns/provider.js';
 import type { EnvSnapshot } from '../../kube/env.js';
 import type { ManifestObject } from '../../kube/manifest.js';
 
@@ -21,6 +22,8 @@ export interface RerouteState {
   namespace: string;
   objects: ObjectSnapshot[];
   gateway: { deployment: string; env: EnvSnapshot } | null;
+  /** The DNS record before the switch (null: it did not exist). */
+  dns?: { provider: string; zone: string; record: string; previous: DnsRecord | null } | null;
 }
 
 const path = (namespace: string, name?: string): string => `/api/v1/namespaces/${namespace}/configmaps${name ? `/${name}` : ''}`;

@@ -1,0 +1,56 @@
+import type { ActionContext } from '../../core/action.js';
+import { ConfigurationError } from '../../core/errors.js';
+import { runTool } from '../../core/exec.js';
+import { azureDnsProvider } from '../../dns/azure.js';
+import { cloudflareProvider } from '../../dns/cloudflare.js';
+import { recordTypeFor, type DnsProvider, type DnsRecord } from '../../dns/provider.js';
+import type { EmergencyRerouteInputs } from './inputs.js';
+import type { RerouteState } from './state.js';
+
+/** The token from the input, or for Azure the session azure/login left behind. */
+async function azureToken(context: ActionContext): Promise<string> {
+  const run = await runTool('az', ['account', 'get-access-token', '--resource', 'https://management.azure.com/', '--query', 'accessToken', '-o', 'tsv'], { log: context.log }).catch(() => undefined);
+  const token = run?.exitCode === 0 ? run.stdout.trim() : '';
+  if (!token) throw new ConfigurationError('is empty and no azure/login session was found (`az account get-access-token` failed): run azure/login first, or pass a token', 'dns-token');
+  context.secrets.add(token);
+  return token;
+}
+
+export async function dnsProvider(inputs: EmergencyRerouteInputs, context: ActionContext): Promise<DnsProvider | undefined> {
+  if (!inputs['dns-provider']) return undefined;
+  if (inputs['dns-provider'] === 'cloudflare') return cloudflareProvider(inputs['dns-api-url'] ?? 'https://api.cloudflare.com/client/v4', inputs['dns-token'] ?? '', context.log);
+  const token = inputs['dns-token'] ?? (await azureToken(context));
+  return azureDnsProvider(inputs['dns-api-url'] ?? 'https://management.azure.com', token, inputs['azure-subscription-id'] ?? '', inputs['azure-resource-group'] ?? '', context.log);
+}
+
+export function describeRecord(record: DnsRecord | null | undefined): string {
+  return record ? `${record.type} ${record.values.join(', ')} (TTL ${record.ttl})` : 'absent';
+}
+
+/** Lowers the TTL first (so caches let go quickly), then points the record at the target. Returns what changed. */
+export async function switchDns(provider: DnsProvider, inputs: EmergencyRerouteInputs, context: ActionContext): Promise<string | undefined> {
+  const zone = inputs['dns-zone'] ?? '';
+  const record = inputs['dns-record'] ?? '';
+  const target = inputs['dns-target'] ?? '';
+  const ttl = inputs['dns-ttl'];
+  const wanted: DnsRecord = { type: recordTypeFor(target), values: [target], ttl };
+  let current = await provider.read(zone, record);
+  if (current && current.type === wanted.type && current.values.join() === wanted.values.join() && current.ttl === ttl) return undefined;
+  if (current && current.ttl > ttl) {
+    await provider.write(zone, record, { ...current, ttl }, current);
+    context.log.info(`DNS ${record}.${zone}: TTL ${current.ttl} → ${ttl} before switching`);
+    current = { ...current, ttl };
+  }
+  await provider.write(zone, record, wanted, current);
+  return `${describeRecord(current)} → ${describeRecord(wanted)}`;
+}
+
+export async function restoreDns(provider: DnsProvider, dns: NonNullable<RerouteState['dns']>): Promise<string> {
+  const current = await provider.read(dns.zone, dns.record);
+  if (!dns.previous) {
+    if (current) await provider.remove(dns.zone, dns.record, current);
+    return `${describeRecord(current)} → absent`;
+  }
+  await provider.write(dns.zone, dns.record, dns.previous, current);
+  return `${describeRecord(current)} → ${describeRecord(dns.previous)}`;
+}
