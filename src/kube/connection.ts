@@ -13,14 +13,14 @@ function looksLikeKubeconfig(value: unknown): boolean {
 export function decodeKubeconfig(text: string): string | undefined {
   const trimmed = text.trim();
   try {
-    if (looksLikeKubeconfig(parseYaml(trimmed))) return trimmed;
+    if (looksLikeKubeconfig(parseYaml(trimmed, { logLevel: 'error' }))) return trimmed;
   } catch {
     // not YAML: try base64 below
   }
   if (!/^[A-Za-z0-9+/=\s_-]+$/.test(trimmed)) return undefined;
   const decoded = Buffer.from(trimmed, 'base64').toString('utf8');
   try {
-    return looksLikeKubeconfig(parseYaml(decoded)) ? decoded : undefined;
+    return looksLikeKubeconfig(parseYaml(decoded, { logLevel: 'error' })) ? decoded : undefined;
   } catch {
     return undefined;
   }

@@ -1,19 +1,11 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ADMIN_URL, query } from '../helpers/postgres.js';
-import { ROOT } from '../helpers/run-action.js';
+import { runCli } from '../helpers/cli.js';
 
-function drill(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/keiko-rollback.js'), 'drill', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), CI: 'true' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const drill = (args: string[]) => runCli(['drill', ...args], { CI: 'true' });
 
 describe('npm run drill (the built CLI against the local sandbox)', () => {
   it('rehearses the complete rollback and ends healthy, with every phase and the platform before → after', async () => {

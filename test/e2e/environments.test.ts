@@ -1,11 +1,7 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubEmulator, type GitHubEmulator } from '../../src/sandbox/github/server.js';
 import { planSummary } from '../../src/github/report.js';
-import { ROOT } from '../helpers/run-action.js';
+import { runCli } from '../helpers/cli.js';
 
 let github: GitHubEmulator | undefined;
 afterEach(async () => {
@@ -13,16 +9,7 @@ afterEach(async () => {
   github = undefined;
 });
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; summary: string }> {
-  const summaryFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-gh-')), 'summary');
-  fs.writeFileSync(summaryFile, '');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/keiko-rollback.js'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', GITHUB_STEP_SUMMARY: summaryFile, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, summary: fs.readFileSync(summaryFile, 'utf8') })));
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, env);
 
 describe('environments as code (against the GitHub API emulator, through Octokit)', () => {
   it('plan fails closed on a missing environment, sync creates all four, then check passes', async () => {

@@ -47,8 +47,12 @@ describe('no racing rollbacks (Lease)', () => {
     e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: 'keiko/platform/55/1/rollback', leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
     // the other run has already written its rollback and is waiting for the rollout
     expect((await kubectlFor(e.kubeconfig)('rollout', 'undo', 'deployment/chat-service', '-n', NS)).code).toBe(0);
-    setTimeout(() => e.store.delete(LEASES, NS, 'keiko-rollback-chat-service'), 1500);
-    const run = await rollback(e, { services: 'chat-service' });
+    const running = rollback(e, { services: 'chat-service' });
+    // the other run finishes only after this one has planned (its plan reads the lease)
+    for (let i = 0; i < 300 && !e.requests.some((r) => r.verb === 'get' && r.resource === 'leases'); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    e.store.delete(LEASES, NS, 'keiko-rollback-chat-service');
+    const run = await running;
     expect(run.code).toBe(0);
     expect(statuses(run.outputs.result)).toEqual(['unchanged']);
     expect(run.stdout).toContain('keiko/platform/55/1/rollback rolled chat-service back while this run waited; not rolling back again on top of it');
@@ -115,7 +119,7 @@ describe('a deployment changed between the plan and the patch', () => {
     // while the lease request hangs, someone else labels the deployment (new resourceVersion)
     e.fault({ verb: 'create', path: '/leases', delayMs: 1500 });
     const running = rollback(e, { services: 'chat-service' });
-    await new Promise((r) => setTimeout(r, 1000));
+    for (let i = 0; i < 300 && !e.requests.some((r) => r.verb === 'create' && r.resource === 'leases'); i++) await new Promise((r) => setTimeout(r, 50));
     expect((await kubectlFor(e.kubeconfig)('label', 'deployment/chat-service', '-n', NS, 'touched=yes')).code).toBe(0);
     const run = await running;
     expect(run.code, run.stdout).toBe(0);

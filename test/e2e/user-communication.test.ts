@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNotifyEmulator, type NotifyEmulator } from '../../src/sandbox/notify/server.js';
-import { ROOT } from '../helpers/run-action.js';
+import { runCli } from '../helpers/cli.js';
 
 let notify: NotifyEmulator | undefined;
 afterEach(async () => {
@@ -15,16 +11,9 @@ afterEach(async () => {
 const NEEDS_OK = JSON.stringify({ plan: { result: 'success' }, approve: { result: 'success' }, services: { result: 'success' }, verify: { result: 'success', outputs: { healthy: 'true', severity: 'none', failed: '' } } });
 const NEEDS_FAILED = JSON.stringify({ plan: { result: 'success' }, approve: { result: 'success' }, services: { result: 'failure' }, verify: { result: 'success', outputs: { healthy: 'false', severity: 'high', failed: 'health:chat-service' } } });
 
-function report(needs: string, flags: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; summary: string }> {
-  const summaryFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-notify-')), 'summary');
-  fs.writeFileSync(summaryFile, '');
+function report(needs: string, flags: string[], env: Record<string, string>): ReturnType<typeof runCli> {
   const args = ['report', '--needs', needs, '--severity', 'high', '--environment', 'production', '--services', 'chat-service', '--target', 'previous', '--reason', 'INC-9: v1.3.0 errors', ...flags];
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/keiko-rollback.js'), ...args], { env: { PATH: process.env.PATH ?? '', GITHUB_STEP_SUMMARY: summaryFile, GITHUB_RUN_ID: '77', GITHUB_REPOSITORY: 'keiko/platform', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, summary: fs.readFileSync(summaryFile, 'utf8') })));
+  return runCli(args, { GITHUB_RUN_ID: '77', GITHUB_REPOSITORY: 'keiko/platform', ...env });
 }
 
 describe('user communication in the report (Statuspage and chat webhooks, against their emulator)', () => {

@@ -120,7 +120,11 @@ describe('verify (dist bundle against real things)', () => {
     const kubectl = kubectlFor(kube.kubeconfig);
     await kubectl('patch', 'deployment/auth-service', '-n', 'keiko-production', '-p', '{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":2,"maxSurge":0}}}}');
     await kubectl('set', 'image', 'deployment/auth-service', 'auth-service=registry.keiko.io/auth-service:v9', '-n', 'keiko-production');
-    await new Promise((r) => setTimeout(r, 800));
+    for (let i = 0; i < 200; i++) {
+      const pods = await kubectl('get', 'pods', '-n', 'keiko-production', '-l', 'app=auth-service', '-o', 'jsonpath={.items[*].status.containerStatuses[0].state.waiting.reason}');
+      if (pods.stdout.includes('CrashLoopBackOff')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const run = await verify({ environment: 'production', kubeconfig: kube.kubeconfig, retries: '0', 'fail-on-unhealthy': 'false' });
     expect(run.outputs.failed).toContain('deployment:auth-service');
     expect(run.outputs.failed).toContain('pods');
