@@ -4,6 +4,7 @@ import { verifySchema } from '../src/actions/verify/inputs.js';
 import { rollbackDatabaseSchema } from '../src/actions/rollback-database/inputs.js';
 import { ConfigurationError, failureLine } from '../src/core/errors.js';
 import { readInputs } from '../src/core/inputs.js';
+import { emergencyRerouteSchema } from '../src/actions/emergency-reroute/inputs.js';
 import { parseDuration } from '../src/core/durations.js';
 
 const base = { services: 'chat-service', environment: 'production' };
@@ -56,6 +57,36 @@ describe('bad input values give one exact message naming the input', () => {
     ['jobs 0', { 'database-url': 'postgres://h/db', target: '-1', jobs: '0' }, 'Input \'jobs\' must be a whole number from 1 to 64, got "0"'],
   ])('database: %s', (_label, inputs, message) => {
     expect(lineFor(rollbackDatabaseSchema, inputs)).toBe(message);
+  });
+});
+
+describe('the #13 inputs', () => {
+  const dns = { environment: 'production', 'dns-provider': 'cloudflare', 'dns-zone': 'keiko.com', 'dns-record': 'api', 'dns-target': 'backup.keiko.net', 'dns-token': 't0ken' };
+  it.each([
+    ['unknown provider', { ...dns, 'dns-provider': 'route53' }, 'Input \'dns-provider\' must be azure or cloudflare (or empty for no DNS change), got "route53"'],
+    ['ttl 0', { ...dns, 'dns-ttl': '0' }, 'Input \'dns-ttl\' must be a whole number from 1 to 86400, got "0"'],
+    ['no zone', { ...dns, 'dns-zone': '' }, "Input 'dns-zone' is required with dns-provider: cloudflare"],
+    ['no target on activate', { ...dns, 'dns-target': '' }, "Input 'dns-target' is required with dns-provider: cloudflare"],
+    ['cloudflare without token', { ...dns, 'dns-token': '' }, "Input 'dns-token' is required with dns-provider: cloudflare: a Cloudflare API token with DNS edit rights"],
+    ['azure without subscription', { ...dns, 'dns-provider': 'azure' }, "Input 'azure-subscription-id' is required with dns-provider: azure"],
+  ])('reroute: %s', (_label, inputs, message) => {
+    expect(lineFor(emergencyRerouteSchema, inputs)).toBe(message);
+  });
+
+  it.each([
+    ['sqlserver without restore-from', { 'database-url': 'sqlserver://sa:pw@db:1433/keiko', engine: 'sqlserver' }, "Input 'restore-from' is required with engine: sqlserver: the .sql backup to restore with sqlcmd"],
+    ['sqlserver with a postgres URL', { 'database-url': 'postgres://h/db', engine: 'sqlserver', 'restore-from': 'b.sql' }, "Input 'database-url' must be sqlserver://user:password@host:1433/database with engine: sqlserver"],
+    ['unknown engine', { 'database-url': 'postgres://h/db', engine: 'oracle', target: '-1' }, 'Input \'engine\' must be one of postgres | sqlserver, got "oracle"'],
+  ])('database: %s', (_label, inputs, message) => {
+    expect(lineFor(rollbackDatabaseSchema, inputs)).toBe(message);
+  });
+
+  it.each([
+    ['appinsights window', { 'appinsights-app-id': 'a', 'appinsights-key': 'k', 'appinsights-window': 'forever' }, 'Input \'appinsights-window\' must be a duration such as 90s, 10m or 1h, got "forever"'],
+    ['negative threshold', { 'appinsights-app-id': 'a', 'appinsights-key': 'k', 'appinsights-max-exceptions': '-5' }, 'Input \'appinsights-max-exceptions\' must be a whole number from 0 to 1000000, got "-5"'],
+    ['grafana url not http', { 'health-urls': 'http://x', 'grafana-url': 'grafana.local', 'grafana-token': 't' }, 'Input \'grafana-url\' must be an http(s) URL, got "grafana.local"'],
+  ])('verify: %s', (_label, inputs, message) => {
+    expect(lineFor(verifySchema, inputs)).toBe(message);
   });
 });
 
