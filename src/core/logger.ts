@@ -21,14 +21,3 @@ export function createMemoryLogger(): Logger & { lines: string[] } {
   };
 }
 
-/** Logs at most once per `intervalMs` per key, so long waits show progress without flooding. */
-export function createThrottle(intervalMs: number, now: () => number = Date.now): (key: string) => boolean {
-  const last = new Map<string, number>();
-  return (key) => {
-    const t = now();
-    const previous = last.get(key);
-    if (previous !== undefined && t - previous < intervalMs) return false;
-    last.set(key, t);
-    return true;
-  };
-}

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../core/errors.js';
-import { comparableTemplate, currentRevision, versionsOf, type Revision, type RevisionHistory } from './history.js';
+import { comparableTemplate, versionsOf, type Revision, type RevisionHistory } from './history.js';
 import { CHANGE_CAUSE_ANNOTATION, POD_TEMPLATE_HASH, type Deployment, type PodTemplate } from './types.js';
 
 export type RollbackTarget = { kind: 'previous' } | { kind: 'revision'; revision: number } | { kind: 'version'; version: string };
@@ -77,4 +77,3 @@ export function pausedAdvice(deployment: Deployment): string {
   return `deployment ${name} is paused: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/${name} -n ${namespace}' and try again`;
 }
 
-export { currentRevision };

@@ -39,6 +39,6 @@ export async function runSandboxCli(command: string, argv: string[], _env: NodeJ
     streams.out('Usage: keiko-rollback sandbox kube [--port 8001] [--fixture <file.yaml>] [--kubeconfig <path>]\n');
     return kind === '--help' || kind === '-h' ? 0 : 1;
   }
-  streams.err(`error: '${command}' is not available yet\n`);
+  streams.err(`error: unknown sandbox command '${command}'\n`);
   return 1;
 }

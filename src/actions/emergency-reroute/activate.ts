@@ -2,12 +2,11 @@ import type { ActionContext } from '../../core/action.js';
 import type { KubeClient } from '../../kube/client.js';
 import { envPatch, envSnapshot } from '../../kube/env.js';
 import { objectKey, type ManifestObject } from '../../kube/manifest.js';
-import { waitForRollout } from '../../kube/rollout-watch.js';
-import { deploymentPath, type Deployment } from '../../kube/types.js';
+import type { Deployment } from '../../kube/types.js';
 import type { DnsProvider } from '../../dns/provider.js';
 import { switchDns } from './dns.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
-import { applyObject, readLive } from './objects.js';
+import { applyObject, patchGatewayEnv, readLive } from './objects.js';
 import { readState, snapshotOf, writeState, type RerouteState } from './state.js';
 
 export const CIRCUIT_BREAKER_VARS = ['CIRCUIT_BREAKER_ENABLED', 'FAILURE_THRESHOLD'];
@@ -64,11 +63,8 @@ export async function activate(client: KubeClient, inputs: EmergencyRerouteInput
         log.info(`CIRCUIT_BREAKER_ENABLED=true and FAILURE_THRESHOLD=${inputs['failure-threshold']} are already set`);
         return undefined;
       }
-      const patched = await client.request<Deployment>('PATCH', deploymentPath(namespace, gateway.metadata.name), { body: patch, contentType: 'application/strategic-merge-patch+json', query: { fieldManager: 'keiko-rollback' } });
       applied.push(`Deployment/${gateway.metadata.name}`);
-      const outcome = await waitForRollout(client, patched, { signal, log });
-      if (outcome.state.failure) throw new Error(`the gateway rollout failed: ${outcome.state.failure}`);
-      return outcome.state.message;
+      return patchGatewayEnv(client, namespace, gateway.metadata.name, patch, { dryRun: false, signal, log });
     });
   }
   if (dns) {

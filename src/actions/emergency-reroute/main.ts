@@ -10,7 +10,7 @@ import { objectKey, readRerouteManifest, type ManifestObject } from '../../kube/
 import { deploymentPath, type Deployment } from '../../kube/types.js';
 import { activate, circuitBreakerValues } from './activate.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
-import { applyObject, diffAgainstLive, readLive } from './objects.js';
+import { applyObject, diffAgainstLive, patchGatewayEnv, readLive } from './objects.js';
 import { restore } from './restore.js';
 import { describeRecord, dnsProvider } from './dns.js';
 import { readState } from './state.js';
@@ -77,7 +77,7 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
     }
     if (gateway) {
       const patch = envPatch(gateway, circuitBreakerValues(gateway, inputs['failure-threshold']));
-      if (patch) await client.request('PATCH', deploymentPath(namespace, gateway.metadata.name), { body: patch, contentType: 'application/strategic-merge-patch+json', query: { dryRun: 'All', fieldManager: 'keiko-rollback' } });
+      if (patch) await patchGatewayEnv(client, namespace, gateway.metadata.name, patch, { dryRun: true, log });
       rows.push([`Deployment/${gateway.metadata.name}`, patch ? `would set CIRCUIT_BREAKER_ENABLED=true, FAILURE_THRESHOLD=${inputs['failure-threshold']}` : 'already set']);
     }
     if (dns) {

@@ -3,6 +3,9 @@ import { ConfigurationError } from '../../core/errors.js';
 import { lineDiff } from '../../core/text-diff.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
 import { objectKey, resourcePath, type ManifestObject } from '../../kube/manifest.js';
+import type { Logger } from '../../core/logger.js';
+import { waitForRollout } from '../../kube/rollout-watch.js';
+import { deploymentPath, type Deployment } from '../../kube/types.js';
 
 export const FIELD_MANAGER = 'keiko-rollback';
 
@@ -42,4 +45,20 @@ export async function applyObject(client: KubeClient, object: ManifestObject, na
     }
     throw error;
   }
+}
+
+/**
+ * Sends the gateway's env strategic merge patch (what `kubectl set env` sends); unless it is a dry
+ * run, waits for the rollout and returns its final status line.
+ */
+export async function patchGatewayEnv(client: KubeClient, namespace: string, name: string, patch: object, options: { dryRun: boolean; signal?: AbortSignal; log: Logger }): Promise<string | undefined> {
+  const patched = await client.request<Deployment>('PATCH', deploymentPath(namespace, name), {
+    body: patch,
+    contentType: 'application/strategic-merge-patch+json',
+    query: { fieldManager: FIELD_MANAGER, ...(options.dryRun ? { dryRun: 'All' } : {}) },
+  });
+  if (options.dryRun || !options.signal) return undefined;
+  const outcome = await waitForRollout(client, patched, { signal: options.signal, log: options.log });
+  if (outcome.state.failure) throw new Error(`the gateway rollout failed: ${outcome.state.failure}`);
+  return outcome.state.message;
 }

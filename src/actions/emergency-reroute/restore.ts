@@ -2,10 +2,10 @@ import type { Logger } from '../../core/logger.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
 import { envPatch } from '../../kube/env.js';
 import { resourcePath, type ManifestObject } from '../../kube/manifest.js';
-import { waitForRollout } from '../../kube/rollout-watch.js';
 import { deploymentPath, type Deployment } from '../../kube/types.js';
 import type { DnsProvider } from '../../dns/provider.js';
 import { restoreDns } from './dns.js';
+import { patchGatewayEnv } from './objects.js';
 import { deleteState, type RerouteState } from './state.js';
 
 export interface RestoreOutcome {
@@ -54,11 +54,8 @@ export async function restore(client: KubeClient, state: RerouteState, log: Logg
         log.info('the variables already have their previous values');
         return undefined;
       }
-      const patched = await client.request<Deployment>('PATCH', deploymentPath(namespace, gateway.deployment), { body: patch, contentType: 'application/strategic-merge-patch+json', query: { fieldManager: 'keiko-rollback' } });
       restored.push(`Deployment/${gateway.deployment}`);
-      const outcome = await waitForRollout(client, patched, { signal, log });
-      if (outcome.state.failure) throw new Error(`the gateway rollout failed: ${outcome.state.failure}`);
-      return outcome.state.message;
+      return patchGatewayEnv(client, namespace, gateway.deployment, patch, { dryRun: false, signal, log });
     });
   }
   if (state.dns && dns) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { apiVersionOf, groupVersions, RESOURCE_TYPES } from './resources.js';
+import { groupVersions, RESOURCE_TYPES } from './resources.js';
 
 export const VERSION_INFO = {
   major: '1',
@@ -41,6 +41,3 @@ export function openApiRoot(): object {
   return { paths };
 }
 
-export function kindsServed(): string[] {
-  return RESOURCE_TYPES.map((t) => `${apiVersionOf(t)}/${t.kind}`);
-}

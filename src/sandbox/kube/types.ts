@@ -1,8 +1,6 @@
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-export interface ObjectMeta extends JsonObject {}
-
 /** A stored Kubernetes object; fields are read through the helpers below. */
 export type KubeObject = JsonObject;
 
