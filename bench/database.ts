@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createMemoryLogger } from '../src/core/logger.js';
-import { dumpDatabase, verifyBackup } from '../src/database/backup.js';
-import { tableCounts } from '../src/database/postgres.js';
+import { readWholeArchive } from '../src/database/archive.js';
+import { takeBackup } from '../src/database/backup.js';
+import { countsOf, fingerprint } from '../src/database/fingerprint.js';
+import { connectionInfo, libpqSession } from '../src/database/libpq.js';
 import { restoreArchive } from '../src/database/restore.js';
 import { repeat, run, type Measurement } from './measure.js';
 
@@ -47,7 +49,7 @@ async function generate(log: (line: string) => void): Promise<{ bytes: number; c
     await client.query(`INSERT INTO documents SELECT g, repeat(md5(g::text), 20) FROM generate_series(1, 60000) g`);
     await client.query('ANALYZE');
     const bytes = Number((await client.query<{ n: string }>(`SELECT pg_database_size('${SOURCE}') AS n`)).rows[0]?.n);
-    const counts = await tableCounts(client);
+    const counts = countsOf(await fingerprint(client));
     log(`  database: generated ${Math.round(bytes / 1e6)} MB`);
     return { bytes, counts };
   } finally {
@@ -65,10 +67,14 @@ export interface DatabaseResult {
 const REPS = 3;
 
 export async function databaseBenchmark(log: (line: string) => void): Promise<DatabaseResult> {
-  const { bytes, counts } = await generate(log);
+  const { bytes } = await generate(log);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-bench-db-'));
   const quiet = createMemoryLogger();
-  const env = { PGHOST: new URL(ADMIN).hostname, PGPORT: new URL(ADMIN).port || '5432', PGUSER: decodeURIComponent(new URL(ADMIN).username) || 'postgres', PGDATABASE: SOURCE };
+  const lockTimeoutMs = 120_000;
+  const source = { url: urlOf(SOURCE), info: connectionInfo(urlOf(SOURCE)), lockTimeoutMs };
+  const libpq = libpqSession(source.info, dir, lockTimeoutMs);
+  const targetLibpq = libpqSession(connectionInfo(urlOf(TARGET)), dir, lockTimeoutMs);
+  const env = libpq.env;
   const fresh = async (): Promise<void> => {
     await admin(`DROP DATABASE IF EXISTS ${TARGET} WITH (FORCE)`);
     await admin(`CREATE DATABASE ${TARGET}`);
@@ -79,25 +85,30 @@ export async function databaseBenchmark(log: (line: string) => void): Promise<Da
   let lastCustom = '';
   let lastDirectory = '';
   const verifySamples: number[] = [];
-  const backup = await repeat('keiko backup (pg_dump -Fc)', REPS, async () => {
+  const dump = async (into: string, format: 'custom' | 'directory'): Promise<string> => {
+    const taken = await takeBackup({ target: source, libpq, dir: into, format, jobs: 2, revision: 'n/a', timeoutMs: 600_000, log: quiet });
+    if ('skipped' in taken) throw new Error('backup skipped');
+    return taken.path;
+  };
+  const backup = await repeat('keiko backup (snapshot fingerprint + pg_dump -Fc + whole read-back)', REPS, async () => {
     clean();
-    lastCustom = await dumpDatabase({ dir, database: SOURCE, format: 'custom', jobs: 2, env, timeoutMs: 600_000, log: quiet });
+    lastCustom = await dump(dir, 'custom');
   });
   for (let i = 0; i < REPS; i++) {
     const t0 = performance.now();
-    await verifyBackup(lastCustom, 'custom', counts, quiet);
+    await readWholeArchive(lastCustom, quiet, 600_000);
     verifySamples.push(performance.now() - t0);
   }
-  const verify: Measurement = { label: 'keiko backup verification (pg_restore --list + TABLE DATA check)', samples: verifySamples };
-  const restoreCustom = await repeat('keiko restore, custom format (pg_restore -j 2)', REPS, () => restoreArchive({ archive: lastCustom, jobs: 2, env: { ...env, PGDATABASE: TARGET }, database: TARGET, timeoutMs: 600_000, log: quiet }), { before: fresh });
+  const verify: Measurement = { label: 'keiko archive verification (sha256 + whole pg_restore read + COPY row counts)', samples: verifySamples };
+  const restoreCustom = await repeat('keiko restore, custom format (pg_restore --single-transaction)', REPS, () => restoreArchive({ archive: lastCustom, jobs: 1, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }), { before: fresh });
   log('  database: custom format done');
   const customDir = path.join(dir, 'directory');
   const dumpDirectory = await repeat('keiko backup, directory format (pg_dump -Fd -j 2)', REPS, async () => {
     fs.rmSync(customDir, { recursive: true, force: true });
     fs.mkdirSync(customDir);
-    lastDirectory = await dumpDatabase({ dir: customDir, database: SOURCE, format: 'directory', jobs: 2, env, timeoutMs: 600_000, log: quiet });
+    lastDirectory = await dump(customDir, 'directory');
   });
-  const restoreDirectory = await repeat('keiko restore, directory format (pg_restore -j 2)', REPS, () => restoreArchive({ archive: lastDirectory, jobs: 2, env: { ...env, PGDATABASE: TARGET }, database: TARGET, timeoutMs: 600_000, log: quiet }), { before: fresh });
+  const restoreDirectory = await repeat('keiko restore, directory format (pg_restore -j 2)', REPS, () => restoreArchive({ archive: lastDirectory, jobs: 2, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }), { before: fresh });
   log('  database: directory format done');
   const sql = path.join(dir, 'dump.sql');
   const plainDump = await repeat('runbook: pg_dump > dump.sql', REPS, () => run('pg_dump', ['--file', sql, SOURCE], { env: { ...process.env, ...env } }));

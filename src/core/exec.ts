@@ -1,4 +1,4 @@
-import { getExecOutput } from '@actions/exec';
+import { exec, getExecOutput } from '@actions/exec';
 import type { Logger } from './logger.js';
 
 export interface ToolRun {
@@ -24,14 +24,19 @@ const TIMEOUT_EXIT = 124;
  * Runs a tool through @actions/exec with an argument array: no shell ever parses it. A time limit
  * wraps it in coreutils `timeout`, which ends it (TERM, then KILL after 10 s) when the limit passes.
  */
-export async function runTool(tool: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolRun> {
+function invocation(tool: string, args: readonly string[], options: ToolOptions): { command: string; commandArgs: string[]; env: Record<string, string>; seconds: number | undefined } {
   const seconds = options.timeoutMs !== undefined ? Math.max(1, Math.ceil(options.timeoutMs / 1000)) : undefined;
   const [command, commandArgs] = seconds !== undefined ? ['timeout', ['--signal=TERM', '--kill-after=10', `${seconds}s`, tool, ...args]] : [tool, [...args]];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   Object.assign(env, options.env);
   options.log?.debug(`run: ${tool} ${args.join(' ')}`);
-  const result = await getExecOutput(command, commandArgs as string[], {
+  return { command, commandArgs, env, seconds };
+}
+
+export async function runTool(tool: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolRun> {
+  const { command, commandArgs, env, seconds } = invocation(tool, args, options);
+  const result = await getExecOutput(command, commandArgs, {
     ...(options.cwd ? { cwd: options.cwd } : {}),
     env,
     silent: true,
@@ -49,4 +54,28 @@ export async function runTool(tool: string, args: readonly string[], options: To
 /** The last lines of a tool's error output, for a one-line failure message. */
 export function tail(text: string, lines = 3): string {
   return text.trim().split('\n').slice(-lines).join(' | ');
+}
+
+/**
+ * Runs a tool whose output is too large to keep (a whole archive as SQL): each stdout line goes to
+ * `onLine` and is dropped; only the last lines of stderr are kept for the error message.
+ */
+export async function streamTool(tool: string, args: readonly string[], onLine: (line: string) => void, options: ToolOptions = {}): Promise<ToolRun> {
+  const { command, commandArgs, env, seconds } = invocation(tool, args, options);
+  let stderr = '';
+  const exitCode = await exec(command, commandArgs, {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    env,
+    silent: true,
+    ignoreReturnCode: true,
+    listeners: {
+      stdline: onLine,
+      stderr: (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-4000);
+      },
+    },
+  }).catch((error: unknown) => {
+    throw new Error(`could not run ${tool}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  return { exitCode, stdout: '', stderr, timedOut: seconds !== undefined && exitCode === TIMEOUT_EXIT };
 }

@@ -3,19 +3,37 @@ import path from 'node:path';
 import { ConfigurationError } from '../core/errors.js';
 import { runTool, tail } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
-import { MigrationError, type MigrationTool } from './migrations.js';
+import { MigrationError, type Migration, type MigrationTool } from './migrations.js';
 
 const REVISION = /^([0-9A-Za-z_]+)(?: \(.*\))?\s*$/;
-const HISTORY_LINE = /^(<base>|[0-9A-Za-z_, ()]+?) -> ([0-9A-Za-z_]+)\b/;
+const HISTORY_LINE = /^(<base>|[0-9A-Za-z_, ()]+?) -> ([0-9A-Za-z_]+)\b[^,]*(?:, (.*))?$/;
+const RUNNING = /^-- Running downgrade (\S+) -> /;
 
-/** Parent of every revision, from `alembic history` lines such as `a1 -> b2 (head), message`. */
-export function parseAlembicHistory(text: string): Map<string, string> {
-  const parents = new Map<string, string>();
+export interface AlembicRevision {
+  parent: string;
+  message: string;
+}
+
+/** Parent and message of every revision, from `alembic history` lines such as `a1 -> b2 (head), message`. */
+export function parseAlembicHistory(text: string): Map<string, AlembicRevision> {
+  const revisions = new Map<string, AlembicRevision>();
   for (const line of text.split('\n')) {
     const match = HISTORY_LINE.exec(line.trim());
-    if (match) parents.set(match[2] ?? '', match[1] === '<base>' ? 'base' : (match[1] ?? '').split(',')[0]?.trim() ?? 'base');
+    if (match) revisions.set(match[2] ?? '', { parent: match[1] === '<base>' ? 'base' : ((match[1] ?? '').split(',')[0]?.trim() ?? 'base'), message: match[3]?.trim() ?? '' });
   }
-  return parents;
+  return revisions;
+}
+
+/** `alembic downgrade a:b --sql` split by its `-- Running downgrade X -> Y` comments: the SQL of each revision. */
+export function splitOfflineSql(text: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  let revision: string | undefined;
+  for (const line of text.split('\n')) {
+    const running = RUNNING.exec(line);
+    if (running) revision = running[1];
+    else if (revision) sections.set(revision, `${sections.get(revision) ?? ''}${line}\n`);
+  }
+  return sections;
 }
 
 export function parseAlembicCurrent(text: string): string {
@@ -26,14 +44,17 @@ export function parseAlembicCurrent(text: string): string {
   return 'base';
 }
 
-/** Alembic through its CLI, in `workingDirectory`, with DATABASE_URL in the environment (env.py reads it). */
-export function alembicTool(options: { workingDirectory: string; databaseUrl: string; log: Logger }): MigrationTool {
+/**
+ * Alembic through its CLI, in `workingDirectory`, with DATABASE_URL in the environment (env.py reads
+ * it) beside the libpq variables psycopg2 honours (TLS files, lock timeout, application_name).
+ */
+export function alembicTool(options: { workingDirectory: string; databaseUrl: string; env: Record<string, string>; log: Logger }): MigrationTool {
   if (!fs.existsSync(path.join(options.workingDirectory, 'alembic.ini'))) {
     throw new ConfigurationError(`has no alembic.ini (${options.workingDirectory}): point it at the folder of your Alembic project`, 'working-directory');
   }
   const alembic = async (args: string[], timeoutMs?: number, echo = false) =>
-    runTool('alembic', args, { cwd: options.workingDirectory, env: { DATABASE_URL: options.databaseUrl }, log: options.log, echo, ...(timeoutMs ? { timeoutMs } : {}) });
-  const history = async (): Promise<Map<string, string>> => {
+    runTool('alembic', args, { cwd: options.workingDirectory, env: { ...options.env, DATABASE_URL: options.databaseUrl }, log: options.log, echo, ...(timeoutMs ? { timeoutMs } : {}) });
+  const history = async (): Promise<Map<string, AlembicRevision>> => {
     const run = await alembic(['history']);
     if (run.exitCode !== 0) throw new MigrationError(`alembic history failed: ${tail(run.stderr)}`);
     return parseAlembicHistory(run.stdout);
@@ -49,7 +70,7 @@ export function alembicTool(options: { workingDirectory: string; databaseUrl: st
       const parents = await history();
       const ancestors: string[] = [];
       for (let rev = current; rev !== 'base'; ) {
-        const parent = parents.get(rev);
+        const parent = parents.get(rev)?.parent;
         if (parent === undefined) break;
         ancestors.push(parent);
         rev = parent;
@@ -69,10 +90,16 @@ export function alembicTool(options: { workingDirectory: string; databaseUrl: st
     async downgrade(target, _current, timeoutMs) {
       return alembic(['downgrade', target], timeoutMs, true);
     },
-    async preview(current, target) {
+    async migrationsDown(current, target) {
+      const revisions = await history();
       const run = await alembic(['downgrade', `${current}:${target}`, '--sql']);
       if (run.exitCode !== 0) throw new MigrationError(`alembic downgrade --sql failed: ${tail(run.stderr)}`);
-      return run.stdout;
+      const sql = splitOfflineSql(run.stdout);
+      const down: Migration[] = [];
+      for (let rev = current; rev !== target && rev !== 'base'; rev = revisions.get(rev)?.parent ?? 'base') {
+        down.push({ id: rev, description: revisions.get(rev)?.message ?? '', sql: sql.get(rev) });
+      }
+      return down;
     },
   };
 }

@@ -1,76 +1,134 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { describeError } from '../core/errors.js';
 import { runTool, tail } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
-import type { TableCounts } from './postgres.js';
+import { ArchiveError, missingData, readWholeArchive, sha256Of, writeRecord, type ArchiveContent, type BackupFormat, type BackupRecord } from './archive.js';
+import { compareFingerprints, countsOf, differences, fingerprint, type Fingerprint } from './fingerprint.js';
+import type { LibpqSession } from './libpq.js';
+import { connect, type DatabaseTarget } from './postgres.js';
 
-export type BackupFormat = 'custom' | 'directory';
+export type { BackupFormat } from './archive.js';
 
-export interface Backup {
-  path: string;
-  format: BackupFormat;
-  bytes: number;
-  tables: TableCounts;
+export interface Backup extends ArchiveContent {
+  /** The database as the dump saw it (same snapshot). */
+  fingerprint: Fingerprint;
 }
 
 export class BackupError extends Error {}
-
-function sizeOf(target: string): number {
-  const stat = fs.statSync(target);
-  if (!stat.isDirectory()) return stat.size;
-  return fs.readdirSync(target).reduce((sum, entry) => sum + sizeOf(path.join(target, entry)), 0);
-}
 
 export function backupName(database: string, format: BackupFormat, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `db-backup-${database}-${stamp}${format === 'custom' ? '.dump' : ''}`;
 }
 
-/** pg_dump in custom format (one file) or directory format (the only one that dumps in parallel). */
-export async function dumpDatabase(options: { dir: string; database: string; format: BackupFormat; jobs: number; env: Record<string, string>; timeoutMs: number; log: Logger }): Promise<string> {
-  try {
-    fs.mkdirSync(options.dir, { recursive: true });
-    fs.accessSync(options.dir, fs.constants.W_OK);
-  } catch (error) {
-    throw new BackupError(`backup directory ${options.dir} is not writable (${error instanceof Error ? error.message : String(error)})`);
+/** Creates each missing level itself: Node's recursive mkdir spins forever on paths such as /proc/x. */
+function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let current = path.resolve(dir);
+  while (!fs.existsSync(current)) {
+    missing.unshift(current);
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
   }
-  const target = path.join(options.dir, backupName(options.database, options.format));
-  // level 1 compresses about as well as the default for table data at half the time: a rollback waits for this
-  const args = options.format === 'custom' ? ['--format=custom', '--compress=1', '--file', target] : ['--format=directory', '--compress=1', `--jobs=${options.jobs}`, '--file', target];
-  const run = await runTool('pg_dump', [...args, '--no-password'], { env: options.env, timeoutMs: options.timeoutMs, log: options.log });
-  if (run.timedOut) throw new BackupError('pg_dump timed out');
-  if (run.exitCode !== 0) throw new BackupError(`pg_dump failed (exit ${run.exitCode}): ${tail(run.stderr)}`);
-  return target;
-}
-
-/** TABLE DATA entries of an archive, as `schema.table`, read with `pg_restore --list`. */
-export async function archiveTableData(archive: string, log: Logger): Promise<Set<string>> {
-  const run = await runTool('pg_restore', ['--list', archive], { log });
-  if (run.exitCode !== 0) throw new BackupError(`pg_restore --list cannot read ${archive}: ${tail(run.stderr)}`);
-  const tables = new Set<string>();
-  for (const line of run.stdout.split('\n')) {
-    const match = /^\d+;\s+\d+\s+\d+\s+TABLE DATA\s+(\S+)\s+(\S+)\s/.exec(line);
-    if (match) tables.add(`${match[1]}.${match[2]}`);
-  }
-  return tables;
+  for (const level of missing) fs.mkdirSync(level, { mode: 0o700 });
 }
 
 /**
- * Before anything is changed: the backup exists, is not empty, pg_restore reads it, and it holds
- * data for every table that has rows.
+ * A directory only this user can read. A world-writable one (/tmp, a shared runner temp) gets a
+ * fresh private subdirectory instead, so nobody else can read, replace or pre-create the backup.
  */
-export async function verifyBackup(archive: string, format: BackupFormat, tables: TableCounts, log: Logger): Promise<Backup> {
-  if (!fs.existsSync(archive)) throw new BackupError(`backup ${archive} does not exist`);
-  const bytes = sizeOf(archive);
-  if (bytes === 0) throw new BackupError(`backup ${archive} is empty`);
-  const withData = await archiveTableData(archive, log);
-  const missing = Object.entries(tables)
-    .filter(([name, rows]) => rows > 0 && !withData.has(name))
-    .map(([name, rows]) => `${name} (${rows} rows)`);
-  if (missing.length) throw new BackupError(`backup ${archive} has no data for ${missing.join(', ')}`);
-  return { path: archive, format, bytes, tables };
+export function privateBackupDirectory(dir: string): string {
+  try {
+    makeDirectory(dir);
+    let target = dir;
+    if ((fs.statSync(dir).mode & 0o002) !== 0) target = fs.mkdtempSync(path.join(dir, 'keiko-rollback-'));
+    fs.chmodSync(target, 0o700);
+    const probe = path.join(target, `.keiko-write-test-${process.pid}`);
+    fs.writeFileSync(probe, 'x', { mode: 0o600 });
+    fs.rmSync(probe);
+    return target;
+  } catch (error) {
+    throw new BackupError(`backup directory ${dir} cannot be used (${describeError(error)}): choose a writable local folder in backup-dir`);
+  }
 }
 
-export function formatOf(archive: string): BackupFormat {
-  return fs.statSync(archive).isDirectory() ? 'directory' : 'custom';
+function makePrivate(target: string): void {
+  if (fs.statSync(target).isDirectory()) {
+    fs.chmodSync(target, 0o700);
+    for (const file of fs.readdirSync(target)) fs.chmodSync(path.join(target, file), 0o600);
+  } else fs.chmodSync(target, 0o600);
+}
+
+export interface DumpOptions {
+  target: DatabaseTarget;
+  libpq: LibpqSession;
+  dir: string;
+  format: BackupFormat;
+  jobs: number;
+  revision: string;
+  timeoutMs: number;
+  log: Logger;
+  /** Called with the live fingerprint before anything is dumped; returning false skips the dump. */
+  shouldDump?: (live: Fingerprint) => boolean;
+}
+
+/**
+ * pg_dump of one exported snapshot, fingerprinted in that same snapshot, so the record says exactly
+ * what the archive holds even while the application keeps writing. Files 0600 in a 0700 directory;
+ * a failed dump leaves no partial file behind. Then the archive is read back whole.
+ */
+export async function takeBackup(options: DumpOptions): Promise<Backup | { skipped: Fingerprint }> {
+  const dir = privateBackupDirectory(options.dir);
+  const file = path.join(dir, backupName(options.target.info.database, options.format));
+  const client = await connect(options.target);
+  let print: Fingerprint;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]?.s ?? '';
+    print = await fingerprint(client);
+    if (options.shouldDump && !options.shouldDump(print)) return { skipped: print };
+    // level 1 compresses about as well as the default for table data at half the time: a rollback waits for this
+    const format = options.format === 'custom' ? ['--format=custom'] : ['--format=directory', `--jobs=${options.jobs}`];
+    const args = [...format, '--compress=1', `--snapshot=${snapshot}`, `--lock-wait-timeout=${Math.round(options.target.lockTimeoutMs)}`, '--no-password', '--file', file, '--dbname', options.libpq.dbname];
+    const run = await runTool('pg_dump', args, { env: options.libpq.env, timeoutMs: options.timeoutMs, log: options.log });
+    if (run.timedOut || run.exitCode !== 0) {
+      fs.rmSync(file, { recursive: true, force: true });
+      throw new BackupError(run.timedOut ? 'pg_dump timed out (the partial file was removed)' : `pg_dump failed (exit ${run.exitCode}; the partial file was removed): ${tail(run.stderr)}`);
+    }
+  } finally {
+    await client.query('COMMIT').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+  makePrivate(file);
+  const record: BackupRecord = {
+    version: 1,
+    kind: 'keiko-rollback/backup',
+    format: options.format,
+    database: { host: options.target.info.host, port: options.target.info.port, name: options.target.info.database },
+    revision: options.revision,
+    'created-at': new Date().toISOString(),
+    sha256: await sha256Of(file),
+    fingerprint: print,
+  };
+  writeRecord(file, record);
+  return { ...(await verifyBackup(file, options.log, options.timeoutMs, print)), fingerprint: print };
+}
+
+/** Reads a backup we just wrote to the end and checks it holds every row the snapshot had. */
+async function verifyBackup(file: string, log: Logger, timeoutMs: number, print: Fingerprint): Promise<ArchiveContent> {
+  try {
+    const content = await readWholeArchive(file, log, timeoutMs);
+    const missing = missingData(content, countsOf(print));
+    if (missing.length) throw new ArchiveError(`has no complete data for ${missing.join(', ')}`);
+    return content;
+  } catch (error) {
+    if (error instanceof ArchiveError) throw new BackupError(`the backup ${file} ${error.message}`);
+    throw error;
+  }
+}
+
+export function fingerprintsDiffer(expected: Fingerprint, actual: Fingerprint): string[] {
+  return differences(compareFingerprints(expected, actual));
 }

@@ -1,8 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigurationError } from '../core/errors.js';
 import { runTool, tail, type ToolRun } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
-import { MigrationError, type MigrationTool } from './migrations.js';
-import type { ConnectionInfo } from './postgres.js';
+import { MigrationError, type Migration, type MigrationTool } from './migrations.js';
+import { jdbcUrl, type ConnectionInfo } from './libpq.js';
 
 /** The parts of Flyway's `info -outputType=json` result (InfoResult) that matter here. */
 interface FlywayInfo {
@@ -35,13 +37,31 @@ function parseJson<T>(run: ToolRun, what: string): T {
   }
 }
 
+/** The folders of undo scripts: `flyway.locations` of flyway.conf (filesystem: entries), else ./sql. */
+export function undoLocations(workingDirectory: string): string[] {
+  const conf = path.join(workingDirectory, 'flyway.conf');
+  const line = fs.existsSync(conf) ? /^\s*flyway\.locations\s*=\s*(.+)$/m.exec(fs.readFileSync(conf, 'utf8'))?.[1] : undefined;
+  const entries = line ? line.split(',').map((l) => l.trim()).filter((l) => l.startsWith('filesystem:')).map((l) => l.slice('filesystem:'.length)) : ['sql'];
+  return entries.map((dir) => path.resolve(workingDirectory, dir));
+}
+
+function undoScript(locations: readonly string[], version: string): string | undefined {
+  for (const dir of locations) {
+    if (!fs.existsSync(dir)) continue;
+    const name = fs.readdirSync(dir).find((f) => f.startsWith(`U${version}__`) && f.endsWith('.sql'));
+    if (name) return fs.readFileSync(path.join(dir, name), 'utf8');
+  }
+  return undefined;
+}
+
 /**
- * Flyway through its CLI contract: `info`/`undo` with -outputType=json. The URL and user are
- * arguments; the password goes in FLYWAY_PASSWORD, Flyway's own environment setting, never argv.
+ * Flyway through its CLI contract: `info`/`undo` with -outputType=json. The URL (with the TLS and
+ * lock-timeout settings pgjdbc understands) and user are arguments; the password goes in
+ * FLYWAY_PASSWORD, Flyway's own environment setting, never argv.
  */
-export function flywayTool(options: { workingDirectory: string; connection: ConnectionInfo; log: Logger }): MigrationTool {
-  const { host, port, database, user, password } = options.connection;
-  const base = ['-outputType=json', `-url=jdbc:postgresql://${host}:${port}/${database}`, `-user=${user}`];
+export function flywayTool(options: { workingDirectory: string; connection: ConnectionInfo; lockTimeoutMs: number; log: Logger }): MigrationTool {
+  const { user, password } = options.connection;
+  const base = ['-outputType=json', `-url=${jdbcUrl(options.connection, options.lockTimeoutMs)}`, `-user=${user}`];
   const flyway = (command: string, timeoutMs?: number) =>
     runTool('flyway', [command, ...base], { cwd: options.workingDirectory, env: password ? { FLYWAY_PASSWORD: password } : {}, log: options.log, ...(timeoutMs ? { timeoutMs } : {}) });
   const info = async (): Promise<FlywayInfo> => parseJson<FlywayInfo>(await flyway('info'), 'info');
@@ -84,13 +104,16 @@ export function flywayTool(options: { workingDirectory: string; connection: Conn
       }
       return last;
     },
-    async preview(current, target) {
+    async migrationsDown(current, target): Promise<Migration[]> {
       const result = await info();
-      const lines = (result.migrations ?? [])
+      const locations = undoLocations(options.workingDirectory);
+      return (result.migrations ?? [])
         .filter((m) => m.category === 'Versioned' && m.state === 'Success' && m.version && compareVersions(m.version, current) <= 0 && (target === 'base' || compareVersions(m.version, target) > 0))
         .sort((a, b) => compareVersions(b.version ?? '0', a.version ?? '0'))
-        .map((m) => `undo ${m.version} (${m.description ?? ''}): ${m.undoable === 'Yes' ? 'undo migration available' : 'NO undo migration'}`);
-      return lines.join('\n');
+        .map((m) => {
+          const sql = undoScript(locations, m.version ?? '');
+          return { id: m.version ?? '', description: `${m.description ?? ''}${m.undoable === 'Yes' || sql ? '' : ' (NO undo migration)'}`, sql };
+        });
     },
   };
 }

@@ -1,5 +1,13 @@
 import type { ToolRun } from '../core/exec.js';
 
+export interface Migration {
+  /** Alembic revision id or Flyway version. */
+  id: string;
+  description: string;
+  /** The SQL its downgrade runs, as the tool shows it offline; undefined when the tool cannot show it. */
+  sql: string | undefined;
+}
+
 /** What rollback-database needs from a migration tool (Alembic, Flyway). */
 export interface MigrationTool {
   name: 'alembic' | 'flyway';
@@ -7,9 +15,9 @@ export interface MigrationTool {
   current(): Promise<string>;
   /** `-N` and `base` made concrete; throws ConfigurationError for a target that is not below `current`. */
   resolveTarget(target: string, current: string): Promise<string>;
+  /** The migrations a downgrade from `current` to `target` runs, newest first, with their SQL. */
+  migrationsDown(current: string, target: string): Promise<Migration[]>;
   downgrade(target: string, current: string, timeoutMs: number): Promise<ToolRun>;
-  /** What a downgrade would do, without doing it. */
-  preview(current: string, target: string): Promise<string>;
 }
 
 export class MigrationError extends Error {}

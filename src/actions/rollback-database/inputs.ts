@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { booleanInput, durationInput, enumInput, integerInput, optionalString } from '../../core/inputs.js';
-import os from 'node:os';
+import { parsePlan } from '../../database/plan.js';
 
 const SAFE_TARGET = /^(?:-[1-9]\d{0,5}|base|[A-Za-z0-9_.]{1,64})$/;
+const REVISION = /^[A-Za-z0-9_.]{1,64}$/;
 
 export const rollbackDatabaseSchema = z
   .object({
@@ -35,11 +36,32 @@ export const rollbackDatabaseSchema = z
     'i-accept-data-loss': booleanInput(false),
     'backup-format': enumInput(['custom', 'directory'] as const, 'custom'),
     'backup-dir': optionalString(),
-    jobs: integerInput(Math.max(1, os.availableParallelism()), 1, 64),
+    jobs: integerInput(1, 1, 64),
     'restore-on-failure': booleanInput(true),
     'restore-from': optionalString(),
-    'upload-artifact': booleanInput(true),
-    'artifact-retention-days': integerInput(14, 1, 90),
+    plan: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (!value?.trim()) return undefined;
+        const plan = parsePlan(value);
+        if (typeof plan !== 'string') return plan;
+        ctx.addIssue({ code: 'custom', message: plan });
+        return z.NEVER;
+      }),
+    'expect-revision': z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const text = value?.trim();
+        if (!text) return undefined;
+        if (REVISION.test(text)) return text;
+        ctx.addIssue({ code: 'custom', message: `must be the revision id or version the database must be at (letters, digits, '_' and '.'), got "${text}"` });
+        return z.NEVER;
+      }),
+    'lock-timeout': durationInput('2m'),
+    'upload-artifact': booleanInput(false),
+    'artifact-retention-days': integerInput(1, 1, 90),
     'dry-run': booleanInput(false),
     timeout: durationInput('30m'),
   })
@@ -54,8 +76,21 @@ export const rollbackDatabaseSchema = z
       else if (!inputs['restore-from']) ctx.addIssue({ code: 'custom', path: ['restore-from'], message: 'is required with engine: sqlserver: the .sql backup to restore with sqlcmd' });
       return;
     }
-    if (inputs.tool !== 'none' && !inputs.target && !inputs['restore-from']) {
-      ctx.addIssue({ code: 'custom', path: ['target'], message: `is required with tool: ${inputs.tool}: a revision id, -1 for one step, or base` });
+    const plan = inputs.plan;
+    if (plan && inputs.target) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: 'is set together with plan: a plan already names its target; pass one of them' });
+      return;
+    }
+    if (plan?.operation === 'restore' && inputs['restore-from'] && inputs['restore-from'] !== plan.archive.path) {
+      ctx.addIssue({ code: 'custom', path: ['plan'], message: `restores ${plan.archive.path}, but restore-from is ${inputs['restore-from']}: pass one of them` });
+      return;
+    }
+    if (plan?.operation === 'downgrade' && inputs.tool !== plan.tool) {
+      ctx.addIssue({ code: 'custom', path: ['plan'], message: `was made with tool: ${plan.tool}, but tool is ${inputs.tool}: set tool: ${plan.tool}` });
+      return;
+    }
+    if (inputs.tool !== 'none' && !inputs.target && !inputs['restore-from'] && !plan) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: `is required with tool: ${inputs.tool}: a revision id, -1 for one step, or base (or pass the plan of a dry run in plan)` });
     }
     if (!inputs.backup && !inputs['i-accept-data-loss']) {
       ctx.addIssue({ code: 'custom', path: ['backup'], message: 'is false, which risks data loss: keep `backup: true`, or also set `i-accept-data-loss: true`' });
