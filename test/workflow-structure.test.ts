@@ -9,7 +9,8 @@ interface Job {
   if?: string;
   environment?: string;
   permissions?: Record<string, string>;
-  steps?: { run?: string; uses?: string; with?: Record<string, unknown>; env?: Record<string, string> }[];
+  steps?: { id?: string; run?: string; uses?: string; with?: Record<string, unknown>; env?: Record<string, string> }[];
+  outputs?: Record<string, string>;
   uses?: string;
   with?: Record<string, unknown>;
 }
@@ -53,6 +54,16 @@ describe('rollback.yml structure', () => {
       }
       expect(dependsOn(rollback, name, 'approve'), name).toBe(true);
     }
+  });
+
+  it('the database job executes the approved plan of the plan job, never a relative target again', () => {
+    const dryRun = rollback.jobs.plan?.steps?.find((s) => s.uses?.endsWith('/actions/rollback-database'));
+    expect(dryRun?.id).toBe('database-plan');
+    expect(rollback.jobs.plan?.outputs?.['database-plan']).toBe('${{ steps.database-plan.outputs.plan }}');
+    const execute = rollback.jobs.database?.steps?.find((s) => s.uses?.endsWith('/actions/rollback-database'));
+    expect(execute?.with?.plan).toBe('${{ needs.plan.outputs.database-plan }}');
+    expect(execute?.with).not.toHaveProperty('target');
+    expect(needsOf(rollback.jobs.database)).toContain('plan');
   });
 
   it('runs the phases in the runbook order', () => {

@@ -7,6 +7,9 @@ import type { ActionManifest } from '../actions/manifest.js';
 export interface CliStreams {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** A person at a terminal can answer questions (stdin is a TTY). */
+  interactive?: boolean;
+  ask?: (question: string) => Promise<string>;
 }
 
 /** `database-url` → `KEIKO_DATABASE_URL`: how a terminal passes a secret without putting it in argv. */

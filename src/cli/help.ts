@@ -17,6 +17,8 @@ export function mainHelp(): string {
     '  plan-summary, report      the reusable workflow\'s plan and report summaries',
     '',
     'Runbook form: keiko-rollback service <service-name> <target-version> [environment]',
+    '              keiko-rollback database <target-migration> [environment]   (URL from DATABASE_URL_<ENVIRONMENT>, or DATABASE_URL)',
+    'At a terminal, commands that change a database show the plan and ask `Proceed? [y/N]` first (--yes skips the question).',
     '',
     'Outputs are printed as JSON on stdout; logs and the summary go to stderr.',
     'Secrets can come from the environment instead of argv: --database-url → KEIKO_DATABASE_URL.',
@@ -40,6 +42,13 @@ export function commandHelp(manifest: ActionManifest): string {
   const usage =
     manifest.command === 'service'
       ? ['Usage: keiko-rollback service --services <names> [--target previous|revision:N|<version>] [...]', '       keiko-rollback service <service-name> <target-version> [environment]']
-      : [`Usage: keiko-rollback ${manifest.command} [--<input> <value> ...]`];
+      : manifest.command === 'database'
+        ? [
+            'Usage: keiko-rollback database --target <revision|-N|base> [--<input> <value> ...] [--yes]',
+            '       keiko-rollback database <target-migration> [environment]   (URL from DATABASE_URL_<ENVIRONMENT>, e.g. DATABASE_URL_PRODUCTION, or DATABASE_URL)',
+            '       keiko-rollback database --plan <plan.json>   (execute a saved `plan` output exactly)',
+            'At a terminal it shows the plan and asks `Proceed? [y/N]` before writing (not with --yes, --dry-run, --plan, or without a TTY).',
+          ]
+        : [`Usage: keiko-rollback ${manifest.command} [--<input> <value> ...]`];
   return [`${manifest.name}: ${manifest.description}`, '', ...usage, '', 'Inputs:', ...inputs, '', 'Outputs (JSON on stdout):', ...outputs].join('\n');
 }

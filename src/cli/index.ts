@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { ConfigurationError, failureLine } from '../core/errors.js';
 import { ACTIONS, actionForCommand, type RegisteredAction } from '../actions/registry.js';
 import { parseArguments } from './arguments.js';
@@ -9,7 +10,25 @@ import { runSandboxCommand } from './sandbox-command.js';
 const defaultStreams: CliStreams = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  interactive: Boolean(process.stdin.isTTY),
+  ask: askOnTerminal,
 };
+
+/** `DATABASE_URL_PRODUCTION` for `production`: one variable per environment, so a typo never reaches the wrong database. */
+export function databaseUrlVariable(environment: string): string {
+  return `DATABASE_URL_${environment.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** Maps the runbook's `database-rollback.sh <target-migration> [environment]` onto inputs and the URL's variable. */
+function databasePositionals(positionals: string[], flags: Record<string, string>, env: NodeJS.ProcessEnv): { flags: Record<string, string>; env: NodeJS.ProcessEnv } {
+  const [target, environment] = positionals;
+  const merged: Record<string, string> = { ...flags, ...(target ? { target } : {}) };
+  if (merged['database-url'] || env.KEIKO_DATABASE_URL) return { flags: merged, env };
+  const variable = environment ? databaseUrlVariable(environment) : 'DATABASE_URL';
+  const url = env[variable];
+  if (!url) throw new ConfigurationError(`${variable} is not set: export the ${environment ?? 'target'} database's URL in it (kept out of argv), or pass --database-url`);
+  return { flags: merged, env: { ...env, KEIKO_DATABASE_URL: url } };
+}
 
 /** Maps the runbook's `rollback.sh <service-name> <target-version> [environment]` onto inputs. */
 function runbookPositionals(action: RegisteredAction, positionals: string[], flags: Record<string, string>): Record<string, string> {
@@ -25,17 +44,64 @@ function runbookPositionals(action: RegisteredAction, positionals: string[], fla
   return merged;
 }
 
-async function runActionCommand(action: RegisteredAction, argv: string[], env: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
-  const parsed = parseArguments(argv, new Set(Object.keys(action.manifest.inputs)));
+async function runActionCommand(action: RegisteredAction, argv: string[], givenEnv: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
+  const parsed = parseArguments(argv, new Set([...Object.keys(action.manifest.inputs), ...(action.manifest.inputs.plan ? ['yes'] : [])]));
   if (parsed.help) {
     streams.out(`${commandHelp(action.manifest)}\n`);
     return 0;
   }
-  const flags = runbookPositionals(action, parsed.positionals, parsed.flags);
+  const { yes, ...given } = parsed.flags;
+  const positional = action.manifest.name === 'rollback-database' && parsed.positionals.length > 0 && parsed.positionals.length <= 2;
+  const { flags, env } = positional ? databasePositionals(parsed.positionals, given, givenEnv) : { flags: runbookPositionals(action, parsed.positionals, given), env: givenEnv };
+  if (flags.plan) flags.plan = planText(flags.plan);
+  const confirm = Boolean(action.manifest.inputs.plan) && streams.interactive === true && streams.ask !== undefined && yes !== 'true' && flags['dry-run'] !== 'true' && !flags.plan;
+  if (!confirm) return runOnce(action, flags, env, streams);
+  return planThenRun(action, flags, env, streams);
+}
+
+/** `--plan` takes the JSON or the path of a file holding it (e.g. a saved `plan` output). */
+function planText(value: string): string {
+  if (value.trim().startsWith('{')) return value;
+  if (!fs.existsSync(value)) throw new ConfigurationError(`--plan ${value}: no such file, and not JSON: pass the plan JSON or the path of a file holding it`);
+  return fs.readFileSync(value, 'utf8');
+}
+
+async function runOnce(action: RegisteredAction, flags: Record<string, string>, env: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
   const host = cliHost(action.manifest, flags, env, streams);
   await action.run(host);
   if (Object.keys(host.outputs).length > 0) streams.out(`${JSON.stringify(host.outputs, null, 2)}\n`);
   return host.failed ? 1 : 0;
+}
+
+/**
+ * At a terminal: make the plan (a dry run, shown in full), ask, then execute exactly that plan —
+ * never a target re-resolved after the question, so what was shown is what runs.
+ */
+async function planThenRun(action: RegisteredAction, flags: Record<string, string>, env: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
+  const planning = cliHost(action.manifest, { ...flags, 'dry-run': 'true' }, env, streams);
+  await action.run(planning);
+  const plan = planning.outputs.plan;
+  if (planning.failed || !plan || planning.outputs.status === 'unchanged') {
+    if (Object.keys(planning.outputs).length > 0) streams.out(`${JSON.stringify(planning.outputs, null, 2)}\n`);
+    return planning.failed ? 1 : 0;
+  }
+  const answer = (await streams.ask?.('Proceed? [y/N] ')) ?? '';
+  if (!/^y(es)?$/i.test(answer.trim())) {
+    streams.err('Not confirmed: nothing was written.\n');
+    return 1;
+  }
+  const { target: _target, 'restore-from': _restoreFrom, ...rest } = flags;
+  return runOnce(action, { ...rest, plan }, env, streams);
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const readline = await import('node:readline/promises');
+  const terminal = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await terminal.question(question);
+  } finally {
+    terminal.close();
+  }
 }
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env, streams: CliStreams = defaultStreams): Promise<number> {

@@ -54,10 +54,14 @@ export function alembicTool(options: { workingDirectory: string; databaseUrl: st
   }
   const alembic = async (args: string[], timeoutMs?: number, echo = false) =>
     runTool('alembic', args, { cwd: options.workingDirectory, env: { ...options.env, DATABASE_URL: options.databaseUrl }, log: options.log, echo, ...(timeoutMs ? { timeoutMs } : {}) });
+  // the history is read once per run: it is the project's files, not the database's state
+  let known: Promise<Map<string, AlembicRevision>> | undefined;
   const history = async (): Promise<Map<string, AlembicRevision>> => {
-    const run = await alembic(['history']);
-    if (run.exitCode !== 0) throw new MigrationError(`alembic history failed: ${tail(run.stderr)}`);
-    return parseAlembicHistory(run.stdout);
+    known ??= alembic(['history']).then((run) => {
+      if (run.exitCode !== 0) throw new MigrationError(`alembic history failed: ${tail(run.stderr)}`);
+      return parseAlembicHistory(run.stdout);
+    });
+    return known;
   };
   return {
     name: 'alembic',
@@ -93,11 +97,13 @@ export function alembicTool(options: { workingDirectory: string; databaseUrl: st
     async migrationsDown(current, target) {
       const revisions = await history();
       const run = await alembic(['downgrade', `${current}:${target}`, '--sql']);
-      if (run.exitCode !== 0) throw new MigrationError(`alembic downgrade --sql failed: ${tail(run.stderr)}`);
-      const sql = splitOfflineSql(run.stdout);
+      // a downgrade that cannot run offline still runs online: the plan then says its effect is unknown
+      const sql = run.exitCode === 0 ? splitOfflineSql(run.stdout) : new Map<string, string>();
+      const problem = run.exitCode === 0 ? 'alembic showed no SQL for it' : `alembic downgrade --sql failed: ${tail(run.stderr, 1)}`;
       const down: Migration[] = [];
       for (let rev = current; rev !== target && rev !== 'base'; rev = revisions.get(rev)?.parent ?? 'base') {
-        down.push({ id: rev, description: revisions.get(rev)?.message ?? '', sql: sql.get(rev) });
+        const text = sql.get(rev);
+        down.push({ id: rev, description: revisions.get(rev)?.message ?? '', sql: text, ...(text === undefined ? { sqlProblem: problem } : {}) });
       }
       return down;
     },

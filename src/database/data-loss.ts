@@ -108,7 +108,7 @@ export async function estimateLoss(client: pg.Client, statements: readonly LossS
     for (const s of statements) {
       const base = { migration: s.migration, statement: s.statement, table: s.table, ...(s.column ? { column: s.column } : {}) };
       if (s.statement === 'UNKNOWN') {
-        losses.push({ ...base, rows: null, note: `cannot be estimated: ${s.sql.slice(0, 120)}` });
+        losses.push({ ...base, rows: null, note: `cannot be estimated: ${s.sql.slice(0, 160)}` });
         continue;
       }
       await client.query('SAVEPOINT estimate');

@@ -112,7 +112,7 @@ export function flywayTool(options: { workingDirectory: string; connection: Conn
         .sort((a, b) => compareVersions(b.version ?? '0', a.version ?? '0'))
         .map((m) => {
           const sql = undoScript(locations, m.version ?? '');
-          return { id: m.version ?? '', description: `${m.description ?? ''}${m.undoable === 'Yes' || sql ? '' : ' (NO undo migration)'}`, sql };
+          return { id: m.version ?? '', description: `${m.description ?? ''}${m.undoable === 'Yes' || sql ? '' : ' (NO undo migration)'}`, sql, ...(sql === undefined ? { sqlProblem: `no undo script U${m.version ?? ''}__*.sql in ${locations.join(', ')}` } : {}) };
         });
     },
   };

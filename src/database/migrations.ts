@@ -6,6 +6,8 @@ export interface Migration {
   description: string;
   /** The SQL its downgrade runs, as the tool shows it offline; undefined when the tool cannot show it. */
   sql: string | undefined;
+  /** Why the tool could not show the SQL (e.g. the downgrade needs a live connection). */
+  sqlProblem?: string;
 }
 
 /** What rollback-database needs from a migration tool (Alembic, Flyway). */

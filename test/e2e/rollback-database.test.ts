@@ -33,10 +33,12 @@ describe('rollback-database with real Alembic and PostgreSQL', () => {
     expect(await counts(url)).toEqual({ 'public.alembic_version': 1, 'public.users': 250 });
     expect(fs.existsSync(run.outputs['backup-path'] ?? '')).toBe(true);
     expect(Number(run.outputs['backup-bytes'])).toBeGreaterThan(1000);
+    expect(run.outputs.status).toBe('rolled-back');
     expect(run.summary).toContain(`**Revision:** \`${HEAD}\` → \`b2f0c0de0002\``);
     expect(run.summary).toMatch(/\| Backup \| ✅ ok \|/);
     const result = JSON.parse(run.outputs.result ?? '{}') as { phases: { phase: string }[]; tables: { before: Record<string, number> } };
-    expect(result.phases.map((p) => p.phase)).toEqual(['Connect', 'Resolve target', 'Backup', 'Upload artifact', 'Downgrade (alembic)']);
+    // upload-artifact is off unless asked for: a production dump is not a workflow artifact by default
+    expect(result.phases.map((p) => p.phase)).toEqual(['Connect', 'Plan', 'Backup', 'Downgrade (alembic)']);
     expect(result.tables.before['public.orders']).toBe(1000);
   });
 
@@ -67,6 +69,12 @@ describe('rollback-database with real Alembic and PostgreSQL', () => {
     expect(await query(url, 'SELECT id, email, display_name FROM users ORDER BY id')).toEqual(namesBefore);
     expect(run.summary).toMatch(/\| Restore \| ✅ ok \|/);
     expect(run.summary).toMatch(/\| Verify restore \| ✅ ok \|/);
+    // proof of equality, not just counts: every table's checksum, columns and indexes
+    const result = JSON.parse(run.outputs.result ?? '{}') as { comparison: { table: string; checksum: string; columns: string; indexes: string; equal: boolean }[] };
+    expect(result.comparison.map((c) => c.table)).toEqual(['public.alembic_version', 'public.orders', 'public.users']);
+    for (const c of result.comparison) expect(c).toMatchObject({ checksum: 'equal', columns: 'equal', indexes: 'equal', equal: true });
+    expect(run.summary).toContain('### ✅ Restored database compared with the backup');
+    expect(run.summary).toMatch(/\| public\.users \| 250 \| 250 \| equal \(full\) \| equal \| equal \| ✅ \|/);
   });
 
   it('directory format with jobs: 2 dumps and restores in parallel', async () => {
@@ -85,7 +93,7 @@ describe('rollback-database with real Alembic and PostgreSQL', () => {
     const run = await database(url, workspace, { target: '-1', 'backup-dir': path.join(blocker, 'backups') });
     expect(run.code).toBe(1);
     expect(run.errorLines).toHaveLength(1);
-    expect(run.errorLines[0]).toMatch(/Backup failed: backup directory .* is not writable .*; nothing was changed in the database/);
+    expect(run.errorLines[0]).toMatch(/Backup failed: backup directory .*not-a-dir\/backups cannot be used .*; nothing was changed in the database/);
     expect(await revision(url)).toBe(HEAD);
   });
 
@@ -145,7 +153,11 @@ describe('rollback-database with Flyway (the documented CLI contract, through th
     expect(one.outputs).toMatchObject({ 'from-revision': '3', 'to-revision': '2' });
     expect((await counts(db.url))['public.invoices']).toBeUndefined();
     const dry = await runAction('rollback-database', { 'database-url': db.url, tool: 'flyway', target: '1', 'working-directory': 'flyway', 'dry-run': 'true' }, { cwd: workspace, env: { PATH } });
-    expect(dry.stdout).toContain('undo 2 (add account plan): undo migration available');
+    expect(dry.stdout).toContain('-- 2: add account plan');
+    const dryPlan = JSON.parse(dry.outputs.plan ?? '{}') as { 'from-revision': string; 'to-revision': string; migrations: { id: string }[]; 'data-loss': { statement: string; table: string; column?: string }[] };
+    expect(dryPlan).toMatchObject({ 'from-revision': '2', 'to-revision': '1', migrations: [{ id: '2' }] });
+    // the undo script U2 is `ALTER TABLE accounts DROP COLUMN plan;`
+    expect(dryPlan['data-loss'].map((l) => `${l.statement} ${l.table}.${l.column ?? ''}`)).toEqual(['DROP COLUMN public.accounts.plan']);
     const missingUndo = await runAction('rollback-database', { 'database-url': db.url, tool: 'flyway', target: 'base', 'working-directory': 'flyway' }, { cwd: workspace, env: { PATH } });
     expect(missingUndo.code).toBe(1);
     expect(missingUndo.outputs.restored).toBe('true');

@@ -18,7 +18,8 @@ async function makePlan(run: DatabaseRun, tool: MigrationTool, target: string): 
   return run.phases.run('Plan', async () => {
     const to = await tool.resolveTarget(target, run.revision);
     const migrations = to === run.revision ? [] : await tool.migrationsDown(run.revision, to);
-    const statements = migrations.flatMap((m) => lossStatements(m.id, m.sql ?? ''));
+    const unseen = migrations.filter((m) => m.sql === undefined).map((m) => ({ migration: m.id, statement: 'UNKNOWN' as const, table: '—', sql: m.sqlProblem ?? 'no SQL shown' }));
+    const statements = [...migrations.flatMap((m) => lossStatements(m.id, m.sql ?? '')), ...unseen];
     const losses = statements.length ? await withClient(run.target, (client) => estimateLoss(client, statements)) : [];
     const plan: DowngradePlan = {
       version: PLAN_VERSION,
@@ -37,9 +38,9 @@ async function makePlan(run: DatabaseRun, tool: MigrationTool, target: string): 
     const unknown = losses.filter((l) => l.rows === null).length;
     if (total > 0) run.context.log.warning(`The downgrade ${run.revision} → ${to} removes data: ${losses.map((l) => `${l.statement} ${l.column ? `${l.table}.${l.column}` : l.table} (${l.statement === 'DROP COLUMN' ? `${l.values ?? 0} values` : `${l.rows ?? '?'} rows`})`).join(', ')}`);
     if (unknown > 0) run.context.log.warning(`${unknown} statement(s) of the downgrade remove data in a way that cannot be estimated: ${losses.filter((l) => l.rows === null).map((l) => l.note).join('; ')}`);
-    const sql = migrations.map((m) => `-- ${m.id}: ${m.description}\n${(m.sql ?? '-- (no SQL shown by the tool)').trim()}`).join('\n\n');
-    const noted = migrations.filter((m) => m.sql === undefined).map((m) => m.id);
-    return { value: { plan, sql }, detail: `${target} → ${to}: ${migrations.length} migration(s) down${losses.length ? `, removes ${total} row(s)/value(s)${unknown ? ` + ${unknown} not estimated` : ''}` : ', no data removed'}${noted.length ? `; no undo SQL for ${noted.join(', ')}` : ''}` };
+    const sql = migrations.map((m) => `-- ${m.id}: ${m.description}\n${(m.sql ?? `-- (${m.sqlProblem ?? 'no SQL shown by the tool'})`).trim()}`).join('\n\n');
+    const noted = unseen.map((m) => m.migration);
+    return { value: { plan, sql }, detail: `${target} → ${to}: ${migrations.length} migration(s) down${losses.length ? `, removes ${total} row(s)/value(s)${unknown ? ` + ${unknown} not estimated` : ''}` : ', no data removed'}${noted.length ? `; no SQL shown for ${noted.join(', ')}` : ''}` };
   });
 }
 
