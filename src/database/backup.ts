@@ -95,7 +95,9 @@ export async function takeBackup(options: DumpOptions): Promise<Backup | { skipp
     const run = await runTool('pg_dump', args, { env: options.libpq.env, timeoutMs: options.timeoutMs, log: options.log });
     if (run.timedOut || run.exitCode !== 0) {
       fs.rmSync(file, { recursive: true, force: true });
-      throw new BackupError(run.timedOut ? 'pg_dump timed out (the partial file was removed)' : `pg_dump failed (exit ${run.exitCode}; the partial file was removed): ${tail(run.stderr)}`);
+      const how = typeof run.exitCode === 'number' ? `exit ${run.exitCode}` : 'killed by a signal: a full disk or a file size limit?';
+      const why = tail(run.stderr);
+      throw new BackupError(run.timedOut ? 'pg_dump timed out (the partial file was removed)' : `pg_dump failed (${how}; the partial file was removed)${why ? `: ${why}` : ''}`);
     }
   } finally {
     await client.query('COMMIT').catch(() => undefined);

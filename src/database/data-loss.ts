@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { describeError } from '../core/errors.js';
-import { tableKey } from './postgres.js';
+import { quoteTable, tableKey } from './postgres.js';
 
 /** One statement of a downgrade that removes data, and how much it removes in the live database. */
 export const dataLossSchema = z.object({
@@ -91,8 +91,7 @@ export function lossStatements(migration: string, sql: string): LossStatement[] 
 }
 
 async function countWhere(client: pg.Client, table: string, where: string): Promise<number> {
-  const [schema = 'public', name = ''] = table.split(/\.(.*)/s);
-  const ident = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`;
+  const ident = quoteTable(client, table);
   const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident} WHERE ${where}`);
   return Number(result.rows[0]?.n ?? 0);
 }
@@ -113,7 +112,7 @@ export async function estimateLoss(client: pg.Client, statements: readonly LossS
       }
       await client.query('SAVEPOINT estimate');
       try {
-        const exists = (await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [s.table.split('.').map((p) => client.escapeIdentifier(p)).join('.')])).rows[0]?.t;
+        const exists = (await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [quoteTable(client, s.table)])).rows[0]?.t;
         if (!exists) {
           losses.push({ ...base, rows: 0, note: 'table does not exist now' });
         } else if (s.statement === 'DROP COLUMN') {

@@ -121,12 +121,13 @@ export function libpqSession(info: ConnectionInfo, tempDir: string, lockTimeoutM
  * when none is given. `prefer`/`allow` cannot fall back to plain text in node-postgres, and they
  * verify nothing either way, so they connect without TLS as libpq does against a server without it.
  */
-export function nodeConnectionString(databaseUrl: string, info: ConnectionInfo): string {
+export function nodeConnectionString(databaseUrl: string, info: ConnectionInfo, application?: string): string {
   const url = new URL(databaseUrl);
   const mode = info.params.sslmode;
   if (mode === 'prefer' || mode === 'allow') url.searchParams.delete('sslmode');
   else if (mode && !url.searchParams.has('uselibpqcompat')) url.searchParams.set('uselibpqcompat', 'true');
-  if (!url.searchParams.has('application_name')) url.searchParams.set('application_name', DEFAULT_APPLICATION_NAME);
+  if (application) url.searchParams.set('application_name', application);
+  else if (!url.searchParams.has('application_name')) url.searchParams.set('application_name', DEFAULT_APPLICATION_NAME);
   return url.toString();
 }
 

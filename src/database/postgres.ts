@@ -13,8 +13,7 @@ export interface DatabaseTarget {
 }
 
 export async function connect(target: DatabaseTarget, applicationName?: string): Promise<pg.Client> {
-  const connectionString = nodeConnectionString(target.url, target.info);
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000, ...(applicationName ? { application_name: applicationName } : {}) });
+  const client = new pg.Client({ connectionString: nodeConnectionString(target.url, target.info, applicationName), connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
     await client.query(`SET lock_timeout = ${Math.round(target.lockTimeoutMs)}`);
@@ -46,6 +45,12 @@ export const USER_TABLES = `SELECT schemaname AS schema, tablename AS name FROM 
 
 export function qualified(client: pg.Client, schema: string, name: string): string {
   return `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`;
+}
+
+/** A `schema.table` key (as tableKey makes them) quoted for SQL. */
+export function quoteTable(client: pg.Client, key: string): string {
+  const dot = key.indexOf('.');
+  return qualified(client, key.slice(0, dot), key.slice(dot + 1));
 }
 
 /** `schema.table` or `table` (public) as written in SQL, quotes removed, lower-cased where unquoted. */

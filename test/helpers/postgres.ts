@@ -77,3 +77,17 @@ export function recordingPath(workspace: string): { path: string; log: string } 
   fs.writeFileSync(log, '');
   return { path: `${bin}:${process.env.PATH ?? ''}`, log };
 }
+
+/**
+ * What a person would compare before and after: every table's rows and an md5 of its sorted content
+ * (computed here, independently of the product's own fingerprint), and the whole schema.
+ */
+export async function databaseState(url: string): Promise<{ tables: Record<string, { rows: number; md5: string }>; schema: string }> {
+  const tables = await query<{ t: string }>(url, "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1");
+  const out: Record<string, { rows: number; md5: string }> = {};
+  for (const { t } of tables) {
+    const [row] = await query<{ n: string; h: string | null }>(url, `SELECT count(*) AS n, md5(string_agg(x::text, '|' ORDER BY x::text)) AS h FROM ${t} x`);
+    out[t] = { rows: Number(row?.n ?? 0), md5: row?.h ?? '' };
+  }
+  return { tables: out, schema: schemaOnly(url) };
+}

@@ -52,6 +52,10 @@ export interface RunOptions {
   entry?: 'main' | 'post';
   state?: Record<string, string>;
   timeoutMs?: number;
+  /** Shell commands run before the action in the same process (e.g. `umask 000`, `ulimit -f 64`). */
+  prelude?: string;
+  /** Sees stdout as it arrives, so a test can act on an event in the log instead of waiting a fixed time. */
+  onStdout?: (soFar: string) => void;
 }
 
 /**
@@ -88,10 +92,15 @@ export async function runAction(name: string, inputs: Record<string, string>, op
   for (const [key, value] of Object.entries(options.state ?? {})) env[`STATE_${key}`] = value;
   Object.assign(env, options.env);
   const script = path.resolve(ROOT, 'actions', name, options.entry === 'post' ? (meta.runs.post ?? '') : meta.runs.main);
-  const child = spawn(process.execPath, [script], { env, cwd: options.cwd ?? dir });
+  const child = options.prelude
+    ? spawn('bash', ['-c', `${options.prelude}; exec "$0" "$@"`, process.execPath, script], { env, cwd: options.cwd ?? dir })
+    : spawn(process.execPath, [script], { env, cwd: options.cwd ?? dir });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    options.onStdout?.(stdout);
+  });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -7,6 +7,7 @@ import { estimateLoss, lossStatements, lossTotal } from '../../database/data-los
 import { compareFingerprints, countsOf, differences, fingerprint } from '../../database/fingerprint.js';
 import type { MigrationTool } from '../../database/migrations.js';
 import { decideDowngrade, foreignPlanProblem, identityOf, PLAN_KIND, PLAN_VERSION, type DowngradePlan } from '../../database/plan.js';
+import { lockTimeoutLine } from '../../database/locks.js';
 import { withClient } from '../../database/postgres.js';
 import { uploadBackupArtifact } from './artifact.js';
 import { finish } from './outcome.js';
@@ -64,7 +65,7 @@ async function runDowngrade(run: DatabaseRun, tool: MigrationTool, to: string): 
       const result = await watchingLocks(run, phase, async () => {
         const done = await tool.downgrade(to, run.revision, remaining(run));
         if (done.timedOut) throw new Error(`timed out after ${formatDuration(run.inputs.timeout)}`);
-        if (done.exitCode !== 0) throw new Error(`${tool.name} exited ${done.exitCode}: ${tail(done.stderr || done.stdout)}`);
+        if (done.exitCode !== 0) throw new Error(`${tool.name} exited ${done.exitCode}: ${lockTimeoutLine(done.stderr) ?? tail(done.stderr || done.stdout)}`);
         return done;
       });
       const now = await tool.current();

@@ -5,7 +5,7 @@ import { ArchiveError, readWholeArchive, type ArchiveContent } from '../../datab
 import type { Backup } from '../../database/backup.js';
 import { compareCounts, compareFingerprints, countsOf, differences, fingerprint, tablesNotInBackup, type Fingerprint, type TableComparison } from '../../database/fingerprint.js';
 import { identityOf, PLAN_KIND, PLAN_VERSION, type RestorePlan } from '../../database/plan.js';
-import { withClient, type TableCounts } from '../../database/postgres.js';
+import { quoteTable, withClient, type TableCounts } from '../../database/postgres.js';
 import { manualRestoreCommand, restoreArchive, restoreMode } from '../../database/restore.js';
 import { uploadBackupArtifact } from './artifact.js';
 import { finish } from './outcome.js';
@@ -104,7 +104,7 @@ export async function restoreOnly(run: DatabaseRun, file: string): Promise<Actio
     return finish(run, { status: 'restored', title: `Database restored from ${title}`, toRevision: run.tool ? await run.tool.current() : run.revision, plan, backup: archive, safetyBackup: safety, artifact, restored: true, tablesAfter: proven.counts, comparison: proven.comparison, notes: proven.notes });
   } catch (error) {
     const failure = describeError(error);
-    const fallback = await putBack(run, safety, failure);
+    const fallback = await putBack(run, safety, failure, archive);
     return finish(run, { status: 'failed', title: `Database restore from ${title} failed`, toRevision: run.tool ? await run.tool.current().catch(() => run.revision) : run.revision, plan, backup: archive, safetyBackup: safety, artifact, restored: fallback.restored, comparison: fallback.comparison, failure: fallback.message });
   }
 }
@@ -113,7 +113,7 @@ export async function restoreOnly(run: DatabaseRun, file: string): Promise<Actio
  * After a failed restore: one transaction left the database as it was (proven against the safety
  * backup's fingerprint); a parallel one changed it, so the safety backup goes back in one transaction.
  */
-async function putBack(run: DatabaseRun, safety: Backup | undefined, failure: string): Promise<{ message: string; restored: boolean; comparison?: TableComparison[] }> {
+async function putBack(run: DatabaseRun, safety: Backup | undefined, failure: string, archive: ArchiveContent): Promise<{ message: string; restored: boolean; comparison?: TableComparison[] }> {
   if (!safety) return { message: `${failure}. No safety backup was taken (backup: false): the database may be partly restored`, restored: false };
   if (run.inputs.jobs === 1) {
     const { comparison } = await compareWithLive(run, { fingerprint: safety.fingerprint, rows: countsOf(safety.fingerprint) });
@@ -121,6 +121,9 @@ async function putBack(run: DatabaseRun, safety: Backup | undefined, failure: st
     if (!problems.length) return { message: `${failure}. The restore ran as one transaction and was rolled back: the database is exactly as before (verified against the safety backup ${safety.path})`, restored: false, comparison };
   }
   try {
+    // tables only the failed archive has were created by it: pg_restore --clean of the safety backup would leave them
+    const created = Object.keys(archive.rows).filter((table) => !(table in safety.fingerprint));
+    if (created.length) await withClient(run.target, (client) => client.query(`DROP TABLE IF EXISTS ${created.map((t) => quoteTable(client, t)).join(', ')} CASCADE`));
     const proven = await restoreAndProve(run, safety.path, { fingerprint: safety.fingerprint, rows: countsOf(safety.fingerprint), revision: run.tool ? run.revision : undefined }, 1, 'Restore safety backup');
     return { message: `${failure}. The database was put back from the safety backup ${safety.path} and verified equal to before`, restored: true, comparison: proven.comparison };
   } catch (again) {

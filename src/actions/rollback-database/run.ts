@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ActionContext } from '../../core/action.js';
 import { ConfigurationError, describeError, StepFailure } from '../../core/errors.js';
+import { formatDuration } from '../../core/durations.js';
 import { insideWorkspace } from '../../core/paths.js';
 import { addUrlSecrets } from '../../core/secrets.js';
 import { BackupError, takeBackup, type Backup } from '../../database/backup.js';
@@ -71,13 +72,12 @@ export function backupDirectory(run: DatabaseRun): string {
 export async function backUp(run: DatabaseRun, phase: string, unchangedWhen?: (live: Fingerprint) => boolean): Promise<Backup | { skipped: Fingerprint }> {
   return run.phases.run<Backup | { skipped: Fingerprint }>(phase, async () => {
     try {
-      const taken = await takeBackup({ target: run.target, libpq: run.libpq, dir: backupDirectory(run), format: run.inputs['backup-format'], jobs: run.inputs.jobs, revision: run.revision, timeoutMs: remaining(run), log: run.context.log, ...(unchangedWhen ? { shouldDump: (live: Fingerprint) => !unchangedWhen(live) } : {}) });
+      const taken = await watchingLocks(run, phase, () => takeBackup({ target: run.target, libpq: run.libpq, dir: backupDirectory(run), format: run.inputs['backup-format'], jobs: run.inputs.jobs, revision: run.revision, timeoutMs: remaining(run), log: run.context.log, ...(unchangedWhen ? { shouldDump: (live: Fingerprint) => !unchangedWhen(live) } : {}) }));
       if ('skipped' in taken) return { value: taken, detail: 'not needed: the database already holds exactly the archive\'s content' };
       const tables = Object.keys(taken.fingerprint).length;
       return { value: taken, detail: `${taken.format} format, ${taken.bytes} bytes, read back whole: data of all ${tables} tables complete; 0600 in ${path.dirname(taken.path)}` };
     } catch (error) {
-      if (error instanceof BackupError) throw new StepFailure(phase, `${error.message}; nothing was changed in the database`);
-      if (error instanceof Error && isLockTimeout(error.message)) throw new StepFailure(phase, `${error.message}; nothing was changed in the database`);
+      if (error instanceof BackupError || error instanceof StepFailure) throw new StepFailure(phase, `${error.message}; nothing was changed in the database`, { cause: error });
       throw error;
     }
   });
@@ -93,10 +93,10 @@ export async function watchingLocks<T>(run: DatabaseRun, step: string, body: () 
     return await body();
   } catch (error) {
     const message = describeError(error);
-    if (!isLockTimeout(message)) throw error;
-    const holders = await monitor.holders().catch(() => []);
+    if (!isLockTimeout(message) && monitor.timedOutOn.length === 0) throw error;
+    const holders = monitor.timedOutOn.length ? monitor.timedOutOn : await monitor.holders().catch(() => []);
     const who = holders.length ? `sessions holding locks now: ${describeSessions(holders)}` : 'the session that held it has let go since';
-    throw new StepFailure(step, `gave up waiting for a lock after lock-timeout (${message.slice(0, 200)}); ${who}`, { cause: error });
+    throw new StepFailure(step, `gave up waiting for a lock after lock-timeout (${formatDuration(run.target.lockTimeoutMs)}; ${message.slice(0, 200)}); ${who}`, { cause: error });
   } finally {
     await monitor.stop();
   }
