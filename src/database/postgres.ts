@@ -19,9 +19,22 @@ export async function connect(target: DatabaseTarget, applicationName?: string):
     await client.query(`SET lock_timeout = ${Math.round(target.lockTimeoutMs)}`);
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new ConfigurationError(`could not connect to ${displayUrl(target.url)}: ${describeError(error)}`, 'database-url');
+    throw new ConfigurationError(`could not connect to ${where(target)}: ${reason(error)}`, 'database-url');
   }
   return client;
+}
+
+/** The server as a person recognises it; the password and the query string stay out (the whole URL is masked as a secret). */
+function where(target: DatabaseTarget): string {
+  const url = new URL(displayUrl(target.url));
+  url.search = '';
+  const tls = ['sslmode', 'sslrootcert', 'sslcert'].filter((k) => target.info.params[k]).map((k) => `${k}=${target.info.params[k]}`);
+  return `${url.toString()}${tls.length ? ` (${tls.join(', ')})` : ''}`;
+}
+
+function reason(error: unknown): string {
+  const message = describeError(error).replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca/, '');
+  return /certificate|self[- ]signed|SSL|TLS/i.test(message) ? `${message}: check that sslrootcert names the CA that signed the server's certificate, and sslmode` : message;
 }
 
 export async function withClient<T>(target: DatabaseTarget, body: (client: pg.Client) => Promise<T>): Promise<T> {
