@@ -26,8 +26,9 @@ function databasePositionals(positionals: string[], flags: Record<string, string
   if (merged['database-url'] || env.KEIKO_DATABASE_URL) return { flags: merged, env };
   const variable = environment ? databaseUrlVariable(environment) : 'DATABASE_URL';
   const url = env[variable];
-  if (!url) throw new ConfigurationError(`${variable} is not set: export the ${environment ?? 'target'} database's URL in it (kept out of argv), or pass --database-url`);
-  return { flags: merged, env: { ...env, KEIKO_DATABASE_URL: url } };
+  if (url) return { flags: merged, env: { ...env, KEIKO_DATABASE_URL: url } };
+  if (environment) throw new ConfigurationError(`${variable} is not set: export the ${environment} database's URL in it (kept out of argv), or pass --database-url`);
+  return { flags: merged, env };
 }
 
 /** Maps the runbook's `rollback.sh <service-name> <target-version> [environment]` onto inputs. */
@@ -51,7 +52,7 @@ async function runActionCommand(action: RegisteredAction, argv: string[], givenE
     return 0;
   }
   const { yes, ...given } = parsed.flags;
-  const positional = action.manifest.name === 'rollback-database' && parsed.positionals.length > 0 && parsed.positionals.length <= 2;
+  const positional = action.manifest.name === 'rollback-database' && parsed.positionals.length <= 2;
   const { flags, env } = positional ? databasePositionals(parsed.positionals, given, givenEnv) : { flags: runbookPositionals(action, parsed.positionals, given), env: givenEnv };
   if (flags.plan) flags.plan = planText(flags.plan);
   const confirm = Boolean(action.manifest.inputs.plan) && streams.interactive === true && streams.ask !== undefined && yes !== 'true' && flags['dry-run'] !== 'true' && !flags.plan;
