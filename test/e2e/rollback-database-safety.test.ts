@@ -89,7 +89,8 @@ describe('restore-only from a damaged archive: refused before anything is droppe
     expect(run.errorLines).toHaveLength(1);
     expect(run.errorLines[0]).toContain(`role "${role}" does not exist`);
     expect(run.errorLines[0]).toContain('The restore ran as one transaction and was rolled back: the database is exactly as before');
-    expect(run.errorLines[0]).toMatch(/To restore by hand: pg_restore --clean --if-exists --no-owner --single-transaction -h 127\.0\.0\.1 -p 5432 -U postgres -d keiko_t_\S+ \S+\.dump/);
+    const safety = run.outputs['safety-backup-path'] ?? '';
+    expect(run.errorLines[0]).toContain(`If you need the database as it was, the safety backup ${safety} brings it back: pg_restore --clean --if-exists --no-owner --single-transaction -h 127.0.0.1 -p 5432 -U postgres -d ${url.split('/').pop()} ${safety}`);
     expect(await databaseState(url)).toEqual(before);
     // the same with parallel workers: the safety backup goes back in one transaction, proven equal
     const parallel = await database(url, workspace, { tool: 'none', 'restore-from': dump.outputs['backup-path'] ?? '', jobs: '2' });

@@ -9,6 +9,7 @@ import type { MigrationTool } from '../../database/migrations.js';
 import { decideDowngrade, foreignPlanProblem, identityOf, PLAN_KIND, PLAN_VERSION, type DowngradePlan } from '../../database/plan.js';
 import { lockTimeoutLine } from '../../database/locks.js';
 import { withClient } from '../../database/postgres.js';
+import { manualRestoreCommand } from '../../database/restore.js';
 import { uploadBackupArtifact } from './artifact.js';
 import { finish } from './outcome.js';
 import { restoreAndProve } from './restore-flow.js';
@@ -123,6 +124,7 @@ export async function downgrade(run: DatabaseRun, tool: MigrationTool): Promise<
     });
     return finish(run, { ...base, status: 'failed', title: 'Database rollback failed; restored from the backup', toRevision: run.revision, restored: true, tablesAfter: proven.counts, comparison: proven.comparison, failure: `the downgrade to ${to} failed (${failure}); the database was restored to revision ${run.revision} from ${backup.path} and verified (${proven.comparison.length} tables: rows, checksums, columns and indexes equal)` });
   } catch (error) {
-    return finish(run, { ...base, status: 'failed', title: 'Database rollback failed and the restore failed', toRevision: await tool.current().catch(() => now), failure: `the downgrade to ${to} failed (${failure}), and the restore failed too: ${describeError(error)}` });
+    const manual = manualRestoreCommand(backup.path, run.target.info);
+    return finish(run, { ...base, status: 'failed', title: 'Database rollback failed and the restore failed', toRevision: await tool.current().catch(() => now), failure: `the downgrade to ${to} failed (${failure}), and the restore failed too: ${describeError(error)}. THE DATABASE MAY BE INCONSISTENT. The backup ${backup.path} holds it as it was; restore it by hand: ${manual}` });
   }
 }

@@ -34,13 +34,8 @@ async function compareWithLive(run: DatabaseRun, expected: RestoreExpectation): 
  * the backup's (row counts only for an archive without our record), and the revision is the expected one.
  */
 export async function restoreAndProve(run: DatabaseRun, archive: string, expected: RestoreExpectation, jobs: number, phase = 'Restore'): Promise<ProvenRestore> {
-  const manual = manualRestoreCommand(archive, run.target.info);
   await run.phases.run(phase, async () => {
-    try {
-      await watchingLocks(run, phase, () => restoreArchive({ archive, jobs, libpq: run.libpq, timeoutMs: remaining(run), log: run.context.log }));
-    } catch (error) {
-      throw new StepFailure(phase, `${describeError(error)}. To restore by hand: ${manual}`, { cause: error });
-    }
+    await watchingLocks(run, phase, () => restoreArchive({ archive, jobs, libpq: run.libpq, timeoutMs: remaining(run), log: run.context.log }));
     return { value: undefined, detail: `${restoreMode(jobs)} from ${archive}` };
   });
   return run.phases.run(`Verify ${phase.toLowerCase()}`, async () => {
@@ -48,7 +43,7 @@ export async function restoreAndProve(run: DatabaseRun, archive: string, expecte
     const problems = differences(comparison);
     const revision = run.tool ? await run.tool.current() : undefined;
     if (expected.revision !== undefined && revision !== undefined && revision !== expected.revision) problems.unshift(`revision is ${revision}, expected ${expected.revision}`);
-    if (problems.length) throw new StepFailure(`Verify ${phase.toLowerCase()}`, `the restored database differs from the backup: ${problems.join('; ')}. Backup: ${archive}; to restore by hand: ${manual}`);
+    if (problems.length) throw new StepFailure(`Verify ${phase.toLowerCase()}`, `the restored database differs from the backup ${archive}: ${problems.join('; ')}`);
     const extra = tablesNotInBackup(comparison);
     const notes = extra.length ? [`Tables the backup does not hold were left as they are: ${extra.join(', ')}.`] : [];
     const what = expected.fingerprint ? 'rows, content checksums, columns and indexes equal the backup' : "row counts equal the archive's data (no keiko-rollback record beside it, so no checksums)";
@@ -114,18 +109,19 @@ export async function restoreOnly(run: DatabaseRun, file: string): Promise<Actio
  * backup's fingerprint); a parallel one changed it, so the safety backup goes back in one transaction.
  */
 async function putBack(run: DatabaseRun, safety: Backup | undefined, failure: string, archive: ArchiveContent): Promise<{ message: string; restored: boolean; comparison?: TableComparison[] }> {
-  if (!safety) return { message: `${failure}. No safety backup was taken (backup: false): the database may be partly restored`, restored: false };
+  if (!safety) return { message: `${failure}. No safety backup was taken (backup: false): the database may be partly restored; to restore the archive by hand: ${manualRestoreCommand(archive.path, run.target.info)}`, restored: false };
+  const byHand = `If you need the database as it was, the safety backup ${safety.path} brings it back: ${manualRestoreCommand(safety.path, run.target.info)}`;
   if (run.inputs.jobs === 1) {
     const { comparison } = await compareWithLive(run, { fingerprint: safety.fingerprint, rows: countsOf(safety.fingerprint) });
     const problems = differences(comparison);
-    if (!problems.length) return { message: `${failure}. The restore ran as one transaction and was rolled back: the database is exactly as before (verified against the safety backup ${safety.path})`, restored: false, comparison };
+    if (!problems.length) return { message: `${failure}. The restore ran as one transaction and was rolled back: the database is exactly as before (verified against the safety backup). ${byHand}`, restored: false, comparison };
   }
   try {
     // tables only the failed archive has were created by it: pg_restore --clean of the safety backup would leave them
     const created = Object.keys(archive.rows).filter((table) => !(table in safety.fingerprint));
     if (created.length) await withClient(run.target, (client) => client.query(`DROP TABLE IF EXISTS ${created.map((t) => quoteTable(client, t)).join(', ')} CASCADE`));
     const proven = await restoreAndProve(run, safety.path, { fingerprint: safety.fingerprint, rows: countsOf(safety.fingerprint), revision: run.tool ? run.revision : undefined }, 1, 'Restore safety backup');
-    return { message: `${failure}. The database was put back from the safety backup ${safety.path} and verified equal to before`, restored: true, comparison: proven.comparison };
+    return { message: `${failure}. The database was put back from the safety backup ${safety.path} and verified equal to before. ${byHand}`, restored: true, comparison: proven.comparison };
   } catch (again) {
     return { message: `${failure}. Putting the safety backup back failed too (${describeError(again)}). THE DATABASE MAY BE INCONSISTENT; restore by hand: ${manualRestoreCommand(safety.path, run.target.info)}`, restored: false };
   }
