@@ -72,6 +72,11 @@ function optionalParsed<T>(parse: (text: string) => T | undefined, problem: (tex
     });
 }
 
+/** An optional text input that must match `pattern` when set; `problem` says what to write instead. */
+export function optionalPatternInput(pattern: RegExp, problem: (text: string) => string) {
+  return optionalParsed((text) => (pattern.test(text) ? text : undefined), problem);
+}
+
 /** A duration that may be left unset (undefined), e.g. `max-latency`. */
 export function optionalDurationInput(example: string) {
   return optionalParsed(

@@ -3,28 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { quote } from 'shell-quote';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { alembic, freshDatabase, query, workspaceWithProjects } from '../helpers/postgres.js';
+import { alembicDatabases, alembicRevision, ALEMBIC_HEAD } from '../helpers/postgres.js';
 import { ROOT } from '../helpers/run-action.js';
 
-const HEAD = 'c3f0c0de0003';
+const HEAD = ALEMBIC_HEAD;
 const B2 = 'b2f0c0de0002';
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.map((c) => c()));
-  cleanups = [];
-});
+const databases = alembicDatabases();
+const setup = databases.setup;
 
-async function setup(): Promise<{ url: string; workspace: string }> {
-  const db = await freshDatabase();
-  cleanups.push(db.drop);
-  const workspace = workspaceWithProjects();
-  alembic(workspace, db.url, 'upgrade', 'head');
-  return { url: db.url, workspace };
-}
-
-const revision = async (url: string): Promise<string | undefined> => (await query<{ v: string }>(url, 'SELECT version_num AS v FROM alembic_version'))[0]?.v;
+const revision = alembicRevision;
 
 /**
  * The CLI at a real terminal: `script` gives it a pseudo-terminal, so stdin is a TTY as for a person.

@@ -1,24 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { alembic, databaseState, freshDatabase, query, workspaceWithProjects } from '../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { alembicDatabases, alembicRevision, databaseState, query, ALEMBIC_HEAD } from '../helpers/postgres.js';
 import { runAction } from '../helpers/run-action.js';
 
-const HEAD = 'c3f0c0de0003';
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-async function setup(): Promise<{ url: string; workspace: string }> {
-  const db = await freshDatabase();
-  cleanups.push(db.drop);
-  const workspace = workspaceWithProjects();
-  alembic(workspace, db.url, 'upgrade', 'head');
-  return { url: db.url, workspace };
-}
+const HEAD = ALEMBIC_HEAD;
+const databases = alembicDatabases();
+const setup = databases.setup;
 
 /** A colleague's psql session that holds a lock on purpose until the test lets go. */
 async function holdLock(url: string, sql: string): Promise<{ pid: number; release(): Promise<void> }> {
@@ -34,11 +23,11 @@ async function holdLock(url: string, sql: string): Promise<{ pid: number; releas
     await client.query('ROLLBACK').catch(() => undefined);
     await client.end();
   };
-  cleanups.push(release);
+  databases.onCleanup(release);
   return { pid, release };
 }
 
-const revision = async (url: string): Promise<string | undefined> => (await query<{ v: string }>(url, 'SELECT version_num AS v FROM alembic_version'))[0]?.v;
+const revision = alembicRevision;
 const database = (url: string, workspace: string, inputs: Record<string, string>, options: Parameters<typeof runAction>[2] = {}) =>
   runAction('rollback-database', { 'database-url': url, 'working-directory': 'alembic', ...inputs }, { cwd: workspace, ...options });
 

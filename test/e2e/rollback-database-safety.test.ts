@@ -1,26 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { alembic, databaseState, freshDatabase, query, workspaceWithProjects } from '../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { alembic, alembicDatabases, alembicRevision, databaseState, freshDatabase, query, ALEMBIC_HEAD } from '../helpers/postgres.js';
 import { hasStackTrace, readActionYaml, runAction } from '../helpers/run-action.js';
 
-const HEAD = 'c3f0c0de0003';
+const HEAD = ALEMBIC_HEAD;
 const B2 = 'b2f0c0de0002';
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.map((c) => c()));
-  cleanups = [];
-});
+const databases = alembicDatabases();
+const setup = databases.setup;
 
-async function setup(): Promise<{ url: string; name: string; workspace: string }> {
-  const db = await freshDatabase();
-  cleanups.push(db.drop);
-  const workspace = workspaceWithProjects();
-  alembic(workspace, db.url, 'upgrade', 'head');
-  return { url: db.url, name: db.name, workspace };
-}
-
-const revision = async (url: string): Promise<string | undefined> => (await query<{ v: string }>(url, 'SELECT version_num AS v FROM alembic_version'))[0]?.v;
+const revision = alembicRevision;
 const database = (url: string, workspace: string, inputs: Record<string, string>, options: { env?: Record<string, string>; prelude?: string } = {}) =>
   runAction('rollback-database', { 'database-url': url, 'working-directory': 'alembic', ...inputs }, { cwd: workspace, ...options });
 const filesIn = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
@@ -75,7 +64,7 @@ describe('restore-only from a damaged archive: refused before anything is droppe
   it('a restore that fails half-way (a role the archive grants to is missing) leaves the database as it was: one transaction', async () => {
     const { url, workspace } = await setup();
     const source = await freshDatabase();
-    cleanups.push(source.drop);
+    databases.onCleanup(source.drop);
     const role = `keiko_reader_${process.pid}_${Date.now() % 100000}`;
     await query(source.url, `CREATE ROLE ${role}; CREATE TABLE reports (id int PRIMARY KEY, body text); INSERT INTO reports SELECT g, 'r' || g FROM generate_series(1, 500) g; GRANT SELECT ON reports TO ${role}`);
     const dump = await database(source.url, workspace, { tool: 'none', 'backup-dir': path.join(workspace, 'src') });

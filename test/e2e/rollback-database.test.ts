@@ -1,25 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { alembic, counts, freshDatabase, query, recordingPath, schemaOnly, workspaceWithProjects } from '../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { alembicDatabases, alembicRevision, counts, freshDatabase, query, recordingPath, schemaOnly, workspaceWithProjects, ALEMBIC_HEAD } from '../helpers/postgres.js';
 import { hasStackTrace, runAction } from '../helpers/run-action.js';
 
-const HEAD = 'c3f0c0de0003';
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.map((c) => c()));
-  cleanups = [];
-});
+const HEAD = ALEMBIC_HEAD;
+const databases = alembicDatabases();
+const setup = databases.setup;
 
-async function setup(): Promise<{ url: string; workspace: string }> {
-  const db = await freshDatabase();
-  cleanups.push(db.drop);
-  const workspace = workspaceWithProjects();
-  alembic(workspace, db.url, 'upgrade', 'head');
-  return { url: db.url, workspace };
-}
-
-const revision = async (url: string): Promise<string | undefined> => (await query<{ v: string }>(url, 'SELECT version_num AS v FROM alembic_version'))[0]?.v;
+const revision = alembicRevision;
 const database = (url: string, workspace: string, inputs: Record<string, string>, env: Record<string, string> = {}) =>
   runAction('rollback-database', { 'database-url': url, 'working-directory': 'alembic', ...inputs }, { cwd: workspace, env });
 
@@ -142,7 +131,7 @@ describe('rollback-database with real Alembic and PostgreSQL', () => {
 describe('rollback-database with Flyway (the documented CLI contract, through the stand-in)', () => {
   it('undoes to a version and to -N, verifying the version after', async () => {
     const db = await freshDatabase();
-    cleanups.push(db.drop);
+    databases.onCleanup(db.drop);
     const workspace = workspaceWithProjects();
     const flywayDir = path.join(workspace, 'flyway');
     const PATH = `${flywayDir}:${process.env.PATH ?? ''}`;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { afterEach } from 'vitest';
 import { ROOT } from './run-action.js';
 
 export const ADMIN_URL = process.env.KEIKO_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -90,4 +91,32 @@ export async function databaseState(url: string): Promise<{ tables: Record<strin
     out[t] = { rows: Number(row?.n ?? 0), md5: row?.h ?? '' };
   }
   return { tables: out, schema: schemaOnly(url) };
+}
+
+export const ALEMBIC_HEAD = 'c3f0c0de0003';
+
+/**
+ * For a test file: `setup()` gives a fresh database migrated to the Alembic fixture's head and a
+ * workspace holding the fixture projects; every database made is dropped after each test.
+ */
+export function alembicDatabases(): { setup(): Promise<{ url: string; name: string; workspace: string }>; onCleanup(fn: () => Promise<void>): void } {
+  let cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups = [];
+  });
+  return {
+    async setup() {
+      const db = await freshDatabase();
+      cleanups.push(db.drop);
+      const workspace = workspaceWithProjects();
+      alembic(workspace, db.url, 'upgrade', 'head');
+      return { url: db.url, name: db.name, workspace };
+    },
+    onCleanup: (fn) => cleanups.push(fn),
+  };
+}
+
+export async function alembicRevision(url: string): Promise<string | undefined> {
+  return (await query<{ v: string }>(url, 'SELECT version_num AS v FROM alembic_version'))[0]?.v;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanInput, durationInput, enumInput, integerInput, optionalString } from '../../core/inputs.js';
+import { booleanInput, durationInput, enumInput, integerInput, optionalPatternInput, optionalString } from '../../core/inputs.js';
 import { parsePlan } from '../../database/plan.js';
 
 const SAFE_TARGET = /^(?:-[1-9]\d{0,5}|base|[A-Za-z0-9_.]{1,64})$/;
@@ -21,16 +21,7 @@ export const rollbackDatabaseSchema = z
       }),
     engine: enumInput(['postgres', 'sqlserver'] as const, 'postgres'),
     tool: enumInput(['alembic', 'flyway', 'none'] as const, 'alembic'),
-    target: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        const text = value?.trim();
-        if (!text) return undefined;
-        if (SAFE_TARGET.test(text)) return text;
-        ctx.addIssue({ code: 'custom', message: `must be a revision id, -N or base (letters, digits, '_' and '.'), got "${text}"` });
-        return z.NEVER;
-      }),
+    target: optionalPatternInput(SAFE_TARGET, (text) => `must be a revision id, -N or base (letters, digits, '_' and '.'), got "${text}"`),
     'working-directory': z.string().optional().transform((v) => v?.trim() || '.'),
     backup: booleanInput(true),
     'i-accept-data-loss': booleanInput(false),
@@ -49,16 +40,7 @@ export const rollbackDatabaseSchema = z
         ctx.addIssue({ code: 'custom', message: plan });
         return z.NEVER;
       }),
-    'expect-revision': z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        const text = value?.trim();
-        if (!text) return undefined;
-        if (REVISION.test(text)) return text;
-        ctx.addIssue({ code: 'custom', message: `must be the revision id or version the database must be at (letters, digits, '_' and '.'), got "${text}"` });
-        return z.NEVER;
-      }),
+    'expect-revision': optionalPatternInput(REVISION, (text) => `must be the revision id or version the database must be at (letters, digits, '_' and '.'), got "${text}"`),
     'lock-timeout': durationInput('2m'),
     'upload-artifact': booleanInput(false),
     'artifact-retention-days': integerInput(1, 1, 90),
