@@ -21,7 +21,7 @@ function lineFor(schema: Parameters<typeof readInputs>[0], inputs: Record<string
 
 describe('bad input values give one exact message naming the input', () => {
   it.each([
-    ['empty required', { environment: 'production' }, "Input 'services' is required: name the deployments to roll back, e.g. `services: chat-service,search-service`"],
+    ['empty required', { environment: 'production' }, "Input 'services' is required: name the deployments to roll back, e.g. `services: chat-service,search-service` (or pass the `plan` of a dry run)"],
     ['bad boolean', { ...base, 'dry-run': 'yes' }, 'Input \'dry-run\' must be true or false (YAML 1.2: true | True | TRUE | false | False | FALSE), got "yes"'],
     ['bad duration', { ...base, timeout: 'soon' }, 'Input \'timeout\' must be a duration such as 90s, 10m or 1h, got "soon"'],
     ['bad DNS name (uppercase)', { ...base, services: 'Chat-Service' }, "Input 'services' has \"Chat-Service\" is not a valid Kubernetes name (DNS-1123 label): use lowercase letters, digits and '-', start and end with a letter or digit, at most 63 characters"],

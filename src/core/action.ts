@@ -25,6 +25,8 @@ export interface ActionContext {
   actor: string;
   workspace: string;
   tempDir: string;
+  /** Aborted when the run is cancelled (SIGINT/SIGTERM: Ctrl-C, or the runner cancelling the job). */
+  cancel: AbortSignal;
   /** Kept for this action's post step (GITHUB_STATE), e.g. leases to release if the job is cancelled. */
   saveState(name: string, value: string): void;
 }

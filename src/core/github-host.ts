@@ -12,6 +12,28 @@ export function githubLogger(): Logger {
   };
 }
 
+let cancellation: AbortController | undefined;
+
+/**
+ * One signal for the whole process, aborted on the first SIGINT or SIGTERM (the runner sends SIGINT,
+ * then SIGTERM, when a job is cancelled); a second one ends the process at once.
+ */
+export function processCancellation(): AbortSignal {
+  if (!cancellation) {
+    const controller = new AbortController();
+    cancellation = controller;
+    const onSignal = (name: NodeJS.Signals): void => {
+      if (controller.signal.aborted) process.exit(name === 'SIGINT' ? 130 : 143);
+      const error = new Error(`cancelled (${name})`);
+      error.name = 'CancelledError';
+      controller.abort(Object.assign(error, { signal: name }));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  return cancellation.signal;
+}
+
 /** Identity of this run, from the runner's environment (or the terminal's, for the CLI). */
 export function runContextFromEnv(env: NodeJS.ProcessEnv, saveState: (name: string, value: string) => void = () => undefined): Omit<ActionContext, 'log' | 'secrets'> {
   const repository = env.GITHUB_REPOSITORY;
@@ -26,6 +48,7 @@ export function runContextFromEnv(env: NodeJS.ProcessEnv, saveState: (name: stri
     actor: env.GITHUB_ACTOR ?? env.USER ?? 'unknown',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
     tempDir: env.RUNNER_TEMP ?? os.tmpdir(),
+    cancel: processCancellation(),
     saveState,
   };
 }

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../core/errors.js';
-import { comparableTemplate, versionsOf, type Revision, type RevisionHistory } from './history.js';
+import { comparableTemplate, currentRevision, versionsOf, type Revision, type RevisionHistory } from './history.js';
+import { describeEntry, hashOf, movedAwayBy, putThereBy, ROLLED_BACK_FROM, rollbackEntries, withEntry, type RollbackEntry } from './rollback-record.js';
 import { CHANGE_CAUSE_ANNOTATION, POD_TEMPLATE_HASH, type Deployment, type PodTemplate } from './types.js';
 
 export type RollbackTarget = { kind: 'previous' } | { kind: 'revision'; revision: number } | { kind: 'version'; version: string };
@@ -12,6 +13,8 @@ const ROLLOUT_SKIP_ANNOTATIONS = new Set([
   'deployment.kubernetes.io/desired-replicas',
   'deployment.kubernetes.io/max-replicas',
   'deprecated.deployment.rollback.to',
+  // ours: kept on the deployment across rollbacks, never copied back from a ReplicaSet
+  ROLLED_BACK_FROM,
 ]);
 
 export function describeTarget(target: RollbackTarget): string {
@@ -19,21 +22,44 @@ export function describeTarget(target: RollbackTarget): string {
   return target.kind === 'revision' ? `revision:${target.revision}` : target.version;
 }
 
+export type Resolution = { revision: Revision } | { stay: string };
+
+function label(revision: Revision, container?: string): string {
+  return versionsOf(revision.replicaSet.spec.template, container).join('+') || `revision ${revision.revision}`;
+}
+
 /**
- * kubectl's choice of revision: `previous` is the second-highest revision, `revision:N` must
- * exist, a version tag picks the newest revision whose image tag matches.
+ * The revision a target means, never a step back from a rollback. `previous`: when the live
+ * template was put there by a rollback, stay; otherwise the newest older revision that no rollback
+ * moved away from. `revision:N` must exist; a version tag picks the newest revision whose image tag
+ * matches. An explicit target a rollback moved away from needs `force`.
  */
-export function resolveTargetRevision(history: RevisionHistory, target: RollbackTarget, container?: string): Revision {
+export function resolveTargetRevision(history: RevisionHistory, target: RollbackTarget, options: { container?: string | undefined; force?: boolean } = {}): Resolution {
   const name = history.deployment.metadata.name;
   const numbers = history.revisions.map((r) => r.revision);
+  const entries = rollbackEntries(history.deployment);
+  const live = currentRevision(history);
   if (target.kind === 'previous') {
-    const previous = history.revisions[history.revisions.length - 2];
-    if (!previous) throw new ConfigurationError(`has no previous revision for ${name}: its history holds only ${numbers.join(', ') || 'nothing'}`, 'target');
-    return previous;
+    const by = putThereBy(entries, hashOf(live));
+    if (live && by && !options.force) return { stay: `already at ${label(live, options.container)}, put there by a rollback (${describeEntry(by)}); previous never returns to a release a rollback moved away from` };
+    const older = history.revisions.filter((r) => r.revision < (live?.revision ?? Number.POSITIVE_INFINITY) && (options.force || !movedAwayBy(entries, hashOf(r))));
+    const previous = older[older.length - 1];
+    if (!previous) throw new ConfigurationError(`has no previous revision for ${name}: its history holds ${numbers.join(', ') || 'nothing'}${entries.length ? ', and rollbacks moved away from the older ones' : ''}`, 'target');
+    return { revision: previous };
   }
+  const found = findExplicit(history, target, options.container);
+  const away = movedAwayBy(entries, hashOf(found));
+  if (away && !options.force && comparableTemplate(found.replicaSet.spec.template) !== comparableTemplate(history.deployment.spec.template)) {
+    throw new ConfigurationError(`${describeTarget(target)} of ${name} is ${label(found, options.container)}, the release a rollback moved away from (${describeEntry(away)}): set force: true to go back to it anyway`, 'target');
+  }
+  return { revision: found };
+}
+
+function findExplicit(history: RevisionHistory, target: Exclude<RollbackTarget, { kind: 'previous' }>, container?: string): Revision {
+  const name = history.deployment.metadata.name;
   if (target.kind === 'revision') {
     const found = history.revisions.find((r) => r.revision === target.revision);
-    if (!found) throw new ConfigurationError(`revision:${target.revision} is not in the history of ${name} (revisions: ${numbers.join(', ')})`, 'target');
+    if (!found) throw new ConfigurationError(`revision:${target.revision} is not in the history of ${name} (revisions: ${history.revisions.map((r) => r.revision).join(', ')})`, 'target');
     return found;
   }
   const matching = history.revisions.filter((r) => versionsOf(r.replicaSet.spec.template, container).includes(target.version));
@@ -56,19 +82,20 @@ export function isAlreadyAt(deployment: Deployment, revision: Revision): boolean
 }
 
 /** The annotations `kubectl rollout undo` writes: rollout bookkeeping from the deployment, the rest from the ReplicaSet. */
-export function rollbackAnnotations(deployment: Deployment, revision: Revision, changeCause?: string): Record<string, string> {
+export function rollbackAnnotations(deployment: Deployment, revision: Revision, changeCause?: string, entry?: RollbackEntry): Record<string, string> {
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(deployment.metadata.annotations ?? {})) if (ROLLOUT_SKIP_ANNOTATIONS.has(k)) annotations[k] = v;
   for (const [k, v] of Object.entries(revision.replicaSet.metadata.annotations ?? {})) if (!ROLLOUT_SKIP_ANNOTATIONS.has(k)) annotations[k] = v;
   if (changeCause) annotations[CHANGE_CAUSE_ANNOTATION] = changeCause;
+  if (entry) annotations[ROLLED_BACK_FROM] = withEntry(rollbackEntries(deployment), entry);
   return annotations;
 }
 
-/** kubectl's JSON patch: replace the pod template and the annotations. */
-export function rollbackPatch(deployment: Deployment, revision: Revision, changeCause?: string): object[] {
+/** kubectl's JSON patch: replace the pod template and the annotations (plus our record of what it moved away from). */
+export function rollbackPatch(deployment: Deployment, revision: Revision, changeCause?: string, entry?: RollbackEntry): object[] {
   return [
     { op: 'replace', path: '/spec/template', value: templateOfRevision(revision) },
-    { op: 'replace', path: '/metadata/annotations', value: rollbackAnnotations(deployment, revision, changeCause) },
+    { op: 'replace', path: '/metadata/annotations', value: rollbackAnnotations(deployment, revision, changeCause, entry) },
   ];
 }
 

@@ -7,6 +7,7 @@ import { meta, obj, stringMap, type KubeObject } from '../../src/sandbox/kube/ty
 import { kubectlFor } from '../helpers/kubectl.js';
 import { DEPLOYMENTS, LEASES, liveImage, NS, REPLICA_SETS, writes } from '../helpers/kube-fixtures.js';
 import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
+import { ROLLED_BACK_FROM } from '../../src/kube/rollback-record.js';
 
 let emulators: KubeEmulator[] = [];
 async function emulator(): Promise<KubeEmulator> {
@@ -19,8 +20,8 @@ afterEach(async () => {
   emulators = [];
 });
 
-const rollback = (e: KubeEmulator, inputs: Record<string, string>, env: Record<string, string> = {}) =>
-  runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, ...inputs }, { env });
+const rollback = (e: KubeEmulator, inputs: Record<string, string>, env: Record<string, string> = {}, options: { onStdout?: (soFar: string) => void } = {}) =>
+  runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, ...inputs }, { env, ...options });
 const statuses = (text: string | undefined): string[] => (JSON.parse(text ?? '[]') as { status: string }[]).map((r) => r.status);
 
 describe('no racing rollbacks (Lease)', () => {
@@ -41,21 +42,25 @@ describe('no racing rollbacks (Lease)', () => {
     expect(e.store.list(LEASES, NS)).toEqual([]);
   });
 
-  it('a "previous" rollback started during another run never rolls that rollback back', async () => {
+  it('a "previous" rollback planned while another run rolls back never rolls that rollback back', async () => {
     const e = await emulator();
     const now = new Date().toISOString();
-    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: 'keiko/platform/55/1/rollback', leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
-    // the other run has already written its rollback and is waiting for the rollout
-    expect((await kubectlFor(e.kubeconfig)('rollout', 'undo', 'deployment/chat-service', '-n', NS)).code).toBe(0);
-    const running = rollback(e, { services: 'chat-service' });
-    // the other run finishes only after this one has planned (its plan reads the lease)
-    for (let i = 0; i < 300 && !e.requests.some((r) => r.verb === 'get' && r.resource === 'leases'); i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 500));
-    e.store.delete(LEASES, NS, 'keiko-rollback-chat-service');
-    const run = await running;
-    expect(run.code).toBe(0);
+    const other = 'keiko/platform/55/1/rollback';
+    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: other, leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
+    let otherRun: ReturnType<typeof rollback> | undefined;
+    // the other run (the Lease's holder) writes its rollback once this one has planned and waits for the Lease
+    const run = await rollback(e, { services: 'chat-service' }, {}, {
+      onStdout: (soFar) => {
+        if (!otherRun && soFar.includes(`waiting for lease keiko-rollback-chat-service, held by ${other}`)) otherRun = rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '55' });
+      },
+    });
+    expect(otherRun).toBeDefined();
+    const first = await otherRun;
+    expect(statuses(first?.outputs.result)).toEqual(['rolled-back']);
+    expect(run.code, run.stdout).toBe(0);
     expect(statuses(run.outputs.result)).toEqual(['unchanged']);
-    expect(run.stdout).toContain('keiko/platform/55/1/rollback rolled chat-service back while this run waited; not rolling back again on top of it');
+    expect(run.stdout).toContain('chat-service: unchanged');
+    expect(writes(e).filter((w) => w.resource === 'deployments')).toHaveLength(1);
     expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
   });
 
@@ -107,7 +112,7 @@ describe('faults survived', () => {
     expect(run.stdout).toContain('429 TooManyRequests; retry 1 in 1000ms');
     expect(run.stdout).toContain('500 InternalError; retry 1');
     expect(run.stdout).toContain('503 ServiceUnavailable; retry 1');
-    expect(run.stdout).toContain('409 Conflict on the patch; re-reading and deciding again');
+    expect(run.stdout).toContain('409 Conflict on the patch; re-reading and deciding again from what is live');
     expect(e.requests.filter((r) => r.verb === 'watch').length).toBeGreaterThanOrEqual(2);
     expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
   });
@@ -123,23 +128,29 @@ describe('a deployment changed between the plan and the patch', () => {
     expect((await kubectlFor(e.kubeconfig)('label', 'deployment/chat-service', '-n', NS, 'touched=yes')).code).toBe(0);
     const run = await running;
     expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toContain('chat-service: the deployment changed since it was read; re-reading and deciding again');
+    expect(run.stdout).toContain('chat-service: the deployment changed since it was read; re-reading and deciding again from what is live');
     expect(statuses(run.outputs.result)).toEqual(['rolled-back']);
     expect(e.requests.filter((r) => r.verb === 'patch' && r.contentType === 'application/json-patch+json').map((r) => r.status)).toEqual([422, 200]);
     expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
   });
 });
 
+/** Our record of what a rollback moved away from is the one intended difference from kubectl (it makes re-runs safe). */
+const withoutRecord = (annotations: Parameters<typeof stringMap>[0]): Record<string, string> => {
+  const { [ROLLED_BACK_FROM]: _record, ...rest } = stringMap(annotations);
+  return rest;
+};
+
 function comparable(e: KubeEmulator, name: string): object {
   const strip = (o: KubeObject): object => {
     const m = meta(o);
-    return { labels: m.labels, annotations: m.annotations, generation: m.generation, spec: o.spec };
+    return { labels: m.labels, annotations: withoutRecord(m.annotations), generation: m.generation, spec: o.spec };
   };
   const d = e.store.get(DEPLOYMENTS, NS, name)!;
   const sets = e.store
     .list(REPLICA_SETS, NS)
     .filter((rs) => stringMap(meta(rs).labels).app === name)
-    .map((rs) => ({ name: meta(rs).name, annotations: meta(rs).annotations, template: obj(rs.spec).template }));
+    .map((rs) => ({ name: meta(rs).name, annotations: withoutRecord(meta(rs).annotations), template: obj(rs.spec).template }));
   return { deployment: strip(d), sets };
 }
 

@@ -105,15 +105,13 @@ describe('rollback-service (dist bundle against the emulator)', () => {
     expect(run.errorLines[0]).toContain('rollback failed for auth-service');
   });
 
-  it('fails a stuck rollout within the timeout with the CrashLoopBackOff reason', async () => {
+  it('fails a crash-looping rollout as soon as a container has restarted 3 times, with the reason', async () => {
     const e = await emulator();
     e.markBadImage('registry.keiko.io/chat-service:v1.2.0', 'CrashLoopBackOff');
-    const started = Date.now();
-    const run = await rollback(e, { services: 'chat-service', timeout: '3s' });
-    expect(Date.now() - started).toBeLessThan(20_000);
+    const run = await rollback(e, { services: 'chat-service', timeout: '5m' });
     expect(run.code).toBe(1);
     const [result] = parse(run.outputs.result);
-    expect(result?.message).toMatch(/^timed out after 3\.0s; Waiting for deployment "chat-service" rollout to finish: .*; pod chat-service-\w+-\w{5}: container chat-service CrashLoopBackOff \(image registry.keiko.io\/chat-service:v1.2.0, \d+ restarts\)/);
+    expect(result?.message).toMatch(/^the new pods cannot start: pod chat-service-\w+-\w{5}: container chat-service CrashLoopBackOff \(image registry.keiko.io\/chat-service:v1.2.0, [3-9] restarts\)/);
     expect(e.store.list(REPLICA_SETS, NS).length).toBeGreaterThan(0);
     expect(e.requests.some((r) => r.verb === 'delete' && r.resource === 'leases')).toBe(true);
   });

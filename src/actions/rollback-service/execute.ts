@@ -1,15 +1,18 @@
+import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
-import { readRevisionHistory, type RevisionHistory } from '../../kube/history.js';
+import { currentRevision, readRevisionHistory, type RevisionHistory } from '../../kube/history.js';
 import { acquireLease, LeaseHeldError, type HeldLease } from '../../kube/lease.js';
-import { diagnoseRollout } from '../../kube/pods.js';
-import { isAlreadyAt, pausedAdvice, rollbackPatch } from '../../kube/rollback.js';
+import { watchPodFailures } from '../../kube/pod-failures.js';
+import { pausedAdvice, rollbackPatch } from '../../kube/rollback.js';
+import { describeMap, rolloutMap, type LiveReplicaSet } from '../../kube/rollout-map.js';
 import { rolloutState } from '../../kube/rollout-status.js';
 import { waitForRollout } from '../../kube/rollout-watch.js';
-import { deploymentPath, imagesOf, type Deployment } from '../../kube/types.js';
-import { leaseName, versionLabel, type ServicePlan } from './plan.js';
+import { converge, revisionRefOf } from '../../kube/service-plan.js';
+import { deploymentPath, POD_TEMPLATE_HASH, selectorString, type Deployment } from '../../kube/types.js';
+import { leaseName, type ServicePlan } from './plan.js';
 
-export type ServiceStatus = 'rolled-back' | 'unchanged' | 'planned' | 'failed' | 'skipped';
+export type ServiceStatus = 'rolled-back' | 'unchanged' | 'planned' | 'failed' | 'skipped' | 'cancelled';
 
 export interface ServiceResult {
   service: string;
@@ -23,15 +26,17 @@ export interface ServiceResult {
   'to-images': string[];
   'duration-ms': number;
   message: string;
+  /** After a failure: each ReplicaSet with pods, and the next steps. */
+  live?: LiveReplicaSet[];
+  next?: string[];
 }
 
 export interface ExecuteOptions {
   dryRun: boolean;
-  /** The target is relative to what runs (`previous`): never applied on top of another run's rollback. */
-  relative: boolean;
+  force: boolean;
+  failAfterMs: number;
   changeCause: string | undefined;
   holder: string;
-  container: string | undefined;
   log: Logger;
   signal: AbortSignal;
   deadline: number;
@@ -41,93 +46,137 @@ export interface ExecuteOptions {
 
 const JSON_PATCH = 'application/json-patch+json';
 
-export function resultOf(plan: ServicePlan, status: ServiceStatus, message: string, started: number, container?: string): ServiceResult {
+export function resultOf(plan: ServicePlan, status: ServiceStatus, message: string, started: number): ServiceResult {
+  const { from, to } = plan.entry;
   return {
     service: plan.service,
     namespace: plan.namespace,
     status,
-    'from-revision': plan.from?.revision ?? null,
-    'to-revision': plan.to.revision,
-    'from-version': versionLabel(plan.from, container),
-    'to-version': versionLabel(plan.to, container),
-    'from-images': imagesOf(plan.history.deployment.spec.template),
-    'to-images': plan.to.images,
+    'from-revision': from?.revision ?? null,
+    'to-revision': to.revision,
+    'from-version': from?.version ?? '?',
+    'to-version': to.version,
+    'from-images': from?.images ?? [],
+    'to-images': to.images,
     'duration-ms': Date.now() - started,
     message,
   };
 }
 
+type Written = { deployment: Deployment; status: 'rolled-back' | 'unchanged'; note?: string } | { failed: string };
+
 /**
- * Writes the rollback. The plan's read is reused unless another run held the lease meanwhile; the
- * patch carries a test of the resourceVersion it was built from, so a deployment changed since then is
- * refused by the server (409/422) and read again before deciding anew.
+ * Converges one service to its plan entry under the Lease. The patch carries a test of the
+ * resourceVersion it was built from; after any write whose answer was not seen (lost response,
+ * reset, 5xx, 409/422) the deployment is read again and the outcome decided from what is live.
  */
-async function writeRollback(client: KubeClient, plan: ServicePlan, options: ExecuteOptions, concurrent?: string): Promise<Deployment | { unchanged: string } | { failed: string }> {
-  let fresh: RevisionHistory | undefined = concurrent ? undefined : plan.history;
+async function writeRollback(client: KubeClient, plan: ServicePlan, options: ExecuteOptions, reuse: boolean): Promise<Written> {
+  let fresh: RevisionHistory | undefined = reuse ? plan.history : undefined;
+  let sent = false;
   for (let attempt = 1; ; attempt++) {
     fresh ??= await readRevisionHistory(client, plan.namespace, plan.service, options.signal);
     if (fresh.deployment.spec.paused) return { failed: pausedAdvice(fresh.deployment) };
-    const target = fresh.revisions.find((r) => r.replicaSet.metadata.uid === plan.to.replicaSet.metadata.uid);
-    if (!target) return { failed: `revision ${plan.to.revision} disappeared from the history while waiting (pruned by revisionHistoryLimit?)` };
-    if (isAlreadyAt(fresh.deployment, target)) return { unchanged: `already at ${versionLabel(target, options.container)} (revision ${target.revision}); nothing written` };
-    if (concurrent && options.relative) {
-      // two "roll back to previous" at once mean one rollback, not a rollback of the rollback
-      return { unchanged: `${concurrent} rolled ${plan.service} back while this run waited; not rolling back again on top of it (run again to go further back)` };
+    const decision = converge(fresh, plan.entry, options.force);
+    if (decision.action === 'refuse') return { failed: decision.message };
+    if (decision.action === 'at-target') {
+      // our own earlier attempt may have written it: the answer was lost, the live state tells
+      return sent ? { deployment: fresh.deployment, status: 'rolled-back', note: 'the answer to the patch was lost; read back: the target is live' } : { deployment: fresh.deployment, status: 'unchanged' };
     }
+    const live = currentRevision(fresh);
+    const from = live ? revisionRefOf(live) : { hash: '', version: '?', revision: 0 };
+    const entry = { from: { hash: from.hash, version: from.version, revision: from.revision }, to: { hash: plan.entry.to.hash, version: plan.entry.to.version, revision: decision.target.revision }, run: options.holder, at: new Date().toISOString() };
     const guard = { op: 'test', path: '/metadata/resourceVersion', value: fresh.deployment.metadata.resourceVersion };
     try {
-      return await client.request<Deployment>('PATCH', deploymentPath(plan.namespace, plan.service), {
-        body: [guard, ...rollbackPatch(fresh.deployment, target, options.changeCause)],
+      sent = true;
+      const written = await client.request<Deployment>('PATCH', deploymentPath(plan.namespace, plan.service), {
+        body: [guard, ...rollbackPatch(fresh.deployment, decision.target, options.changeCause, entry)],
         contentType: JSON_PATCH,
         ...(options.dryRun ? { query: { dryRun: 'All' } } : {}),
         signal: options.signal,
       });
+      return { deployment: written, status: 'rolled-back' };
     } catch (error) {
-      const stale = error instanceof KubeApiError && (error.code === 409 || error.code === 422);
-      if (!stale || attempt >= 5) throw error;
-      options.log.info(`  ${plan.service}: ${error.code === 409 ? '409 Conflict on the patch' : 'the deployment changed since it was read'}; re-reading and deciding again`);
+      options.signal.throwIfAborted();
+      if (options.dryRun || attempt >= 5) throw error;
+      const code = error instanceof KubeApiError ? error.code : undefined;
+      const why = code === 409 ? '409 Conflict on the patch' : code === 422 ? 'the deployment changed since it was read' : `no answer to the patch (${describeError(error)}); it may have applied`;
+      options.log.info(`  ${plan.service}: ${why}; re-reading and deciding again from what is live`);
       fresh = undefined;
     }
   }
 }
 
-async function failureDetail(client: KubeClient, plan: ServicePlan, reason: string): Promise<string> {
+async function failed(client: KubeClient, plan: ServicePlan, reason: string, started: number): Promise<ServiceResult> {
   try {
-    const deployment = await client.get<Deployment>(deploymentPath(plan.namespace, plan.service), undefined, AbortSignal.timeout(10_000));
-    const problems = await diagnoseRollout(client, deployment);
-    const state = rolloutState(deployment);
-    return [reason, state.done ? undefined : state.message, ...problems].filter(Boolean).join('; ');
+    const map = await rolloutMap(client, plan.namespace, plan.service, AbortSignal.timeout(10_000));
+    const detail = [reason, ...map.problems.filter((p) => !reason.includes(p)), describeMap(map)].join('; ');
+    return { ...resultOf(plan, 'failed', detail, started), live: map.replicaSets, next: map.next };
   } catch {
-    return reason;
+    return resultOf(plan, 'failed', reason, started);
+  }
+}
+
+/**
+ * Waits until the target's rollout is complete and healthy, as `kubectl rollout status` judges it,
+ * and fails fast when the target's pods cannot start (fail-after) or the progress deadline passed.
+ */
+async function settle(client: KubeClient, plan: ServicePlan, deployment: Deployment, status: 'rolled-back' | 'unchanged', options: ExecuteOptions, started: number, note?: string): Promise<ServiceResult> {
+  const done = (message: string): ServiceResult => resultOf(plan, status, [status === 'unchanged' ? (plan.entry.stay ?? `already at ${plan.entry.to.version} (revision ${plan.entry.to.revision}); nothing written`) : note, message].filter(Boolean).join('; '), started);
+  const state = rolloutState(deployment);
+  if (state.done) return done(state.message);
+  if (state.failure) return failed(client, plan, `${state.failure} (kubectl rollout status would exit 1)`, started);
+  const hash = plan.entry.to.hash || deployment.spec.template.metadata?.labels?.[POD_TEMPLATE_HASH] || '';
+  const pods = watchPodFailures(client, { namespace: plan.namespace, selector: `${selectorString(deployment.spec.selector)},${POD_TEMPLATE_HASH}=${hash}`, failAfterMs: options.failAfterMs, log: options.log, signal: options.signal });
+  const stop = new AbortController();
+  try {
+    const outcome = await Promise.race([
+      waitForRollout(client, deployment, { signal: AbortSignal.any([options.signal, stop.signal]), log: options.log }),
+      pods.failed.then((reason) => ({ podFailure: reason })),
+    ]);
+    if ('podFailure' in outcome) return failed(client, plan, `the new pods cannot start: ${outcome.podFailure}`, started);
+    if (outcome.state.failure) return failed(client, plan, outcome.state.failure, started);
+    return done(`${outcome.state.message} (now revision ${outcome.deployment.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '?'})`);
+  } finally {
+    stop.abort();
+    pods.stop();
   }
 }
 
 export async function rollbackService(client: KubeClient, plan: ServicePlan, options: ExecuteOptions): Promise<ServiceResult> {
   const started = Date.now();
-  const result = (status: ServiceStatus, message: string): ServiceResult => resultOf(plan, status, message, started, options.container);
-  if (plan.unchanged) return result('unchanged', `already at ${versionLabel(plan.to, options.container)} (revision ${plan.to.revision}); nothing written`);
-  if (options.dryRun) {
-    await writeRollback(client, plan, options);
-    return result('planned', 'dry run: the server accepted the rollback patch (dryRun=All); nothing changed');
-  }
+  if (options.dryRun) return dryRun(client, plan, options, started);
+  // already at the target when planned, and nobody else busy with it: nothing to write, so no Lease
+  if (!plan.heldBy && converge(plan.history, plan.entry, false).action === 'at-target') return settle(client, plan, plan.history.deployment, 'unchanged', options, started).catch((error: unknown) => failed(client, plan, describeError(error), started));
   let lease: HeldLease | undefined;
   try {
     lease = await acquireLease(client, { namespace: plan.namespace, name: leaseName(plan.service), holder: options.holder, log: options.log, signal: options.signal, deadline: options.deadline });
     options.onLease(lease, true);
-    const written = await writeRollback(client, plan, options, plan.heldBy ?? lease.waitedFor);
-    if ('unchanged' in written) return result('unchanged', written.unchanged);
-    if ('failed' in written) return result('failed', written.failed);
-    const outcome = await waitForRollout(client, written, { signal: options.signal, log: options.log });
-    if (outcome.state.failure) return result('failed', await failureDetail(client, plan, outcome.state.failure));
-    return result('rolled-back', `${outcome.state.message} (now revision ${outcome.deployment.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '?'})`);
+    const written = await writeRollback(client, plan, options, !(plan.heldBy ?? lease.waitedFor));
+    if ('failed' in written) return await failed(client, plan, written.failed, started);
+    return await settle(client, plan, written.deployment, written.status, options, started, written.note);
   } catch (error) {
-    if (error instanceof LeaseHeldError) return result('failed', `another rollback is running: ${error.message}; nothing written`);
-    if (options.signal.aborted) return result('failed', await failureDetail(client, plan, `timed out after ${options.timeoutLabel}`));
-    return result('failed', error instanceof Error ? error.message : String(error));
+    if (error instanceof LeaseHeldError) return resultOf(plan, 'failed', `another rollback is running: ${error.message}; nothing written`, started);
+    if (options.signal.aborted) {
+      const why = options.signal.reason instanceof Error && options.signal.reason.name === 'TimeoutError' ? `timed out after ${options.timeoutLabel}` : 'cancelled';
+      return { ...(await failed(client, plan, why, started)), status: why === 'cancelled' ? 'cancelled' : 'failed' };
+    }
+    return failed(client, plan, describeError(error), started);
   } finally {
     if (lease) {
-      await lease.release().catch((error: unknown) => options.log.warning(`could not release lease ${lease?.name}: ${error instanceof Error ? error.message : String(error)}`));
+      await lease.release().catch((error: unknown) => options.log.warning(`could not release lease ${lease?.name}: ${describeError(error)}`));
       options.onLease(lease, false);
     }
   }
 }
+
+async function dryRun(client: KubeClient, plan: ServicePlan, options: ExecuteOptions, started: number): Promise<ServiceResult> {
+  const decision = converge(plan.history, plan.entry, options.force);
+  if (decision.action === 'refuse') return resultOf(plan, 'failed', decision.message, started);
+  if (decision.action === 'at-target') {
+    const state = rolloutState(plan.history.deployment);
+    return resultOf(plan, state.failure ? 'failed' : 'unchanged', `${plan.entry.stay ?? `already at ${plan.entry.to.version}`}; ${state.message}`, started);
+  }
+  await writeRollback(client, plan, options, true);
+  return resultOf(plan, 'planned', 'dry run: the server accepted the rollback patch (dryRun=All); nothing changed', started);
+}
+

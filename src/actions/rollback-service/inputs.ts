@@ -8,8 +8,9 @@ import {
   integerInput,
   optionalString,
 } from '../../core/inputs.js';
-import { kubeTargetFields, namespaceProblem } from '../../kube/connection.js';
+import { kubeTargetFields, namespaceProblem, resolveNamespace } from '../../kube/connection.js';
 import type { RollbackTarget } from '../../kube/rollback.js';
+import { parseServicePlan } from '../../kube/service-plan.js';
 
 
 const VERSION_TAG = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
@@ -26,7 +27,19 @@ export function parseRollbackTarget(text: string): RollbackTarget | undefined {
 
 export const rollbackServiceSchema = z
   .object({
-    services: dnsLabelListInput({ required: true, hint: 'name the deployments to roll back, e.g. `services: chat-service,search-service`' }),
+    services: dnsLabelListInput({ required: false, hint: 'name the deployments to roll back, e.g. `services: chat-service,search-service`' }),
+    plan: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (!value?.trim()) return undefined;
+        const plan = parseServicePlan(value);
+        if (typeof plan !== 'string') return plan;
+        ctx.addIssue({ code: 'custom', message: plan });
+        return z.NEVER;
+      }),
+    force: booleanInput(false),
+    'fail-after': durationInput('60s'),
     target: z
       .string()
       .optional()
@@ -47,6 +60,19 @@ export const rollbackServiceSchema = z
     'on-managed': enumInput(['warn', 'fail'] as const, 'warn'),
   })
   .superRefine((inputs, ctx) => {
+    const plan = inputs.plan;
+    if (!plan && inputs.services.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['services'], message: 'is required: name the deployments to roll back, e.g. `services: chat-service,search-service` (or pass the `plan` of a dry run)' });
+      return;
+    }
+    if (plan) {
+      const outside = inputs.services.filter((s) => !plan.services.some((e) => e.service === s));
+      if (outside.length) ctx.addIssue({ code: 'custom', path: ['services'], message: `names ${outside.join(', ')}, which the plan does not hold (it holds ${plan.services.map((e) => e.service).join(', ')}): leave services empty to run the whole plan` });
+      if ((inputs.namespace || inputs.environment) && resolveNamespace(inputs) !== plan.namespace) {
+        ctx.addIssue({ code: 'custom', path: ['plan'], message: `was made for namespace ${plan.namespace}, but this run targets ${resolveNamespace(inputs)}: make the plan for this namespace` });
+      }
+      return;
+    }
     const problem = namespaceProblem(inputs);
     if (problem) ctx.addIssue({ code: 'custom', path: [problem.input], message: problem.message });
   });

@@ -2,6 +2,7 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
 import { KubeClient } from '../../kube/client.js';
 import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
+import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument } from '../../kube/service-plan.js';
 import { LEASE_STATE, type HeldLease } from '../../kube/lease.js';
 import { describeTarget } from '../../kube/rollback.js';
 import { resultOf, rollbackService, type ServiceResult } from './execute.js';
@@ -29,21 +30,27 @@ function changeCause(inputs: RollbackServiceInputs, context: ActionContext): str
   return `${inputs.reason} (rollback to ${describeTarget(inputs.target)} by ${context.actor}${context.runUrl ? `, ${context.runUrl}` : ''})`;
 }
 
+function planDocument(plans: ServicePlan[], namespace: string, inputs: RollbackServiceInputs): ServicePlanDocument {
+  return { version: SERVICE_PLAN_VERSION, kind: SERVICE_PLAN_KIND, namespace, target: inputs.plan?.target ?? describeTarget(inputs.target), services: plans.map((p) => p.entry), 'created-at': inputs.plan?.['created-at'] ?? new Date().toISOString() };
+}
+
 export async function main(inputs: RollbackServiceInputs, context: ActionContext): Promise<ActionResult> {
   const { log } = context;
-  const namespace = resolveNamespace(inputs) ?? '';
+  const namespace = inputs.plan?.namespace ?? resolveNamespace(inputs) ?? '';
   const kubeConfig = await loadKubeConfig(inputs, context.secrets);
   const client = new KubeClient(kubeConfig, log);
   const timeoutLabel = formatDuration(inputs.timeout);
   const deadline = Date.now() + inputs.timeout;
-  const signal = AbortSignal.timeout(inputs.timeout);
-  const target = describeTarget(inputs.target);
+  const signal = AbortSignal.any([AbortSignal.timeout(inputs.timeout), context.cancel]);
+  const given = inputs.plan?.services.filter((e) => inputs.services.length === 0 || inputs.services.includes(e.service));
+  const services = given ? given.map((e) => e.service) : inputs.services;
+  const heading = given ? `Plan (given, made ${inputs.plan?.['created-at'] ?? '?'})` : `Plan: ${services.length} service(s) in ${namespace} → ${describeTarget(inputs.target)}`;
 
-  const plans = await log.group(`Plan: ${inputs.services.length} service(s) in ${namespace} → ${target}`, async () => {
+  const plans = await log.group(heading, async () => {
     const planned: ServicePlan[] = [];
-    for (const service of inputs.services) {
-      const plan = await planService(client, service, { namespace, target: inputs.target, container: inputs.container, onManaged: inputs['on-managed'], dryRun: inputs['dry-run'], log, signal });
-      log.info(describePlan(plan, inputs.container));
+    for (const [index, service] of services.entries()) {
+      const plan = await planService(client, service, { namespace, target: inputs.target, container: inputs.container, onManaged: inputs['on-managed'], force: inputs.force, dryRun: inputs['dry-run'], log, signal, given: given?.[index] });
+      log.info(describePlan(plan));
       planned.push(plan);
     }
     return planned;
@@ -52,17 +59,17 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
   const held = new Map<string, HeldLease>();
   const saveLeases = (): void => context.saveState(LEASE_STATE, JSON.stringify([...held.values()].map((l) => ({ namespace: l.namespace, name: l.name, holder: l.holder }))));
   let failedOnce = false;
-  const results = await log.group(inputs['dry-run'] ? 'Dry run (dryRun=All, nothing changes)' : `Roll back (up to ${inputs['max-parallel']} at once)`, () =>
+  const results = await log.group(inputs['dry-run'] ? 'Dry run (dryRun=All, nothing changes)' : `Converge (up to ${inputs['max-parallel']} at once)`, () =>
     forEachLimited<ServicePlan, ServiceResult>(
       plans,
       inputs['max-parallel'],
       async (plan) => {
         const result = await rollbackService(client, plan, {
           dryRun: inputs['dry-run'],
-          relative: inputs.target.kind === 'previous',
+          force: inputs.force,
+          failAfterMs: inputs['fail-after'],
           changeCause: changeCause(inputs, context),
           holder: context.runId,
-          container: inputs.container,
           log,
           signal,
           deadline,
@@ -73,23 +80,30 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
             saveLeases();
           },
         });
-        log.info(`${result.status === 'failed' ? '✗' : '✓'} ${plan.service}: ${result.status} (${formatDuration(result['duration-ms'])}) ${result.message}`);
+        log.info(`${result.status === 'failed' || result.status === 'cancelled' ? '✗' : '✓'} ${plan.service}: ${result.status} (${formatDuration(result['duration-ms'])}) ${result.message}`);
         if (result.status === 'failed') failedOnce = true;
         return result;
       },
-      (plan) => resultOf(plan, 'skipped', 'not started: fail-fast stopped after an earlier failure', Date.now(), inputs.container),
-      () => inputs['fail-fast'] && failedOnce,
+      (plan) => {
+        const cancelled = context.cancel.aborted;
+        const result = resultOf(plan, cancelled ? 'cancelled' : 'skipped', cancelled ? 'not started: the run was cancelled' : 'not started: fail-fast stopped after an earlier failure', Date.now());
+        log.info(`✗ ${plan.service}: ${result.status} (${result.message})`);
+        return result;
+      },
+      () => (inputs['fail-fast'] && failedOnce) || context.cancel.aborted,
     ),
   );
 
-  const failed = results.filter((r) => r.status === 'failed').map((r) => r.service);
+  const failed = results.filter((r) => r.status === 'failed' || r.status === 'cancelled');
+  const failure = context.cancel.aborted ? `cancelled: ${results.map((r) => `${r.service} ${r.status}`).join(', ')}; leases released` : failed.length ? `rollback failed for ${failed.map((r) => r.service).join(', ')}: ${failed.map((r) => `${r.service}: ${r.message}`).join(' | ')}` : undefined;
   return {
     outputs: {
       result: JSON.stringify(results),
+      plan: JSON.stringify(planDocument(plans, namespace, inputs)),
       'rolled-back': results.filter((r) => r.status === 'rolled-back').map((r) => r.service).join(','),
-      failed: failed.join(','),
+      failed: failed.map((r) => r.service).join(','),
     },
     summary: rollbackSummary(results, plans, namespace, inputs['dry-run']),
-    ...(failed.length ? { failure: `rollback failed for ${failed.join(', ')}: ${results.filter((r) => r.status === 'failed').map((r) => `${r.service}: ${r.message}`).join(' | ')}` } : {}),
+    ...(failure ? { failure } : {}),
   };
 }

@@ -1,19 +1,18 @@
 import { ConfigurationError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
-import { currentRevision, readRevisionHistory, versionsOf, type Revision, type RevisionHistory } from '../../kube/history.js';
+import { currentRevision, readRevisionHistory, type RevisionHistory } from '../../kube/history.js';
 import { activeLeaseHolder } from '../../kube/lease.js';
 import { detectManager, type ManagedBy } from '../../kube/ownership.js';
-import { isAlreadyAt, pausedAdvice, resolveTargetRevision, type RollbackTarget } from '../../kube/rollback.js';
-import { imagesOf } from '../../kube/types.js';
+import { pausedAdvice, resolveTargetRevision, type RollbackTarget } from '../../kube/rollback.js';
+import { planEntry, type ServicePlanEntry } from '../../kube/service-plan.js';
 
 export interface ServicePlan {
   service: string;
   namespace: string;
   history: RevisionHistory;
-  from: Revision | undefined;
-  to: Revision;
-  unchanged: boolean;
+  /** The absolute target, as shown, approved and converged to. */
+  entry: ServicePlanEntry;
   managed: ManagedBy | undefined;
   /** Another run rolling this service back when this plan was made. */
   heldBy: string | undefined;
@@ -24,19 +23,22 @@ export interface PlanOptions {
   target: RollbackTarget;
   container: string | undefined;
   onManaged: 'warn' | 'fail';
+  force: boolean;
   dryRun: boolean;
   log: Logger;
   signal: AbortSignal;
+  /** From the `plan` input: this entry is the target, nothing is resolved again. */
+  given?: ServicePlanEntry | undefined;
 }
 
-/** Reads one service's history and decides what it rolls back to; user mistakes throw before anything is written. */
+/** Reads one service's history and fixes its absolute target; user mistakes throw before anything is written. */
 export async function planService(client: KubeClient, service: string, options: PlanOptions): Promise<ServicePlan> {
   let history: RevisionHistory;
   try {
     history = await readRevisionHistory(client, options.namespace, service, options.signal);
   } catch (error) {
     if (error instanceof KubeApiError && error.code === 404) {
-      throw new ConfigurationError(`names deployment "${service}", which does not exist in namespace "${options.namespace}"`, 'services');
+      throw new ConfigurationError(`names deployment "${service}", which does not exist in namespace "${options.namespace}"`, options.given ? 'plan' : 'services');
     }
     throw error;
   }
@@ -52,23 +54,22 @@ export async function planService(client: KubeClient, service: string, options: 
     if (options.onManaged === 'fail') throw new ConfigurationError(`${text}. Set on-managed: warn to roll back anyway.`);
     options.log.warning(text);
   }
-  const to = resolveTargetRevision(history, options.target, options.container);
   const heldBy = options.dryRun ? undefined : await activeLeaseHolder(client, options.namespace, leaseName(service), options.signal);
-  return { service, namespace: options.namespace, history, from: currentRevision(history), to, unchanged: isAlreadyAt(deployment, to), managed, heldBy };
+  if (options.given) return { service, namespace: options.namespace, history, entry: options.given, managed, heldBy };
+  const resolved = resolveTargetRevision(history, options.target, { container: options.container, force: options.force });
+  const live = currentRevision(history);
+  const entry = 'stay' in resolved && live ? planEntry(service, history, live, options.container, resolved.stay) : 'revision' in resolved ? planEntry(service, history, resolved.revision, options.container) : undefined;
+  if (!entry) throw new ConfigurationError(`${service} runs a template that matches no revision of its history; wait for its rollout to start, then run again`);
+  return { service, namespace: options.namespace, history, entry, managed, heldBy };
 }
 
 export function leaseName(service: string): string {
   return `keiko-rollback-${service}`;
 }
 
-export function versionLabel(revision: Revision | undefined, container: string | undefined): string {
-  if (!revision) return '?';
-  return versionsOf(revision.replicaSet.spec.template, container).join('+') || `revision ${revision.revision}`;
-}
-
-export function describePlan(plan: ServicePlan, container: string | undefined): string {
-  const from = versionLabel(plan.from, container);
-  const to = versionLabel(plan.to, container);
-  if (plan.unchanged) return `${plan.service}: already at ${to} (revision ${plan.to.revision}); nothing to do`;
-  return `${plan.service}: ${from} (revision ${plan.from?.revision ?? '?'}) → ${to} (revision ${plan.to.revision}); images ${imagesOf(plan.history.deployment.spec.template).join(', ')} → ${plan.to.images.join(', ')}`;
+export function describePlan(plan: ServicePlan): string {
+  const { from, to, stay } = plan.entry;
+  if (stay) return `${plan.service}: ${stay}`;
+  if (from && from.hash === to.hash) return `${plan.service}: already at ${to.version} (revision ${to.revision}); nothing to write`;
+  return `${plan.service}: ${from?.version ?? '?'} (revision ${from?.revision ?? '?'}, template ${from?.hash ?? '?'}) → ${to.version} (revision ${to.revision}, template ${to.hash}); images ${from?.images.join(', ') ?? '?'} → ${to.images.join(', ')}`;
 }

@@ -3,7 +3,7 @@ import { details, markdownTable } from '../../core/summary.js';
 import type { ServiceResult, ServiceStatus } from './execute.js';
 import type { ServicePlan } from './plan.js';
 
-const ICONS: Record<ServiceStatus, string> = { 'rolled-back': '✅', unchanged: '➖', planned: '📝', failed: '❌', skipped: '⏭️' };
+const ICONS: Record<ServiceStatus, string> = { 'rolled-back': '✅', unchanged: '➖', planned: '📝', failed: '❌', skipped: '⏭️', cancelled: '🛑' };
 
 export function age(timestamp: string | undefined, now = Date.now()): string {
   const t = Date.parse(timestamp ?? '');
@@ -17,16 +17,16 @@ export function age(timestamp: string | undefined, now = Date.now()): string {
 
 function headline(results: ServiceResult[], namespace: string, dryRun: boolean): string {
   const count = (status: ServiceStatus): number => results.filter((r) => r.status === status).length;
-  const failed = count('failed');
+  const failed = count('failed') + count('cancelled');
   const parts = dryRun
     ? [`${count('planned')} planned`, `${count('unchanged')} unchanged`]
-    : [`${count('rolled-back')} rolled back`, `${count('unchanged')} unchanged`, `${failed} failed`, ...(count('skipped') ? [`${count('skipped')} skipped`] : [])];
+    : [`${count('rolled-back')} rolled back`, `${count('unchanged')} unchanged`, `${failed} failed`, ...(count('skipped') ? [`${count('skipped')} skipped`] : []), ...(count('cancelled') ? [`${count('cancelled')} cancelled`] : [])];
   return `## ${failed ? '❌' : '✅'} Service rollback${dryRun ? ' (dry run)' : ''} in \`${namespace}\`: ${parts.join(', ')}`;
 }
 
 function historyTable(plan: ServicePlan): string {
   const rows = [...plan.history.revisions].reverse().map((r) => [
-    `${r.revision}${r.revision === plan.from?.revision ? ' (live)' : ''}${r.revision === plan.to.revision ? ' (target)' : ''}`,
+    `${r.revision}${r.revision === plan.entry.from?.revision ? ' (live)' : ''}${r.revision === plan.entry.to.revision ? ' (target)' : ''}`,
     r.images.join(', '),
     r.changeCause ?? '',
     age(r.createdAt),
@@ -45,5 +45,13 @@ export function rollbackSummary(results: ServiceResult[], plans: ServicePlan[], 
     r.message,
   ]);
   const table = markdownTable(['Service', 'Status', 'Version', 'Revision', 'Images', 'Duration', 'Details'], rows);
-  return [headline(results, namespace, dryRun), table, ...plans.map(historyTable)].join('\n\n') + '\n';
+  return [headline(results, namespace, dryRun), table, ...results.flatMap(failureMap), ...plans.map(historyTable)].join('\n\n') + '\n';
+}
+
+/** For a failed service: what is live (each ReplicaSet with pods) and the next steps, as commands. */
+function failureMap(result: ServiceResult): string[] {
+  if (!result.live) return [];
+  const rows = result.live.map((r) => [`${r.revision}${r.current ? ' (current template)' : ''}`, r.version, `${r.ready}/${r.desired}`]);
+  const next = (result.next ?? []).map((n) => `- ${n}`).join('\n');
+  return [`### ❌ ${result.service}: what is live now\n\n${markdownTable(['Revision', 'Version', 'Ready/desired'], rows)}\n\n**Next steps:**\n${next}`];
 }

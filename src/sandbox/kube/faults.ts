@@ -9,6 +9,8 @@ export interface FaultSpec {
   retryAfterSeconds?: number;
   /** Delay before serving (or failing) the request. */
   delayMs?: number;
+  /** Serve the request (the change is made), then drop the connection before answering: a lost response. */
+  loseResponse?: boolean;
   /** For watches: close the connection after this many events. */
   dropWatchAfterEvents?: number;
   /** How many requests it hits (default 1). */

@@ -154,6 +154,7 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
         return sendJson(res, 200, handlers.update(parsed));
       case 'patch': {
         const patched = handlers.patch(parsed);
+        if (fault?.loseResponse) return void res.socket?.destroy();
         return sendJson(res, patched.code, patched.object);
       }
       case 'delete':

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { describeError } from '../core/errors.js';
+import { comparableTemplate, currentRevision, versionsOf, type Revision, type RevisionHistory } from './history.js';
+import { hashOf } from './rollback-record.js';
+
+export const SERVICE_PLAN_KIND = 'keiko-rollback/service-plan';
+export const SERVICE_PLAN_VERSION = 1;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const revisionRef = z.object({
+  revision: z.number().int().nonnegative(),
+  hash: z.string().regex(/^[a-z0-9]{0,20}$/, 'must be a pod-template-hash'),
+  version: z.string().max(300),
+  images: z.array(z.string().max(500)).max(50),
+});
+const entrySchema = z.object({
+  service: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label'),
+  from: revisionRef.nullable(),
+  to: revisionRef.extend({ uid: z.string().max(64) }),
+  /** Why the target is what runs already (e.g. put there by a rollback): nothing to write. */
+  stay: z.string().max(1000).optional(),
+});
+export const servicePlanSchema = z.object({
+  version: z.literal(SERVICE_PLAN_VERSION),
+  kind: z.literal(SERVICE_PLAN_KIND),
+  namespace: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label'),
+  target: z.string().max(200),
+  services: z.array(entrySchema).min(1).max(500),
+  'created-at': z.string().max(40),
+});
+export type ServicePlanEntry = z.infer<typeof entrySchema>;
+export type ServicePlanDocument = z.infer<typeof servicePlanSchema>;
+
+export function revisionRefOf(revision: Revision, container?: string): z.infer<typeof revisionRef> {
+  return { revision: revision.revision, hash: hashOf(revision), version: versionsOf(revision.replicaSet.spec.template, container).join('+') || `revision ${revision.revision}`, images: revision.images };
+}
+
+export function planEntry(service: string, history: RevisionHistory, to: Revision, container?: string, stay?: string): ServicePlanEntry {
+  const live = currentRevision(history);
+  return { service, from: live ? revisionRefOf(live, container) : null, to: { ...revisionRefOf(to, container), uid: to.replicaSet.metadata.uid ?? '' }, ...(stay ? { stay } : {}) };
+}
+
+/** Parses the `plan` input; returns the problem as text for the input's error. */
+export function parseServicePlan(text: string): ServicePlanDocument | string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return `is not JSON (${describeError(error)}): pass the \`plan\` output of a rollback-service run (a dry run makes one)`;
+  }
+  const head = parsed as { version?: unknown; kind?: unknown } | null;
+  if (head?.kind !== SERVICE_PLAN_KIND) return `is not a rollback-service plan (kind must be "${SERVICE_PLAN_KIND}")`;
+  if (head.version !== SERVICE_PLAN_VERSION) return `has version ${JSON.stringify(head.version)}; this keiko-rollback executes plan version ${SERVICE_PLAN_VERSION}: make the plan again with this version`;
+  const result = servicePlanSchema.safeParse(parsed);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  return `is malformed at ${issue?.path.join('.') || 'the top'}: ${issue?.message ?? 'invalid'}; make the plan again instead of editing it`;
+}
+
+export type Convergence = { action: 'at-target'; target: Revision } | { action: 'write'; target: Revision } | { action: 'refuse'; message: string };
+
+/**
+ * Converge one service to its plan entry, judged on a fresh read: the target template live → nothing
+ * to write; the plan's `from` live → roll back; anything else (someone deployed in between) → refuse,
+ * naming what is live and what the plan expected, unless `force`.
+ */
+export function converge(history: RevisionHistory, entry: ServicePlanEntry, force: boolean): Convergence {
+  const target = history.revisions.find((r) => r.replicaSet.metadata.uid === entry.to.uid);
+  if (!target) return { action: 'refuse', message: `the plan's target, revision ${entry.to.revision} (${entry.to.version}), is no longer in the history (pruned by revisionHistoryLimit?); nothing written` };
+  if (comparableTemplate(history.deployment.spec.template) === comparableTemplate(target.replicaSet.spec.template)) return { action: 'at-target', target };
+  const live = currentRevision(history);
+  if (force || (entry.from && hashOf(live) === entry.from.hash)) return { action: 'write', target };
+  const now = live ? `${versionsOf(live.replicaSet.spec.template).join('+') || '?'} (revision ${live.revision}, template ${hashOf(live)})` : 'a template with no ReplicaSet yet';
+  const expected = entry.from ? `${entry.from.version} (revision ${entry.from.revision}, template ${entry.from.hash})` : 'nothing';
+  return { action: 'refuse', message: `live is ${now}, but the plan expected ${expected}: someone deployed in between; nothing written. Make a new plan, or set force: true` };
+}
