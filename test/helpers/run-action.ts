@@ -56,6 +56,8 @@ export interface RunOptions {
   prelude?: string;
   /** Sees stdout as it arrives, so a test can act on an event in the log instead of waiting a fixed time. */
   onStdout?: (soFar: string) => void;
+  /** Sends the signal once, when stdout so far satisfies `when` (Ctrl-C, or the runner cancelling). */
+  interrupt?: { when: (soFar: string) => boolean; signal: NodeJS.Signals };
 }
 
 /**
@@ -97,9 +99,14 @@ export async function runAction(name: string, inputs: Record<string, string>, op
     : spawn(process.execPath, [script], { env, cwd: options.cwd ?? dir });
   let stdout = '';
   let stderr = '';
+  let interrupted = false;
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     options.onStdout?.(stdout);
+    if (options.interrupt && !interrupted && options.interrupt.when(stdout)) {
+      interrupted = true;
+      child.kill(options.interrupt.signal);
+    }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
