@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import { ConfigurationError, failureLine } from '../core/errors.js';
 import { ACTIONS, actionForCommand, type RegisteredAction } from '../actions/registry.js';
 import { parseArguments } from './arguments.js';
-import { cliHost, type CliStreams } from './cli-host.js';
+import { askOnTerminal, planText, planThenRun, runOnce, terminalActor } from './plan-flow.js';
+import type { CliStreams } from './cli-host.js';
 import { commandHelp, mainHelp } from './help.js';
 import { runGitHubCommand } from './github-commands.js';
 import { runSandboxCommand } from './sandbox-command.js';
@@ -46,63 +46,18 @@ function runbookPositionals(action: RegisteredAction, positionals: string[], fla
 }
 
 async function runActionCommand(action: RegisteredAction, argv: string[], givenEnv: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
-  const parsed = parseArguments(argv, new Set([...Object.keys(action.manifest.inputs), ...(action.manifest.inputs.plan ? ['yes'] : [])]));
+  const parsed = parseArguments(argv, new Set([...Object.keys(action.manifest.inputs), ...(action.manifest.inputs.plan ? ['yes', 'plan-out'] : [])]));
   if (parsed.help) {
     streams.out(`${commandHelp(action.manifest)}\n`);
     return 0;
   }
-  const { yes, ...given } = parsed.flags;
+  const { yes, 'plan-out': planOut, ...given } = parsed.flags;
   const positional = action.manifest.name === 'rollback-database' && parsed.positionals.length <= 2;
   const { flags, env } = positional ? databasePositionals(parsed.positionals, given, givenEnv) : { flags: runbookPositionals(action, parsed.positionals, given), env: givenEnv };
   if (flags.plan) flags.plan = planText(flags.plan);
+  const request = { action, flags, env: { ...env, KEIKO_ACTOR: await terminalActor(env) }, streams, ...(planOut ? { planOut } : {}) };
   const confirm = Boolean(action.manifest.inputs.plan) && streams.interactive === true && streams.ask !== undefined && yes !== 'true' && flags['dry-run'] !== 'true' && !flags.plan;
-  if (!confirm) return runOnce(action, flags, env, streams);
-  return planThenRun(action, flags, env, streams);
-}
-
-/** `--plan` takes the JSON or the path of a file holding it (e.g. a saved `plan` output). */
-function planText(value: string): string {
-  if (value.trim().startsWith('{')) return value;
-  if (!fs.existsSync(value)) throw new ConfigurationError(`--plan ${value}: no such file, and not JSON: pass the plan JSON or the path of a file holding it`);
-  return fs.readFileSync(value, 'utf8');
-}
-
-async function runOnce(action: RegisteredAction, flags: Record<string, string>, env: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
-  const host = cliHost(action.manifest, flags, env, streams);
-  await action.run(host);
-  if (Object.keys(host.outputs).length > 0) streams.out(`${JSON.stringify(host.outputs, null, 2)}\n`);
-  return host.failed ? 1 : 0;
-}
-
-/**
- * At a terminal: make the plan (a dry run, shown in full), ask, then execute exactly that plan —
- * never a target re-resolved after the question, so what was shown is what runs.
- */
-async function planThenRun(action: RegisteredAction, flags: Record<string, string>, env: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
-  const planning = cliHost(action.manifest, { ...flags, 'dry-run': 'true' }, env, streams);
-  await action.run(planning);
-  const plan = planning.outputs.plan;
-  if (planning.failed || !plan || planning.outputs.status === 'unchanged') {
-    if (Object.keys(planning.outputs).length > 0) streams.out(`${JSON.stringify(planning.outputs, null, 2)}\n`);
-    return planning.failed ? 1 : 0;
-  }
-  const answer = (await streams.ask?.('Proceed? [y/N] ')) ?? '';
-  if (!/^y(es)?$/i.test(answer.trim())) {
-    streams.err('Not confirmed: nothing was written.\n');
-    return 1;
-  }
-  const { target: _target, 'restore-from': _restoreFrom, ...rest } = flags;
-  return runOnce(action, { ...rest, plan }, env, streams);
-}
-
-async function askOnTerminal(question: string): Promise<string> {
-  const readline = await import('node:readline/promises');
-  const terminal = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return await terminal.question(question);
-  } finally {
-    terminal.close();
-  }
+  return confirm ? planThenRun(request) : runOnce(request);
 }
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env, streams: CliStreams = defaultStreams): Promise<number> {

@@ -45,7 +45,7 @@ export function runContextFromEnv(env: NodeJS.ProcessEnv, saveState: (name: stri
       ? `${repository}/${runId}/${env.GITHUB_RUN_ATTEMPT ?? '1'}/${env.GITHUB_JOB ?? 'job'}`
       : `local/${os.hostname()}/${process.pid}`,
     runUrl: inActions ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${repository}/actions/runs/${runId}` : undefined,
-    actor: env.GITHUB_ACTOR ?? env.USER ?? 'unknown',
+    actor: env.GITHUB_ACTOR ?? env.KEIKO_ACTOR ?? env.USER ?? 'unknown',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
     tempDir: env.RUNNER_TEMP ?? os.tmpdir(),
     cancel: processCancellation(),

@@ -59,7 +59,7 @@ describe('keiko-rollback database: the runbook form, a plan shown and confirmed 
     const dry = await runCli(['database', '--target', '-1', '--working-directory', 'alembic', '--dry-run'], { DATABASE_URL: url }, workspace);
     expect(dry.code, dry.stderr).toBe(0);
     const planFile = path.join(workspace, 'plan.json');
-    fs.writeFileSync(planFile, (JSON.parse(dry.stdout) as { plan: string }).plan);
+    fs.writeFileSync(planFile, JSON.stringify((JSON.parse(dry.stdout) as { plan: object }).plan));
     const first = await runCli(['database', '--plan', planFile, '--working-directory', 'alembic'], { DATABASE_URL: url }, workspace);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).not.toContain('Proceed?');

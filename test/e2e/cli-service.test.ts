@@ -39,11 +39,21 @@ afterAll(() => {
 
 describe('keiko-rollback service (the runbook form) against keiko-rollback sandbox kube', () => {
   it('rolls chat-service back to v1.2.0 in production and prints the outputs as JSON', async () => {
-    const result = await run(['service', 'chat-service', 'v1.2.0', 'production'], { KUBECONFIG: kubeconfigPath });
+    const planFile = path.join(os.tmpdir(), `keiko-plan-${process.pid}.json`);
+    const result = await run(['service', 'chat-service', 'v1.2.0', 'production', '--reason', 'checkout errors', '--plan-out', planFile], { KUBECONFIG: kubeconfigPath, USER: 'oncall-alex' });
     expect(result.code, result.stderr).toBe(0);
-    const outputs = JSON.parse(result.stdout) as { result: string; 'rolled-back': string };
+    // outputs are plain JSON values: result is an array, not a string holding one
+    const outputs = JSON.parse(result.stdout) as { result: { status: string }[]; 'rolled-back': string };
     expect(outputs['rolled-back']).toBe('chat-service');
-    expect(JSON.parse(outputs.result)[0]).toMatchObject({ status: 'rolled-back', namespace: 'keiko-production', 'to-version': 'v1.2.0' });
+    expect(outputs.result[0]).toMatchObject({ status: 'rolled-back', namespace: 'keiko-production', 'to-version': 'v1.2.0' });
+    // the change-cause names the person at the terminal
+    const kubectlNow = kubectlFor(fs.readFileSync(kubeconfigPath, 'utf8'));
+    const cause = await kubectlNow('get', 'deploy', 'chat-service', '-n', 'keiko-production', '-o', 'jsonpath={.metadata.annotations.kubernetes\\.io/change-cause}');
+    expect(cause.stdout).toContain('checkout errors (rollback to v1.2.0 by oncall-alex');
+    // the written plan, executed again, writes nothing
+    const again = await run(['service', '--plan', planFile], { KUBECONFIG: kubeconfigPath });
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { result: { status: string }[] }).result.map((r) => r.status)).toEqual(['unchanged']);
     expect(result.stderr).toContain('▶ Plan: 1 service(s) in keiko-production → v1.2.0');
     expect(result.stderr).toContain('| chat-service | ✅ rolled-back | v1.3.0 → v1.2.0 |');
     const token = /token: (\S+)/.exec(fs.readFileSync(kubeconfigPath, 'utf8'))?.[1] ?? 'missing';

@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startKubeEmulator, runbookFixture, type KubeEmulator, type KubeEmulatorOptions } from '../../src/sandbox/kube/index.js';
 import { kubectlFor } from '../helpers/kubectl.js';
 import { LEASES, liveImage, NS, writes } from '../helpers/kube-fixtures.js';
-import { hasStackTrace, runAction } from '../helpers/run-action.js';
+import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
 
 let emulators: KubeEmulator[] = [];
 async function emulator(controller: KubeEmulatorOptions['controller'] = {}): Promise<KubeEmulator> {
@@ -163,6 +167,23 @@ describe('cancellation', () => {
     expect(run.stdout).toMatch(/✗ chat-service: cancelled/);
     expect(run.stdout).toMatch(/✗ search-service: cancelled/);
     expect(run.errorLines[0]).toMatch(/^::error::cancelled: chat-service cancelled, search-service cancelled; leases released/);
+    expect(e.store.list(LEASES, NS)).toEqual([]);
+  });
+
+  it('Ctrl-C in the CLI: exit 130, the Lease released, a line per service', async () => {
+    const e = await emulator();
+    e.fault({ verb: 'watch', path: '/deployments', delayMs: 30_000, times: 5 });
+    const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-cli-int-')), 'config');
+    fs.writeFileSync(kubeconfig, e.kubeconfig);
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'keiko-rollback.js'), 'service', 'chat-service', 'v1.2.0', 'production'], { env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), KUBECONFIG: kubeconfig } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('Waiting for deployment') && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/✗ chat-service: cancelled/);
     expect(e.store.list(LEASES, NS)).toEqual([]);
   });
 });
