@@ -11,6 +11,7 @@ export interface ManifestObject {
 }
 
 const ALLOWED = new Set(['networking.k8s.io/v1/Ingress', 'v1/Service']);
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function objectKey(o: { kind: string; metadata: { name: string } }): string {
   return `${o.kind}/${o.metadata.name}`;
@@ -29,9 +30,13 @@ export function readRerouteManifest(file: string, namespace: string, input: stri
     if (!ALLOWED.has(kind)) {
       throw new ConfigurationError(`contains ${value.kind ?? 'an object without kind'}${value.metadata?.name ? ` "${value.metadata.name}"` : ''}: only networking.k8s.io/v1 Ingress and v1 Service objects may be rerouted`, input);
     }
-    if (!value.metadata?.name) throw new ConfigurationError(`has a ${value.kind} without metadata.name`, input);
-    if (value.metadata.namespace && value.metadata.namespace !== namespace) {
-      throw new ConfigurationError(`puts ${objectKey(value)} in namespace "${value.metadata.namespace}", not the target namespace "${namespace}"`, input);
+    const name: unknown = value.metadata?.name;
+    if (typeof name !== 'string' || !name) throw new ConfigurationError(`has a ${value.kind} without a metadata.name string`, input);
+    // the name becomes part of an API path: only a DNS-1123 name, never "../x" or "a/b"
+    if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) throw new ConfigurationError(`has ${value.kind} "${name}", which is not a valid Kubernetes name (lowercase letters, digits, '-' and '.', at most 253 characters); nothing was written`, input);
+    const ns: unknown = value.metadata.namespace;
+    if (ns !== undefined && (typeof ns !== 'string' || ns !== namespace)) {
+      throw new ConfigurationError(`puts ${objectKey(value)} in namespace "${String(ns)}", not the target namespace "${namespace}"; nothing was written`, input);
     }
     objects.push({ ...value, metadata: { ...value.metadata, namespace } });
   }

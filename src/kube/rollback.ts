@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../core/errors.js';
 import { comparableTemplate, currentRevision, versionsOf, type Revision, type RevisionHistory } from './history.js';
+import { withOverlay, type EnvValues } from './reroute-state.js';
 import { describeEntry, hashOf, movedAwayBy, putThereBy, ROLLED_BACK_FROM, rollbackEntries, withEntry, type RollbackEntry } from './rollback-record.js';
 import { CHANGE_CAUSE_ANNOTATION, POD_TEMPLATE_HASH, type Deployment, type PodTemplate } from './types.js';
 
@@ -34,7 +35,7 @@ function label(revision: Revision, container?: string): string {
  * moved away from. `revision:N` must exist; a version tag picks the newest revision whose image tag
  * matches. An explicit target a rollback moved away from needs `force`.
  */
-export function resolveTargetRevision(history: RevisionHistory, target: RollbackTarget, options: { container?: string | undefined; force?: boolean } = {}): Resolution {
+export function resolveTargetRevision(history: RevisionHistory, target: RollbackTarget, options: { container?: string | undefined; force?: boolean; sameRelease?: (a: Revision, b: Revision) => boolean } = {}): Resolution {
   const name = history.deployment.metadata.name;
   const numbers = history.revisions.map((r) => r.revision);
   const entries = rollbackEntries(history.deployment);
@@ -42,8 +43,12 @@ export function resolveTargetRevision(history: RevisionHistory, target: Rollback
   if (target.kind === 'previous') {
     const by = putThereBy(entries, hashOf(live));
     if (live && by && !options.force) return { stay: `already at ${label(live, options.container)}, put there by a rollback (${describeEntry(by)}); previous never returns to a release a rollback moved away from` };
+    // a revision that differs from the live one only by an active reroute's variables is the same release
+    const same = (r: Revision): boolean => Boolean(live && options.sameRelease?.(r, live));
     const older = history.revisions.filter((r) => r.revision < (live?.revision ?? Number.POSITIVE_INFINITY) && (options.force || !movedAwayBy(entries, hashOf(r))));
-    const previous = older[older.length - 1];
+    const releases = older.filter((r) => !same(r));
+    if (live && older.length > 0 && releases.length === 0) return { stay: `already at ${label(live, options.container)}: the older revisions differ from it only by the active reroute's variables, so previous is not a rollback` };
+    const previous = releases[releases.length - 1];
     if (!previous) throw new ConfigurationError(`has no previous revision for ${name}: its history holds ${numbers.join(', ') || 'nothing'}${entries.length ? ', and rollbacks moved away from the older ones' : ''}`, 'target');
     return { revision: previous };
   }
@@ -91,10 +96,13 @@ export function rollbackAnnotations(deployment: Deployment, revision: Revision, 
   return annotations;
 }
 
-/** kubectl's JSON patch: replace the pod template and the annotations (plus our record of what it moved away from). */
-export function rollbackPatch(deployment: Deployment, revision: Revision, changeCause?: string, entry?: RollbackEntry): object[] {
+/**
+ * kubectl's JSON patch: replace the pod template and the annotations (plus our record of what it
+ * moved away from). `overlay`: an active reroute's variables, kept in the new template.
+ */
+export function rollbackPatch(deployment: Deployment, revision: Revision, changeCause?: string, entry?: RollbackEntry, overlay?: EnvValues): object[] {
   return [
-    { op: 'replace', path: '/spec/template', value: templateOfRevision(revision) },
+    { op: 'replace', path: '/spec/template', value: withOverlay(templateOfRevision(revision), overlay) },
     { op: 'replace', path: '/metadata/annotations', value: rollbackAnnotations(deployment, revision, changeCause, entry) },
   ];
 }

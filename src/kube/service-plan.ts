@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeError } from '../core/errors.js';
 import { comparableTemplate, currentRevision, versionsOf, type Revision, type RevisionHistory } from './history.js';
+import { withOverlay, type EnvValues } from './reroute-state.js';
 import { hashOf } from './rollback-record.js';
 
 export const SERVICE_PLAN_KIND = 'keiko-rollback/service-plan';
@@ -64,13 +65,15 @@ export type Convergence = { action: 'at-target'; target: Revision } | { action: 
  * to write; the plan's `from` live → roll back; anything else (someone deployed in between) → refuse,
  * naming what is live and what the plan expected, unless `force`.
  */
-export function converge(history: RevisionHistory, entry: ServicePlanEntry, force: boolean): Convergence {
+export function converge(history: RevisionHistory, entry: ServicePlanEntry, force: boolean, overlay?: EnvValues): Convergence {
   const target = history.revisions.find((r) => r.replicaSet.metadata.uid === entry.to.uid);
   if (!target) return { action: 'refuse', message: `the plan's target, revision ${entry.to.revision} (${entry.to.version}), is no longer in the history (pruned by revisionHistoryLimit?); nothing written` };
-  if (comparableTemplate(history.deployment.spec.template) === comparableTemplate(target.replicaSet.spec.template)) return { action: 'at-target', target };
-  const live = currentRevision(history);
-  if (force || (entry.from && hashOf(live) === entry.from.hash)) return { action: 'write', target };
-  const now = live ? `${versionsOf(live.replicaSet.spec.template).join('+') || '?'} (revision ${live.revision}, template ${hashOf(live)})` : 'a template with no ReplicaSet yet';
+  const live = comparableTemplate(history.deployment.spec.template);
+  // the target's template, or the target's template with an active reroute's variables kept
+  if (live === comparableTemplate(target.replicaSet.spec.template) || (overlay && live === comparableTemplate(withOverlay(target.replicaSet.spec.template, overlay)))) return { action: 'at-target', target };
+  const current = currentRevision(history);
+  if (force || (entry.from && hashOf(current) === entry.from.hash)) return { action: 'write', target };
+  const now = current ? `${versionsOf(current.replicaSet.spec.template).join('+') || '?'} (revision ${current.revision}, template ${hashOf(current)})` : 'a template with no ReplicaSet yet';
   const expected = entry.from ? `${entry.from.version} (revision ${entry.from.revision}, template ${entry.from.hash})` : 'nothing';
   return { action: 'refuse', message: `live is ${now}, but the plan expected ${expected}: someone deployed in between; nothing written. Make a new plan, or set force: true` };
 }

@@ -7,7 +7,8 @@ import type { DnsProvider } from '../../dns/provider.js';
 import { switchDns } from './dns.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
 import { applyObject, patchGatewayEnv, readLive } from './objects.js';
-import { readState, snapshotOf, writeState, type RerouteState } from './state.js';
+import { readState, replaceState, snapshotOf, writeState, type RerouteState } from '../../kube/reroute-state.js';
+import { ConfigurationError } from '../../core/errors.js';
 
 export const CIRCUIT_BREAKER_VARS = ['CIRCUIT_BREAKER_ENABLED', 'FAILURE_THRESHOLD'];
 
@@ -23,25 +24,52 @@ export function circuitBreakerValues(gateway: Deployment, threshold: number): Re
   return Object.fromEntries((gateway.spec.template.spec?.containers ?? []).map((c) => [c.name, { CIRCUIT_BREAKER_ENABLED: 'true', FAILURE_THRESHOLD: String(threshold) }]));
 }
 
-/** Snapshot first (kept if one exists), then apply the manifest and the circuit breaker, then wait for the gateway. */
+/**
+ * The snapshot to keep: a new one, or the existing one extended with what this activation changes
+ * that it does not hold yet (objects, the gateway's variables, DNS), so restore always returns to
+ * the original. It also records the values the reroute sets, to tell them from later hand changes.
+ */
+async function snapshot(client: KubeClient, inputs: EmergencyRerouteInputs, namespace: string, objects: ManifestObject[], gateway: Deployment | undefined, context: ActionContext, dns?: DnsProvider): Promise<{ state: RerouteState; existing: RerouteState | undefined; extended: string[] }> {
+  const existing = await readState(client, namespace);
+  const set = gateway ? circuitBreakerValues(gateway, inputs['failure-threshold']) : undefined;
+  const gatewayOf = (d: Deployment): NonNullable<RerouteState['gateway']> => ({ deployment: d.metadata.name, env: envSnapshot(d, CIRCUIT_BREAKER_VARS), ...(set ? { set } : {}) });
+  const dnsOf = async (provider: DnsProvider): Promise<RerouteState['dns']> => ({ provider: provider.name, zone: inputs['dns-zone'] ?? '', record: inputs['dns-record'] ?? '', previous: (await provider.read(inputs['dns-zone'] ?? '', inputs['dns-record'] ?? '')) ?? null });
+  if (!existing) {
+    const state: RerouteState = { takenAt: new Date().toISOString(), takenBy: context.runId, namespace, objects: await Promise.all(objects.map(async (o) => snapshotOf(o, await readLive(client, o, namespace)))), gateway: gateway ? gatewayOf(gateway) : null, dns: dns ? await dnsOf(dns) : null };
+    await writeState(client, state);
+    return { state, existing, extended: [] };
+  }
+  const state = structuredClone(existing);
+  const extended: string[] = [];
+  for (const object of objects) {
+    if (state.objects.some((o) => o.kind === object.kind && o.name === object.metadata.name)) continue;
+    state.objects.push(snapshotOf(object, await readLive(client, object, namespace)));
+    extended.push(objectKey(object));
+  }
+  if (gateway && !state.gateway) {
+    state.gateway = gatewayOf(gateway);
+    extended.push(`env of ${gateway.metadata.name}`);
+  } else if (gateway && state.gateway?.deployment === gateway.metadata.name && set) state.gateway.set = set;
+  else if (gateway && state.gateway) throw new ConfigurationError(`is ${gateway.metadata.name}, but the active reroute changed ${state.gateway.deployment}: restore it first`, 'gateway-deployment');
+  if (dns && !state.dns) {
+    state.dns = await dnsOf(dns);
+    extended.push(`DNS ${inputs['dns-record']}.${inputs['dns-zone']}`);
+  }
+  if (JSON.stringify(state) !== JSON.stringify(existing)) await replaceState(client, state);
+  return { state, existing, extended };
+}
+
+/** Snapshot first (an existing one extended), then apply the manifest and the circuit breaker, then wait for the gateway. */
 export async function activate(client: KubeClient, inputs: EmergencyRerouteInputs, namespace: string, objects: ManifestObject[], gateway: Deployment | undefined, context: ActionContext, signal: AbortSignal, dns?: DnsProvider): Promise<RerouteOutcome> {
   const { log } = context;
-  const existing = await readState(client, namespace);
-  const state: RerouteState = existing ?? {
-    takenAt: new Date().toISOString(),
-    takenBy: context.runId,
-    namespace,
-    objects: await Promise.all(objects.map(async (o) => snapshotOf(o, await readLive(client, o, namespace)))),
-    gateway: gateway ? { deployment: gateway.metadata.name, env: envSnapshot(gateway, CIRCUIT_BREAKER_VARS) } : null,
-    dns: dns ? { provider: dns.name, zone: inputs['dns-zone'] ?? '', record: inputs['dns-record'] ?? '', previous: (await dns.read(inputs['dns-zone'] ?? '', inputs['dns-record'] ?? '')) ?? null } : null,
-  };
-  await log.group('Snapshot', async () => {
-    if (existing) log.info(`state ${namespace}/keiko-reroute-state from ${existing.takenAt} (${existing.takenBy}) kept: restore still returns to the original`);
+  const { state, existing } = await log.group('Snapshot', async () => {
+    const taken = await snapshot(client, inputs, namespace, objects, gateway, context, dns);
+    if (taken.existing) log.info(`state ${namespace}/keiko-reroute-state from ${taken.existing.takenAt} (${taken.existing.takenBy}) kept${taken.extended.length ? `, extended with ${taken.extended.join(', ')}` : ''}: restore still returns to the original`);
     else {
-      await writeState(client, state);
-      const saved = [...state.objects.map((o) => `${o.kind}/${o.name} (${o.existed ? 'existed' : 'absent'})`), ...(state.gateway ? [`env of ${state.gateway.deployment}`] : []), ...(state.dns ? [`DNS ${state.dns.record}.${state.dns.zone}`] : [])];
+      const saved = [...taken.state.objects.map((o) => `${o.kind}/${o.name} (${o.existed ? 'existed' : 'absent'})`), ...(taken.state.gateway ? [`env of ${taken.state.gateway.deployment}`] : []), ...(taken.state.dns ? [`DNS ${taken.state.dns.record}.${taken.state.dns.zone}`] : [])];
       log.info(`saved what was there before in ConfigMap ${namespace}/keiko-reroute-state: ${saved.join(', ')}`);
     }
+    return taken;
   });
   const applied: string[] = [];
   const unchanged: string[] = [];

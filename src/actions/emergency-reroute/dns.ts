@@ -5,7 +5,7 @@ import { azureDnsProvider } from '../../dns/azure.js';
 import { cloudflareProvider } from '../../dns/cloudflare.js';
 import { recordTypeFor, type DnsProvider, type DnsRecord } from '../../dns/provider.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
-import type { RerouteState } from './state.js';
+import type { RerouteState } from '../../kube/reroute-state.js';
 
 /** The token from the input, or for Azure the session azure/login left behind. */
 async function azureToken(context: ActionContext): Promise<string> {

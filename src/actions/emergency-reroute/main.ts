@@ -13,7 +13,7 @@ import type { EmergencyRerouteInputs } from './inputs.js';
 import { applyObject, diffAgainstLive, patchGatewayEnv, readLive } from './objects.js';
 import { restore } from './restore.js';
 import { describeRecord, dnsProvider } from './dns.js';
-import { readState } from './state.js';
+import { readState } from '../../kube/reroute-state.js';
 
 async function readGateway(client: KubeClient, namespace: string, name: string): Promise<Deployment> {
   try {
@@ -48,8 +48,8 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
     }
     const lease = await holdLease(client, namespace, context, signal, Date.now() + inputs.timeout);
     try {
-      const outcome = await restore(client, state, log, signal, dns);
-      const rows = outcome.restored.map((key) => [key, 'restored']);
+      const outcome = await restore(client, state, log, signal, dns, inputs.force);
+      const rows = [...outcome.restored.map((key) => [key, 'restored']), ...outcome.kept.map((note) => ['kept', note])];
       return {
         outputs: { applied: outcome.restored.join(','), state: JSON.stringify(state), result: JSON.stringify({ mode: 'restore', restored: outcome.restored, rollout: outcome.rollout ?? null }) },
         summary: summary(`Emergency reroute restored in \`${namespace}\``, true, rows, undefined, [`Snapshot from ${state.takenAt} (${state.takenBy}) applied and deleted.`]),

@@ -6,17 +6,44 @@ import { deploymentPath, type Deployment } from '../../kube/types.js';
 import type { DnsProvider } from '../../dns/provider.js';
 import { restoreDns } from './dns.js';
 import { patchGatewayEnv } from './objects.js';
-import { deleteState, type RerouteState } from './state.js';
+import { deleteState, type EnvValues, type RerouteState } from '../../kube/reroute-state.js';
 
 export interface RestoreOutcome {
   restored: string[];
   rollout: string | undefined;
+  /** Values changed by hand during the incident, left as they are. */
+  kept: string[];
+}
+
+/**
+ * The variables to put back: each to its value before the reroute, except one someone changed by
+ * hand since the reroute set it (kept, and said, unless `force`).
+ */
+export function gatewayRestore(live: Deployment, gateway: NonNullable<RerouteState['gateway']>, force: boolean): { wanted: EnvValues; kept: string[] } {
+  const wanted: EnvValues = {};
+  const kept: string[] = [];
+  for (const container of live.spec.template.spec?.containers ?? []) {
+    const previous = gateway.env[container.name];
+    if (!previous) continue;
+    wanted[container.name] = {};
+    for (const [name, before] of Object.entries(previous)) {
+      const now = container.env?.find((e) => e.name === name)?.value ?? null;
+      const set = gateway.set?.[container.name]?.[name];
+      if (!force && set !== undefined && now !== set && now !== before) {
+        kept.push(`${name}=${now ?? '(unset)'} on container ${container.name} (changed by hand after the reroute set ${set}; force: true puts back ${before ?? '(unset)'})`);
+        continue;
+      }
+      (wanted[container.name] as Record<string, string | null>)[name] = before;
+    }
+  }
+  return { wanted, kept };
 }
 
 /** Puts every object and variable of the snapshot back exactly, then forgets the snapshot. */
-export async function restore(client: KubeClient, state: RerouteState, log: Logger, signal: AbortSignal, dns?: DnsProvider): Promise<RestoreOutcome> {
+export async function restore(client: KubeClient, state: RerouteState, log: Logger, signal: AbortSignal, dns?: DnsProvider, force = false): Promise<RestoreOutcome> {
   const namespace = state.namespace;
   const restored: string[] = [];
+  const kept: string[] = [];
   await log.group('Restore objects', async () => {
     for (const snapshot of state.objects) {
       const path = resourcePath(snapshot, namespace, snapshot.name);
@@ -49,7 +76,10 @@ export async function restore(client: KubeClient, state: RerouteState, log: Logg
     const gateway = state.gateway;
     rollout = await log.group(`Circuit breaker off on deployment/${gateway.deployment}`, async () => {
       const live = await client.get<Deployment>(deploymentPath(namespace, gateway.deployment));
-      const patch = envPatch(live, gateway.env);
+      const plan = gatewayRestore(live, gateway, force);
+      kept.push(...plan.kept);
+      for (const note of plan.kept) log.warning(`kept ${note}`);
+      const patch = envPatch(live, plan.wanted);
       if (!patch) {
         log.info('the variables already have their previous values');
         return undefined;
@@ -65,5 +95,5 @@ export async function restore(client: KubeClient, state: RerouteState, log: Logg
     restored.push(`DNS/${record.record}.${record.zone}`);
   }
   await deleteState(client, namespace);
-  return { restored, rollout };
+  return { restored, rollout, kept };
 }

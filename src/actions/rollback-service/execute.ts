@@ -10,7 +10,7 @@ import { rolloutState } from '../../kube/rollout-status.js';
 import { waitForRollout } from '../../kube/rollout-watch.js';
 import { converge, revisionRefOf } from '../../kube/service-plan.js';
 import { deploymentPath, POD_TEMPLATE_HASH, selectorString, type Deployment } from '../../kube/types.js';
-import { leaseName, type ServicePlan } from './plan.js';
+import { leaseName, variablesOf, type ServicePlan } from './plan.js';
 
 export type ServiceStatus = 'rolled-back' | 'unchanged' | 'planned' | 'failed' | 'skipped' | 'cancelled';
 
@@ -76,7 +76,7 @@ async function writeRollback(client: KubeClient, plan: ServicePlan, options: Exe
   for (let attempt = 1; ; attempt++) {
     fresh ??= await readRevisionHistory(client, plan.namespace, plan.service, options.signal);
     if (fresh.deployment.spec.paused) return { failed: pausedAdvice(fresh.deployment) };
-    const decision = converge(fresh, plan.entry, options.force);
+    const decision = converge(fresh, plan.entry, options.force, plan.overlay);
     if (decision.action === 'refuse') return { failed: decision.message };
     if (decision.action === 'at-target') {
       // our own earlier attempt may have written it: the answer was lost, the live state tells
@@ -89,12 +89,12 @@ async function writeRollback(client: KubeClient, plan: ServicePlan, options: Exe
     try {
       sent = true;
       const written = await client.request<Deployment>('PATCH', deploymentPath(plan.namespace, plan.service), {
-        body: [guard, ...rollbackPatch(fresh.deployment, decision.target, options.changeCause, entry)],
+        body: [guard, ...rollbackPatch(fresh.deployment, decision.target, options.changeCause, entry, plan.overlay)],
         contentType: JSON_PATCH,
         ...(options.dryRun ? { query: { dryRun: 'All' } } : {}),
         signal: options.signal,
       });
-      return { deployment: written, status: 'rolled-back' };
+      return { deployment: written, status: 'rolled-back', ...(plan.overlay ? { note: `kept the active reroute's ${variablesOf(plan.overlay).join(', ')}` } : {}) };
     } catch (error) {
       options.signal.throwIfAborted();
       if (options.dryRun || attempt >= 5) throw error;
@@ -125,8 +125,10 @@ async function settle(client: KubeClient, plan: ServicePlan, deployment: Deploym
   const state = rolloutState(deployment);
   if (state.done) return done(state.message);
   if (state.failure) return failed(client, plan, `${state.failure} (kubectl rollout status would exit 1)`, started);
-  const hash = plan.entry.to.hash || deployment.spec.template.metadata?.labels?.[POD_TEMPLATE_HASH] || '';
-  const pods = watchPodFailures(client, { namespace: plan.namespace, selector: `${selectorString(deployment.spec.selector)},${POD_TEMPLATE_HASH}=${hash}`, failAfterMs: options.failAfterMs, log: options.log, signal: options.signal });
+  // with a reroute's variables kept, the template is new and so is its hash: watch every pod of the deployment
+  const hash = plan.overlay ? '' : plan.entry.to.hash;
+  const selector = `${selectorString(deployment.spec.selector)}${hash ? `,${POD_TEMPLATE_HASH}=${hash}` : ''}`;
+  const pods = watchPodFailures(client, { namespace: plan.namespace, selector, failAfterMs: options.failAfterMs, log: options.log, signal: options.signal });
   const stop = new AbortController();
   try {
     const outcome = await Promise.race([
@@ -146,7 +148,7 @@ export async function rollbackService(client: KubeClient, plan: ServicePlan, opt
   const started = Date.now();
   if (options.dryRun) return dryRun(client, plan, options, started);
   // already at the target when planned, and nobody else busy with it: nothing to write, so no Lease
-  if (!plan.heldBy && converge(plan.history, plan.entry, false).action === 'at-target') return settle(client, plan, plan.history.deployment, 'unchanged', options, started).catch((error: unknown) => failed(client, plan, describeError(error), started));
+  if (!plan.heldBy && converge(plan.history, plan.entry, false, plan.overlay).action === 'at-target') return settle(client, plan, plan.history.deployment, 'unchanged', options, started).catch((error: unknown) => failed(client, plan, describeError(error), started));
   let lease: HeldLease | undefined;
   try {
     lease = await acquireLease(client, { namespace: plan.namespace, name: leaseName(plan.service), holder: options.holder, log: options.log, signal: options.signal, deadline: options.deadline });
@@ -170,7 +172,7 @@ export async function rollbackService(client: KubeClient, plan: ServicePlan, opt
 }
 
 async function dryRun(client: KubeClient, plan: ServicePlan, options: ExecuteOptions, started: number): Promise<ServiceResult> {
-  const decision = converge(plan.history, plan.entry, options.force);
+  const decision = converge(plan.history, plan.entry, options.force, plan.overlay);
   if (decision.action === 'refuse') return resultOf(plan, 'failed', decision.message, started);
   if (decision.action === 'at-target') {
     const state = rolloutState(plan.history.deployment);

@@ -2,6 +2,7 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
 import { KubeClient } from '../../kube/client.js';
 import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
+import { readState } from '../../kube/reroute-state.js';
 import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument } from '../../kube/service-plan.js';
 import { LEASE_STATE, type HeldLease } from '../../kube/lease.js';
 import { describeTarget } from '../../kube/rollback.js';
@@ -46,10 +47,11 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
   const services = given ? given.map((e) => e.service) : inputs.services;
   const heading = given ? `Plan (given, made ${inputs.plan?.['created-at'] ?? '?'})` : `Plan: ${services.length} service(s) in ${namespace} → ${describeTarget(inputs.target)}`;
 
+  const reroute = await readState(client, namespace);
   const plans = await log.group(heading, async () => {
     const planned: ServicePlan[] = [];
     for (const [index, service] of services.entries()) {
-      const plan = await planService(client, service, { namespace, target: inputs.target, container: inputs.container, onManaged: inputs['on-managed'], force: inputs.force, dryRun: inputs['dry-run'], log, signal, given: given?.[index] });
+      const plan = await planService(client, service, { namespace, target: inputs.target, container: inputs.container, onManaged: inputs['on-managed'], force: inputs.force, dryRun: inputs['dry-run'], log, signal, given: given?.[index], reroute });
       log.info(describePlan(plan));
       planned.push(plan);
     }

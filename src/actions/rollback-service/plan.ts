@@ -1,7 +1,8 @@
 import { ConfigurationError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
-import { currentRevision, readRevisionHistory, type RevisionHistory } from '../../kube/history.js';
+import { comparableTemplate, currentRevision, readRevisionHistory, type Revision, type RevisionHistory } from '../../kube/history.js';
+import { rerouteOverlay, withOverlay, type EnvValues, type RerouteState } from '../../kube/reroute-state.js';
 import { activeLeaseHolder } from '../../kube/lease.js';
 import { detectManager, type ManagedBy } from '../../kube/ownership.js';
 import { pausedAdvice, resolveTargetRevision, type RollbackTarget } from '../../kube/rollback.js';
@@ -16,6 +17,8 @@ export interface ServicePlan {
   managed: ManagedBy | undefined;
   /** Another run rolling this service back when this plan was made. */
   heldBy: string | undefined;
+  /** The variables an active emergency reroute set on this deployment: kept by the rollback. */
+  overlay: EnvValues | undefined;
 }
 
 export interface PlanOptions {
@@ -29,6 +32,8 @@ export interface PlanOptions {
   signal: AbortSignal;
   /** From the `plan` input: this entry is the target, nothing is resolved again. */
   given?: ServicePlanEntry | undefined;
+  /** The active reroute's snapshot in this namespace, if any. */
+  reroute?: RerouteState | undefined;
 }
 
 /** Reads one service's history and fixes its absolute target; user mistakes throw before anything is written. */
@@ -55,12 +60,20 @@ export async function planService(client: KubeClient, service: string, options: 
     options.log.warning(text);
   }
   const heldBy = options.dryRun ? undefined : await activeLeaseHolder(client, options.namespace, leaseName(service), options.signal);
-  if (options.given) return { service, namespace: options.namespace, history, entry: options.given, managed, heldBy };
-  const resolved = resolveTargetRevision(history, options.target, { container: options.container, force: options.force });
+  const overlay = rerouteOverlay(options.reroute, service);
+  if (overlay) options.log.info(`${service}: an emergency reroute is active (${options.reroute?.takenAt}): the rollback keeps its ${variablesOf(overlay).join(', ')}`);
+  if (options.given) return { service, namespace: options.namespace, history, entry: options.given, managed, heldBy, overlay };
+  const previousEnv = options.reroute?.gateway?.env;
+  const release = (r: Revision): string => comparableTemplate(withOverlay(r.replicaSet.spec.template, previousEnv));
+  const resolved = resolveTargetRevision(history, options.target, { container: options.container, force: options.force, ...(overlay ? { sameRelease: (a: Revision, b: Revision) => release(a) === release(b) } : {}) });
   const live = currentRevision(history);
   const entry = 'stay' in resolved && live ? planEntry(service, history, live, options.container, resolved.stay) : 'revision' in resolved ? planEntry(service, history, resolved.revision, options.container) : undefined;
   if (!entry) throw new ConfigurationError(`${service} runs a template that matches no revision of its history; wait for its rollout to start, then run again`);
-  return { service, namespace: options.namespace, history, entry, managed, heldBy };
+  return { service, namespace: options.namespace, history, entry, managed, heldBy, overlay };
+}
+
+export function variablesOf(overlay: EnvValues): string[] {
+  return [...new Set(Object.values(overlay).flatMap((vars) => Object.keys(vars)))];
 }
 
 export function leaseName(service: string): string {
