@@ -38,25 +38,6 @@ export async function productionDeployments(client: VercelClient, projectId: str
   return all.sort((a, b) => b.createdAt - a.createdAt);
 }
 
-/** `previous`: the newest READY production deployment older than the current one. */
-export function previousCandidate(deployments: VercelDeployment[], current: VercelDeployment): VercelDeployment | undefined {
-  return deployments.find((d) => d.readyState === 'READY' && d.id !== current.id && d.createdAt < current.createdAt);
-}
-
-export async function resolveFrontendTarget(client: VercelClient, project: VercelProject, target: string, current: VercelDeployment): Promise<VercelDeployment> {
-  if (target === 'previous') {
-    const candidate = previousCandidate(await productionDeployments(client, project.id), current);
-    if (!candidate) throw new ConfigurationError(`previous found no READY production deployment older than the current one (${current.id})`, 'target');
-    return candidate;
-  }
-  const found = await readDeployment(client, target);
-  if (!found || (found.projectId && found.projectId !== project.id)) throw new ConfigurationError(`"${target}" is not a deployment of project ${project.name}`, 'target');
-  if (found.readyState !== 'READY' || found.target !== 'production') {
-    throw new ConfigurationError(`${found.id} (${found.url}) is ${found.readyState} ${found.target ?? 'preview'}: only a READY production deployment can be rolled back to`, 'target');
-  }
-  return found;
-}
-
 export interface AliasOutcome {
   request: AliasRequest;
   project: VercelProject;

@@ -75,11 +75,16 @@ describe('rollback-frontend (dist bundle against the Vercel emulator)', () => {
     expect(e.state.project.productionId).toBe(ids(e)[2]);
   });
 
-  it('undo-rollback promotes the newest production deployment and unpins', async () => {
+  it('undo-rollback refuses to re-promote the deployment the rollback moved away from; with force it promotes it and unpins', async () => {
     const e = await vercel();
     await frontend(e);
     expect(e.state.project.autoAssignCustomDomains).toBe(false);
-    const run = await frontend(e, { mode: 'undo-rollback' });
+    const refused = await frontend(e, { mode: 'undo-rollback' });
+    expect(refused.code).toBe(1);
+    expect(refused.errorLines).toHaveLength(1);
+    expect(refused.errorLines[0]).toMatch(new RegExp(`^::error::Input 'mode' would promote ${ids(e)[2]} \\(v1\\.3\\.0\\) again, the deployment the rollback at .* moved away from: set force: true to re-promote it, or deploy a fix$`));
+    expect(posts(e)).toEqual(['/v9/projects/prj/rollback/dpl']);
+    const run = await frontend(e, { mode: 'undo-rollback', force: 'true' });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs).toMatchObject({ 'deployment-id': ids(e)[2], pinned: 'false' });
     expect(e.state.project.autoAssignCustomDomains).toBe(true);
@@ -154,5 +159,33 @@ describe('bad input: one ::error::, nothing changed', () => {
     expect(run.errorLines[0]).toContain('is ERROR production: only a READY production deployment can be rolled back to');
     const previous = await frontend(e);
     expect(previous.outputs['deployment-id']).toBe(ids(e)[0]);
+  });
+
+  it('previous twice stays: the re-run is unchanged and moves nothing', async () => {
+    const e = await vercel();
+    const [, v12] = ids(e);
+    expect((await frontend(e)).outputs['deployment-id']).toBe(v12);
+    const again = await frontend(e);
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.outputs['deployment-id']).toBe(v12);
+    expect(again.summary).toMatch(/unchanged: production is dpl_\w+ \(v1\.2\.0\), put there by a rollback at .* from dpl_\w+; previous never returns to a deployment a rollback moved away from/);
+    expect(posts(e)).toEqual(['/v9/projects/prj/rollback/dpl']);
+  });
+
+  it('a version tag is a target (matched against the git ref), the choices are listed when absent, and a plan runs exactly once', async () => {
+    const e = await vercel();
+    const [v11] = ids(e);
+    const dry = await frontend(e, { target: 'v1.1.0', 'dry-run': 'true' });
+    expect(dry.code, dry.stdout).toBe(0);
+    const plan = JSON.parse(dry.outputs.plan ?? '{}') as { to: { id: string; ref: string } };
+    expect(plan.to).toMatchObject({ id: v11, ref: 'v1.1.0' });
+    const first = await frontend(e, { plan: dry.outputs.plan ?? '' });
+    expect(first.outputs['deployment-id']).toBe(v11);
+    const again = await frontend(e, { plan: dry.outputs.plan ?? '' });
+    expect(again.code).toBe(0);
+    expect(again.summary).toContain(`unchanged: ${v11} already serves production`);
+    expect(posts(e)).toEqual(['/v9/projects/prj/rollback/dpl']);
+    const missing = await frontend(e, { target: 'v9.9.9' });
+    expect(missing.errorLines).toEqual([`::error::Input 'target' "v9.9.9" matches no READY production deployment of keiko-frontend by its git ref or tag (refs: v1.3.0, v1.2.0, v1.1.0); or give a deployment id (dpl_…) or URL`]);
   });
 });

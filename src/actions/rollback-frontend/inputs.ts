@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { booleanInput, durationInput, enumInput, httpUrl, optionalString, requiredString } from '../../core/inputs.js';
+import { parseFrontendPlan } from '../../vercel/frontend-plan.js';
 
 export const rollbackFrontendSchema = z
   .object({
@@ -22,8 +23,22 @@ export const rollbackFrontendSchema = z
     timeout: durationInput('5m'),
     'dry-run': booleanInput(false),
     reason: optionalString(),
+    plan: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (!value?.trim()) return undefined;
+        const plan = parseFrontendPlan(value);
+        if (typeof plan !== 'string') return plan;
+        ctx.addIssue({ code: 'custom', message: plan });
+        return z.NEVER;
+      }),
+    force: booleanInput(false),
   })
   .superRefine((inputs, ctx) => {
+    if (inputs.plan && inputs.plan.mode !== inputs.mode) {
+      ctx.addIssue({ code: 'custom', path: ['plan'], message: `was made for mode: ${inputs.plan.mode}, but mode is ${inputs.mode}` });
+    }
     if (inputs.mode === 'redeploy' && !inputs['git-ref']) {
       ctx.addIssue({ code: 'custom', path: ['git-ref'], message: 'is required with mode: redeploy: the tag or branch to build, e.g. v1.2.0' });
     }

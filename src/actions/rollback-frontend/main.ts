@@ -2,19 +2,26 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { sleep } from '../../core/durations.js';
 import { ConfigurationError, StepFailure } from '../../core/errors.js';
 import { VercelApiError, VercelClient } from '../../vercel/client.js';
-import { productionDeployments, readDeployment, readProject, resolveFrontendTarget, waitForAliasJob, type AliasOutcome } from '../../vercel/rollback.js';
+import { readDeployment, readProject, waitForAliasJob, type AliasOutcome } from '../../vercel/rollback.js';
+import { FRONTEND_PLAN_KIND, resolveTarget, sideOf, undoTarget, type FrontendPlan } from '../../vercel/frontend-plan.js';
 import type { VercelDeployment, VercelProject } from '../../vercel/types.js';
 import type { RollbackFrontendInputs } from './inputs.js';
 import { frontendSummary } from './summary.js';
 
 type Mode = RollbackFrontendInputs['mode'];
 
+function planOf(inputs: RollbackFrontendInputs, project: string, current: VercelDeployment, target: VercelDeployment): string {
+  if (inputs.mode === 'redeploy') return '';
+  const plan: FrontendPlan = { version: 1, kind: FRONTEND_PLAN_KIND, project, mode: inputs.mode, from: sideOf(current), to: sideOf(target), 'created-at': inputs.plan?.['created-at'] ?? new Date().toISOString() };
+  return JSON.stringify(plan);
+}
+
 function result(inputs: RollbackFrontendInputs, status: string, current: VercelDeployment, target: VercelDeployment, outcome: AliasOutcome | undefined, pinned: boolean, failure?: string): ActionResult {
   const failedAliases = outcome?.failedAliases.map((a) => `${a.alias.alias} (${a.status})`) ?? [];
   const report = { mode: inputs.mode, status, from: current, to: target, aliasJob: outcome ? { status: outcome.request.jobStatus, ms: outcome.ms } : null, pinned, failedAliases };
   const titles: Record<Mode, string> = { rollback: 'Frontend rollback', 'undo-rollback': 'Frontend promote (undo rollback)', redeploy: 'Frontend redeploy' };
   return {
-    outputs: { 'deployment-id': failure ? current.id : target.id, 'deployment-url': `https://${failure ? current.url : target.url}`, 'previous-deployment-id': current.id, pinned: String(pinned), result: JSON.stringify(report) },
+    outputs: { 'deployment-id': failure ? current.id : target.id, 'deployment-url': `https://${failure ? current.url : target.url}`, 'previous-deployment-id': current.id, pinned: String(pinned), plan: planOf(inputs, inputs.project, current, target), result: JSON.stringify(report) },
     summary: frontendSummary({ title: `${titles[inputs.mode]}: ${status}`, ok: !failure, mode: inputs.mode, status, current, target, aliasJob: report.aliasJob ?? undefined, pinned, failedAliases }),
     ...(failure ? { failure } : {}),
   };
@@ -60,18 +67,34 @@ async function redeployTarget(client: VercelClient, project: VercelProject, inpu
   });
 }
 
+/** Converge to a plan: its target live → unchanged; its start live → move; anything else → refuse (force overrides). */
+async function fromPlan(client: VercelClient, plan: FrontendPlan, current: VercelDeployment, force: boolean): Promise<{ target: VercelDeployment } | { unchanged: string }> {
+  if (current.id === plan.to.id) return { unchanged: `unchanged: ${plan.to.id} already serves production` };
+  if (current.id !== plan.from.id && !force) {
+    throw new ConfigurationError(`expects production at ${plan.from.id} (${plan.from.ref || plan.from.url}), but ${current.id} (${current.meta?.githubCommitRef ?? current.url}) serves it now: someone deployed in between; nothing changed. Make a new plan, or set force: true`, 'plan');
+  }
+  const target = await readDeployment(client, plan.to.id);
+  if (!target) throw new ConfigurationError(`names ${plan.to.id}, which Vercel no longer has`, 'plan');
+  return { target };
+}
+
 export async function main(inputs: RollbackFrontendInputs, context: ActionContext): Promise<ActionResult> {
   const signal = AbortSignal.timeout(inputs.timeout);
   const client = new VercelClient(inputs['api-url'], inputs['vercel-token'], inputs.team, context.log);
   const project = await readProject(client, inputs.project, signal);
   const current = await currentProduction(client, project);
   let target: VercelDeployment;
-  if (inputs.mode === 'rollback') target = await resolveFrontendTarget(client, project, inputs.target, current);
-  else if (inputs.mode === 'undo-rollback') {
-    const newest = (await productionDeployments(client, project.id)).find((d) => d.readyState === 'READY');
-    if (!newest) throw new ConfigurationError('found no READY production deployment to promote', 'mode');
-    target = newest;
-  } else target = inputs['dry-run'] ? current : await redeployTarget(client, project, inputs, context, signal);
+  const pinnedBefore = project.autoAssignCustomDomains === false;
+  if (inputs.plan) {
+    const chosen = await fromPlan(client, inputs.plan, current, inputs.force);
+    if ('unchanged' in chosen) return result(inputs, chosen.unchanged, current, current, undefined, pinnedBefore);
+    target = chosen.target;
+  } else if (inputs.mode === 'rollback') {
+    const resolved = await resolveTarget(client, project, inputs.target, current, inputs.force);
+    if ('stay' in resolved) return result(inputs, `unchanged: ${resolved.stay}`, current, current, undefined, pinnedBefore);
+    target = resolved.to;
+  } else if (inputs.mode === 'undo-rollback') target = await undoTarget(client, project, inputs.force);
+  else target = inputs['dry-run'] ? current : await redeployTarget(client, project, inputs, context, signal);
   context.log.info(`production: ${current.id} (${current.meta?.githubCommitRef ?? current.url}) → ${target.id} (${target.meta?.githubCommitRef ?? target.url})`);
   const pinnedNow = project.autoAssignCustomDomains === false;
   if (inputs['dry-run']) return result(inputs, inputs.mode === 'redeploy' ? `dry run: would build ${inputs['git-ref']} for production` : 'dry run: nothing changed', current, target, undefined, pinnedNow);

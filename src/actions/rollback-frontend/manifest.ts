@@ -11,7 +11,9 @@ export const manifest: ActionManifest = {
     project: { description: 'Project id (prj_…) or name.', required: true },
     team: { description: 'Team id (team_…) or slug.' },
     mode: { description: '`rollback`, `undo-rollback` (promote the newest production deployment again) or `redeploy` (build `git-ref` for production).', default: 'rollback' },
-    target: { description: '`previous`, a deployment id (dpl_…) or a deployment URL.', default: 'previous' },
+    target: { description: '`previous` (never back to the deployment a rollback moved away from), a version tag or git ref matched against the deployments\' git metadata (e.g. `v1.2.0`), a deployment id (dpl_…) or a deployment URL.', default: 'previous' },
+    plan: { description: 'The `plan` output of an earlier run: its target serving → `unchanged`; its start serving → move production; anything else → refuse.' },
+    force: { description: 'Go back to (or re-promote) the deployment a rollback moved away from, or run a plan whose start is no longer live.', default: 'false' },
     'git-ref': { description: 'Git ref to build with `mode: redeploy`.' },
     'api-url': { description: 'Vercel API base URL.', default: 'https://api.vercel.com' },
     timeout: { description: 'Limit for the whole run.', default: '5m' },
@@ -23,6 +25,7 @@ export const manifest: ActionManifest = {
     'deployment-url': 'Its URL.',
     'previous-deployment-id': 'Deployment that served production before.',
     pinned: '`true` when production no longer auto-assigns new deployments.',
+    plan: 'JSON (`version` 1): mode, from and to deployment (id, URL, git ref); pass it as `plan` to execute exactly it.',
     result: 'JSON report.',
   },
 };
