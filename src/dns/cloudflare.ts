@@ -36,13 +36,13 @@ export function cloudflareProvider(apiUrl: string, token: string, log: Logger): 
     async read(zone, record) {
       const { records } = await existing(zone, record);
       const first = records[0];
-      return first ? { type: first.type as RecordType, values: records.map((r) => r.content), ttl: first.ttl } : undefined;
+      return first ? { type: first.type as RecordType, values: records.map((r) => r.content), ttl: first.ttl, proxied: first.proxied ?? false } : undefined;
     },
     async write(zone, record, value) {
       const { zone: id, records } = await existing(zone, record);
       for (const stale of records.slice(value.values.length)) await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records/${stale.id}`, token, log, { method: 'DELETE' });
       for (const [i, content] of value.values.entries()) {
-        const body = { type: value.type, name: fqdn(zone, record), content, ttl: value.ttl, proxied: false };
+        const body = { type: value.type, name: fqdn(zone, record), content, ttl: value.ttl, proxied: value.proxied ?? false };
         const current = records[i];
         if (current) await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records/${current.id}`, token, log, { method: 'PUT', body });
         else await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records`, token, log, { method: 'POST', body });

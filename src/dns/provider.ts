@@ -9,6 +9,8 @@ export interface DnsRecord {
   type: RecordType;
   values: string[];
   ttl: number;
+  /** Cloudflare only: served through its proxy. Kept as it was on every write, and restored. */
+  proxied?: boolean;
 }
 
 export interface DnsProvider {

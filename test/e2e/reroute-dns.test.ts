@@ -23,8 +23,8 @@ const reroute = (kube: KubeEmulator, workspace: string, inputs: Record<string, s
   runAction('emergency-reroute', { environment: 'production', kubeconfig: kube.kubeconfig, 'ingress-manifest': '', 'circuit-breaker': 'false', ...inputs }, { cwd: workspace });
 
 describe('emergency-reroute DNS switch (Cloudflare v4 and Azure DNS, against their emulator)', () => {
-  it('Cloudflare: lowers the TTL first, switches, records the old record, and restore puts record and TTL back', async () => {
-    const { kube, dns, workspace } = await setup();
+  it('Cloudflare: lowers the TTL first, switches keeping proxied, says how long caches may answer the old way, and restore puts record, TTL and proxied back', async () => {
+    const { kube, dns, workspace } = await setup({ records: [{ type: 'CNAME', name: 'api.keiko.com', content: 'primary.keiko.net', ttl: 3600, proxied: true }] });
     const cloudflare = { 'dns-provider': 'cloudflare', 'dns-zone': 'keiko.com', 'dns-record': 'api', 'dns-target': 'backup.keiko.net', 'dns-token': dns.token, 'dns-api-url': `${dns.url}/client/v4` };
     const run = await reroute(kube, workspace, cloudflare);
     expect(run.code, run.stdout).toBe(0);
@@ -32,13 +32,16 @@ describe('emergency-reroute DNS switch (Cloudflare v4 and Azure DNS, against the
       ['PUT', 'primary.keiko.net', 60],
       ['PUT', 'backup.keiko.net', 60],
     ]);
-    expect(dns.records).toEqual([{ type: 'CNAME', name: 'api.keiko.com', content: 'backup.keiko.net', ttl: 60 }]);
+    expect(dns.records).toEqual([{ type: 'CNAME', name: 'api.keiko.com', content: 'backup.keiko.net', ttl: 60, proxied: true }]);
     const state = JSON.parse(run.outputs.state ?? '{}') as { dns: unknown };
-    expect(state.dns).toEqual({ provider: 'cloudflare', zone: 'keiko.com', record: 'api', previous: { type: 'CNAME', values: ['primary.keiko.net'], ttl: 3600 } });
+    expect(state.dns).toEqual({ provider: 'cloudflare', zone: 'keiko.com', record: 'api', previous: { type: 'CNAME', values: ['primary.keiko.net'], ttl: 3600, proxied: true } });
+    // the TTL was lowered at the switch, so what resolvers cached before may live for the old TTL
+    const until = /may still answer with the old record until (\S+) \(its old TTL\)/.exec(run.summary)?.[1] ?? '';
+    expect(Date.parse(until) - Date.now()).toBeGreaterThan(3000 * 1000);
     expect(run.outputs.applied).toBe('DNS/api.keiko.com');
     const restored = await reroute(kube, workspace, { ...cloudflare, mode: 'restore' });
     expect(restored.code, restored.stdout).toBe(0);
-    expect(dns.records).toEqual([{ type: 'CNAME', name: 'api.keiko.com', content: 'primary.keiko.net', ttl: 3600 }]);
+    expect(dns.records).toEqual([{ type: 'CNAME', name: 'api.keiko.com', content: 'primary.keiko.net', ttl: 3600, proxied: true }]);
     expect(run.visible + restored.visible).not.toContain(dns.token);
   });
 

@@ -18,6 +18,8 @@ export interface RerouteOutcome {
   state: RerouteState;
   stateKept: boolean;
   rollout: string | undefined;
+  /** What a person must know about what was done (e.g. how long DNS caches may answer the old way). */
+  notes: string[];
 }
 
 export function circuitBreakerValues(gateway: Deployment, threshold: number): Record<string, Record<string, string>> {
@@ -73,6 +75,7 @@ export async function activate(client: KubeClient, inputs: EmergencyRerouteInput
   });
   const applied: string[] = [];
   const unchanged: string[] = [];
+  const notes: string[] = [];
   await log.group('Apply (server-side, field manager keiko-rollback)', async () => {
     for (const object of objects) {
       const before = await readLive(client, object, namespace);
@@ -99,7 +102,8 @@ export async function activate(client: KubeClient, inputs: EmergencyRerouteInput
     const key = `DNS/${inputs['dns-record']}.${inputs['dns-zone']}`;
     const change = await log.group(`DNS (${dns.name})`, () => switchDns(dns, inputs, context));
     (change ? applied : unchanged).push(key);
-    log.info(`${key}: ${change ?? 'already points at the target'}`);
+    log.info(`${key}: ${change?.change ?? 'already points at the target'}`);
+    if (change?.staleUntil) notes.push(`DNS: resolvers that cached ${inputs['dns-record']}.${inputs['dns-zone']} before the switch may still answer with the old record until ${change.staleUntil} (its old TTL); lower the TTL ahead of time to shorten this.`);
   }
-  return { applied, unchanged, state, stateKept: Boolean(existing), rollout };
+  return { applied, unchanged, state, stateKept: Boolean(existing), rollout, notes };
 }

@@ -24,25 +24,37 @@ export async function dnsProvider(inputs: EmergencyRerouteInputs, context: Actio
 }
 
 export function describeRecord(record: DnsRecord | null | undefined): string {
-  return record ? `${record.type} ${record.values.join(', ')} (TTL ${record.ttl})` : 'absent';
+  return record ? `${record.type} ${record.values.join(', ')} (TTL ${record.ttl}${record.proxied ? ', proxied' : ''})` : 'absent';
 }
 
-/** Lowers the TTL first (so caches let go quickly), then points the record at the target. Returns what changed. */
-export async function switchDns(provider: DnsProvider, inputs: EmergencyRerouteInputs, context: ActionContext): Promise<string | undefined> {
+export interface DnsSwitch {
+  change: string;
+  /** Resolvers that cached the old record before the switch may serve it until then (the old TTL). */
+  staleUntil: string | undefined;
+}
+
+/**
+ * Lowers the TTL, then points the record at the target, keeping every other field (Cloudflare's
+ * proxied) as it was. Resolvers that cached the record before may keep the old answer for up to
+ * the old TTL: the result says until when. Undefined when the record already points there.
+ */
+export async function switchDns(provider: DnsProvider, inputs: EmergencyRerouteInputs, context: ActionContext, now = Date.now()): Promise<DnsSwitch | undefined> {
   const zone = inputs['dns-zone'] ?? '';
   const record = inputs['dns-record'] ?? '';
   const target = inputs['dns-target'] ?? '';
   const ttl = inputs['dns-ttl'];
-  const wanted: DnsRecord = { type: recordTypeFor(target), values: [target], ttl };
   let current = await provider.read(zone, record);
+  const wanted: DnsRecord = { type: recordTypeFor(target), values: [target], ttl, ...(current?.proxied !== undefined ? { proxied: current.proxied } : {}) };
   if (current && current.type === wanted.type && current.values.join() === wanted.values.join() && current.ttl === ttl) return undefined;
+  const oldTtl = current?.ttl;
   if (current && current.ttl > ttl) {
     await provider.write(zone, record, { ...current, ttl }, current);
     context.log.info(`DNS ${record}.${zone}: TTL ${current.ttl} → ${ttl} before switching`);
     current = { ...current, ttl };
   }
   await provider.write(zone, record, wanted, current);
-  return `${describeRecord(current)} → ${describeRecord(wanted)}`;
+  const staleUntil = oldTtl ? new Date(now + oldTtl * 1000).toISOString() : undefined;
+  return { change: `${describeRecord(current)} → ${describeRecord(wanted)}`, staleUntil };
 }
 
 export async function restoreDns(provider: DnsProvider, dns: NonNullable<RerouteState['dns']>): Promise<string> {

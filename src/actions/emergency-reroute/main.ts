@@ -92,6 +92,7 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
     const outcome = await activate(client, inputs, namespace, objects, gateway, context, signal, dns);
     const rows = [...outcome.applied.map((k) => [k, 'applied']), ...outcome.unchanged.map((k) => [k, 'unchanged'])];
     const notes = [
+      ...outcome.notes,
       outcome.stateKept ? `An earlier snapshot (${outcome.state.takenAt}) was kept, so \`mode: restore\` returns to the original.` : `Snapshot saved in ConfigMap \`${namespace}/keiko-reroute-state\`.`,
       `Undo with \`mode: restore\` (or \`keiko-rollback reroute --mode restore --namespace ${namespace}\`).`,
     ];

@@ -6,6 +6,8 @@ export interface DnsEmulatorRecord {
   name: string;
   content: string;
   ttl: number;
+  /** Cloudflare's orange cloud. */
+  proxied?: boolean;
 }
 
 export interface DnsEmulator {
@@ -59,17 +61,17 @@ export async function startDnsEmulator(options: { zone?: string; records?: DnsEm
       if (url.pathname === '/client/v4/zones') return send(200, { success: true, errors: [], result: url.searchParams.get('name') === zone ? [{ id: 'zone1', name: zone }] : [] });
       if ((m = /^\/client\/v4\/zones\/zone1\/dns_records(?:\/(rec\d+))?$/.exec(url.pathname))) {
         const wanted = url.searchParams.get('name');
-        if (method === 'GET') return send(200, { success: true, errors: [], result: records.filter((r) => !wanted || r.name === wanted).map((r) => ({ id: idOf(r), type: r.type, name: r.name, content: r.content, ttl: r.ttl, proxied: false })) });
+        if (method === 'GET') return send(200, { success: true, errors: [], result: records.filter((r) => !wanted || r.name === wanted).map((r) => ({ id: idOf(r), type: r.type, name: r.name, content: r.content, ttl: r.ttl, proxied: r.proxied ?? false })) });
         const target = records.find((r) => idOf(r) === m?.[1]);
-        const input = body as { type: 'A' | 'CNAME'; name: string; content: string; ttl: number } | undefined;
+        const input = body as { type: 'A' | 'CNAME'; name: string; content: string; ttl: number; proxied?: boolean } | undefined;
         if (method === 'POST' && input) {
-          const created = { type: input.type, name: input.name, content: input.content, ttl: input.ttl };
+          const created = { type: input.type, name: input.name, content: input.content, ttl: input.ttl, proxied: input.proxied ?? false };
           records.push(created);
           return send(200, { success: true, errors: [], result: { id: idOf(created), ...created } });
         }
         if (!target) return send(404, { success: false, errors: [{ code: 81044, message: 'Record does not exist.' }], result: null });
         if (method === 'PUT' && input) {
-          Object.assign(target, { type: input.type, name: input.name, content: input.content, ttl: input.ttl });
+          Object.assign(target, { type: input.type, name: input.name, content: input.content, ttl: input.ttl, proxied: input.proxied ?? false });
           return send(200, { success: true, errors: [], result: { id: idOf(target), ...target } });
         }
         if (method === 'DELETE') {
