@@ -56,6 +56,16 @@ describe('rollback.yml structure', () => {
     }
   });
 
+  it('the services job executes the approved plan of the plan job', () => {
+    const dryRun = rollback.jobs.plan?.steps?.find((s) => s.uses?.endsWith('/actions/rollback-service'));
+    expect(dryRun?.id).toBe('services-plan');
+    expect(rollback.jobs.plan?.outputs?.['services-plan']).toBe('${{ steps.services-plan.outputs.plan }}');
+    const execute = rollback.jobs.services?.steps?.find((s) => s.uses?.endsWith('/actions/rollback-service'));
+    expect(execute?.with?.plan).toBe('${{ needs.plan.outputs.services-plan }}');
+    expect(execute?.with).not.toHaveProperty('target');
+    expect(needsOf(rollback.jobs.services)).toContain('plan');
+  });
+
   it('the database job executes the approved plan of the plan job, never a relative target again', () => {
     const dryRun = rollback.jobs.plan?.steps?.find((s) => s.uses?.endsWith('/actions/rollback-database'));
     expect(dryRun?.id).toBe('database-plan');
