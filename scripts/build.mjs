@@ -21,6 +21,9 @@ bundle('build/src/entry.js', 'dist/main');
 await minifyChunks(path.join(dist, 'main'));
 bundle('build/src/sandbox/index.js', 'dist/sandbox');
 fs.writeFileSync(path.join(dist, 'package.json'), '{ "type": "module" }\n');
+// what this dist/ was built from: scripts/test.sh refuses to test a bundle older than the source
+const { sourceHash } = await import('./source-hash.mjs');
+fs.writeFileSync(path.join(dist, 'source-hash.txt'), `${sourceHash()}\n`);
 
 const { ACTIONS } = await import(path.join(root, 'build/src/actions/registry.js'));
 for (const { manifest } of Object.values(ACTIONS)) {

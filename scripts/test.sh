@@ -43,5 +43,11 @@ if [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null || true)" != PONG ]; the
   for _ in $(seq 1 30); do [ "$(redis-cli -h 127.0.0.1 ping 2>/dev/null || true)" = PONG ] && break; sleep 0.5; done
 fi
 
-[ -f dist/main/index.js ] || need "the built bundles (dist/)" "npm run build"
+# the tests run the built bundles the way the runner does: never against a dist/ older than src/
+built="$(cat dist/source-hash.txt 2>/dev/null || true)"
+if [ ! -f dist/main/index.js ] || [ "$built" != "$(node scripts/source-hash.mjs)" ]; then
+  if [ "${CI:-}" = true ]; then need "a dist/ built from this source (dist/source-hash.txt differs)" "npm run build, and commit dist/"; fi
+  echo "dist/ is older than the source (or missing): running npm run build first"
+  npm run build
+fi
 exec vitest run "$@"
