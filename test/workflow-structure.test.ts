@@ -56,24 +56,17 @@ describe('rollback.yml structure', () => {
     }
   });
 
-  it('the services job executes the approved plan of the plan job', () => {
-    const dryRun = rollback.jobs.plan?.steps?.find((s) => s.uses?.endsWith('/actions/rollback-service'));
-    expect(dryRun?.id).toBe('services-plan');
-    expect(rollback.jobs.plan?.outputs?.['services-plan']).toBe('${{ steps.services-plan.outputs.plan }}');
-    const execute = rollback.jobs.services?.steps?.find((s) => s.uses?.endsWith('/actions/rollback-service'));
-    expect(execute?.with?.plan).toBe('${{ needs.plan.outputs.services-plan }}');
+  it.each([
+    ['services', 'rollback-service', 'services-plan'],
+    ['database', 'rollback-database', 'database-plan'],
+  ])('the %s job executes the approved plan of the plan job, never a relative target again', (job, action, output) => {
+    const dryRun = rollback.jobs.plan?.steps?.find((s) => s.uses?.endsWith(`/actions/${action}`));
+    expect(dryRun?.id).toBe(output);
+    expect(rollback.jobs.plan?.outputs?.[output]).toBe(`\${{ steps.${output}.outputs.plan }}`);
+    const execute = rollback.jobs[job]?.steps?.find((s) => s.uses?.endsWith(`/actions/${action}`));
+    expect(execute?.with?.plan).toBe(`\${{ needs.plan.outputs.${output} }}`);
     expect(execute?.with).not.toHaveProperty('target');
-    expect(needsOf(rollback.jobs.services)).toContain('plan');
-  });
-
-  it('the database job executes the approved plan of the plan job, never a relative target again', () => {
-    const dryRun = rollback.jobs.plan?.steps?.find((s) => s.uses?.endsWith('/actions/rollback-database'));
-    expect(dryRun?.id).toBe('database-plan');
-    expect(rollback.jobs.plan?.outputs?.['database-plan']).toBe('${{ steps.database-plan.outputs.plan }}');
-    const execute = rollback.jobs.database?.steps?.find((s) => s.uses?.endsWith('/actions/rollback-database'));
-    expect(execute?.with?.plan).toBe('${{ needs.plan.outputs.database-plan }}');
-    expect(execute?.with).not.toHaveProperty('target');
-    expect(needsOf(rollback.jobs.database)).toContain('plan');
+    expect(needsOf(rollback.jobs[job])).toContain('plan');
   });
 
   it('runs the phases in the runbook order', () => {

@@ -77,6 +77,17 @@ export function optionalPatternInput(pattern: RegExp, problem: (text: string) =>
   return optionalParsed((text) => (pattern.test(text) ? text : undefined), problem);
 }
 
+/** An optional input holding a plan (JSON); `parse` returns it or says what is wrong. */
+export function planInput<T>(parse: (text: string) => T | string) {
+  return optionalParsed(
+    (text) => {
+      const plan = parse(text);
+      return typeof plan === 'string' ? undefined : plan;
+    },
+    (text) => String(parse(text)),
+  );
+}
+
 /** A duration that may be left unset (undefined), e.g. `max-latency`. */
 export function optionalDurationInput(example: string) {
   return optionalParsed(

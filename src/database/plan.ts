@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeError } from '../core/errors.js';
+import { parseVersionedPlan } from '../core/plans.js';
 import { dataLossSchema, type DataLoss } from './data-loss.js';
 import type { ConnectionInfo } from './libpq.js';
 
@@ -43,21 +43,9 @@ export function identityOf(info: ConnectionInfo): DatabasePlan['database'] {
   return { host: info.host, port: info.port, name: info.database };
 }
 
-/** Parses the `plan` input; the message (thrown as text) says what is wrong and what to pass instead. */
+/** Parses the `plan` input; the message says what is wrong and what to pass instead. */
 export function parsePlan(text: string): DatabasePlan | string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return `is not JSON (${describeError(error)}): pass the \`plan\` output of a rollback-database run (a dry run makes one)`;
-  }
-  const head = parsed as { version?: unknown; kind?: unknown } | null;
-  if (head?.kind !== PLAN_KIND) return `is not a rollback-database plan (kind must be "${PLAN_KIND}"): pass the \`plan\` output of rollback-database`;
-  if (head.version !== PLAN_VERSION) return `has version ${JSON.stringify(head.version)}; this keiko-rollback executes plan version ${PLAN_VERSION}: make the plan again with this version`;
-  const result = databasePlanSchema.safeParse(parsed);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  return `is malformed at ${issue?.path.join('.') || 'the top'}: ${issue?.message ?? 'invalid'}; make the plan again instead of editing it`;
+  return parseVersionedPlan(text, PLAN_KIND, PLAN_VERSION, databasePlanSchema, 'rollback-database');
 }
 
 /** The plan belongs to this database; otherwise why not (a plan is made for one database only). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeError } from '../core/errors.js';
+import { parseVersionedPlan } from '../core/plans.js';
 import { comparableTemplate, currentRevision, versionsOf, type Revision, type RevisionHistory } from './history.js';
 import { withOverlay, type EnvValues } from './reroute-state.js';
 import { hashOf } from './rollback-record.js';
@@ -43,19 +43,7 @@ export function planEntry(service: string, history: RevisionHistory, to: Revisio
 
 /** Parses the `plan` input; returns the problem as text for the input's error. */
 export function parseServicePlan(text: string): ServicePlanDocument | string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return `is not JSON (${describeError(error)}): pass the \`plan\` output of a rollback-service run (a dry run makes one)`;
-  }
-  const head = parsed as { version?: unknown; kind?: unknown } | null;
-  if (head?.kind !== SERVICE_PLAN_KIND) return `is not a rollback-service plan (kind must be "${SERVICE_PLAN_KIND}")`;
-  if (head.version !== SERVICE_PLAN_VERSION) return `has version ${JSON.stringify(head.version)}; this keiko-rollback executes plan version ${SERVICE_PLAN_VERSION}: make the plan again with this version`;
-  const result = servicePlanSchema.safeParse(parsed);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  return `is malformed at ${issue?.path.join('.') || 'the top'}: ${issue?.message ?? 'invalid'}; make the plan again instead of editing it`;
+  return parseVersionedPlan(text, SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, servicePlanSchema, 'rollback-service');
 }
 
 export type Convergence = { action: 'at-target'; target: Revision } | { action: 'write'; target: Revision } | { action: 'refuse'; message: string };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigurationError, describeError } from '../core/errors.js';
+import { ConfigurationError } from '../core/errors.js';
+import { parseVersionedPlan } from '../core/plans.js';
 import type { VercelClient } from './client.js';
 import { productionDeployments, readDeployment } from './rollback.js';
 import type { VercelDeployment, VercelProject } from './types.js';
@@ -22,19 +23,7 @@ export function sideOf(d: VercelDeployment): FrontendPlan['from'] {
 }
 
 export function parseFrontendPlan(text: string): FrontendPlan | string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return `is not JSON (${describeError(error)}): pass the \`plan\` output of a rollback-frontend run (a dry run makes one)`;
-  }
-  const head = parsed as { version?: unknown; kind?: unknown } | null;
-  if (head?.kind !== FRONTEND_PLAN_KIND) return `is not a rollback-frontend plan (kind must be "${FRONTEND_PLAN_KIND}")`;
-  if (head.version !== 1) return `has version ${JSON.stringify(head.version)}; this keiko-rollback executes plan version 1`;
-  const result = frontendPlanSchema.safeParse(parsed);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  return `is malformed at ${issue?.path.join('.') || 'the top'}: ${issue?.message ?? 'invalid'}; make the plan again instead of editing it`;
+  return parseVersionedPlan(text, FRONTEND_PLAN_KIND, 1, frontendPlanSchema, 'rollback-frontend');
 }
 
 /** What the project's last alias move says: the deployment a rollback moved away from, and the one it put live. */

@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { quote } from 'shell-quote';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { atTerminal, runCli } from '../helpers/cli.js';
 import { alembicDatabases, alembicRevision, ALEMBIC_HEAD } from '../helpers/postgres.js';
-import { ROOT } from '../helpers/run-action.js';
 
 const HEAD = ALEMBIC_HEAD;
 const B2 = 'b2f0c0de0002';
@@ -14,25 +10,6 @@ const databases = alembicDatabases();
 const setup = databases.setup;
 
 const revision = alembicRevision;
-
-/**
- * The CLI at a real terminal: `script` gives it a pseudo-terminal, so stdin is a TTY as for a person.
- * The answer is typed when the question appears on the screen, never after a fixed delay.
- */
-function atTerminal(args: string[], env: Record<string, string>, cwd: string, answer: string): Promise<{ code: number | null; screen: string }> {
-  const command = quote([process.execPath, path.join(ROOT, 'bin', 'keiko-rollback.js'), ...args]);
-  const child = spawn('script', ['-q', '-f', '-e', '-c', command, '/dev/null'], { cwd, env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), TERM: 'dumb', ...env } });
-  let screen = '';
-  let answered = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    screen += chunk.toString();
-    if (!answered && screen.includes('Proceed? [y/N]')) {
-      answered = true;
-      child.stdin.write(`${answer}\r`);
-    }
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, screen })));
-}
 
 describe('keiko-rollback database: the runbook form, a plan shown and confirmed before anything is written', () => {
   it('`database <target-migration> production` reads DATABASE_URL_PRODUCTION, shows the plan with what it removes, and writes nothing on "n"', async () => {

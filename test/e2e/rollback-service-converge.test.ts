@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { quote } from 'shell-quote';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startKubeEmulator, runbookFixture, type KubeEmulator, type KubeEmulatorOptions } from '../../src/sandbox/kube/index.js';
 import { kubectlFor } from '../helpers/kubectl.js';
 import { LEASES, liveImage, NS, writes } from '../helpers/kube-fixtures.js';
+import { atTerminal } from '../helpers/cli.js';
 import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
 
 let emulators: KubeEmulator[] = [];
@@ -192,26 +192,13 @@ describe('cancellation', () => {
     const e = await emulator();
     const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-cli-tty-')), 'config');
     fs.writeFileSync(kubeconfig, e.kubeconfig);
-    const atTerminal = (answer: string): Promise<{ code: number | null; screen: string }> => {
-      const command = quote([process.execPath, path.join(ROOT, 'bin', 'keiko-rollback.js'), 'service', 'chat-service', 'v1.2.0', 'production']);
-      const child = spawn('script', ['-q', '-f', '-e', '-c', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), TERM: 'dumb', KUBECONFIG: kubeconfig } });
-      let screen = '';
-      let answered = false;
-      child.stdout.on('data', (chunk: Buffer) => {
-        screen += chunk.toString();
-        if (!answered && screen.includes('Proceed? [y/N]')) {
-          answered = true;
-          child.stdin.write(`${answer}\r`);
-        }
-      });
-      return new Promise((resolve) => child.on('close', (code) => resolve({ code, screen })));
-    };
-    const no = await atTerminal('n');
+    const cli = (answer: string) => atTerminal(['service', 'chat-service', 'v1.2.0', 'production'], { KUBECONFIG: kubeconfig }, os.tmpdir(), answer);
+    const no = await cli('n');
     expect(no.code, no.screen).toBe(1);
     expect(no.screen).toContain('chat-service: v1.3.0 (revision 3, template');
     expect(no.screen).toContain('Not confirmed: nothing was written.');
     expect(deploymentWrites(e)).toBe(0);
-    const yes = await atTerminal('y');
+    const yes = await cli('y');
     expect(yes.code, yes.screen).toBe(0);
     expect(yes.screen).toContain('Plan (given, made');
     expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { quote } from 'shell-quote';
 import { ROOT } from './run-action.js';
 
 export interface CliRun {
@@ -22,4 +23,23 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = R
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, summary: fs.readFileSync(summaryFile, 'utf8') })));
+}
+
+/**
+ * The built CLI at a real terminal: `script` gives it a pseudo-terminal, so stdin is a TTY as for a
+ * person. `answer` is typed when the question appears on the screen, never after a fixed delay.
+ */
+export function atTerminal(args: string[], env: Record<string, string>, cwd: string, answer: string): Promise<{ code: number | null; screen: string }> {
+  const command = quote([process.execPath, path.join(ROOT, 'bin', 'keiko-rollback.js'), ...args]);
+  const child = spawn('script', ['-q', '-f', '-e', '-c', command, '/dev/null'], { cwd, env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), TERM: 'dumb', ...env } });
+  let screen = '';
+  let answered = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    screen += chunk.toString();
+    if (!answered && screen.includes('Proceed? [y/N]')) {
+      answered = true;
+      child.stdin.write(`${answer}\r`);
+    }
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, screen })));
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanInput, durationInput, enumInput, integerInput, optionalPatternInput, optionalString } from '../../core/inputs.js';
+import { booleanInput, durationInput, enumInput, integerInput, optionalPatternInput, optionalString, planInput } from '../../core/inputs.js';
 import { parsePlan } from '../../database/plan.js';
 
 const SAFE_TARGET = /^(?:-[1-9]\d{0,5}|base|[A-Za-z0-9_.]{1,64})$/;
@@ -30,16 +30,7 @@ export const rollbackDatabaseSchema = z
     jobs: integerInput(1, 1, 64),
     'restore-on-failure': booleanInput(true),
     'restore-from': optionalString(),
-    plan: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (!value?.trim()) return undefined;
-        const plan = parsePlan(value);
-        if (typeof plan !== 'string') return plan;
-        ctx.addIssue({ code: 'custom', message: plan });
-        return z.NEVER;
-      }),
+    plan: planInput(parsePlan),
     'expect-revision': optionalPatternInput(REVISION, (text) => `must be the revision id or version the database must be at (letters, digits, '_' and '.'), got "${text}"`),
     'lock-timeout': durationInput('2m'),
     'upload-artifact': booleanInput(false),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanInput, durationInput, enumInput, httpUrl, optionalString, requiredString } from '../../core/inputs.js';
+import { booleanInput, durationInput, enumInput, httpUrl, optionalString, planInput, requiredString } from '../../core/inputs.js';
 import { parseFrontendPlan } from '../../vercel/frontend-plan.js';
 
 export const rollbackFrontendSchema = z
@@ -23,16 +23,7 @@ export const rollbackFrontendSchema = z
     timeout: durationInput('5m'),
     'dry-run': booleanInput(false),
     reason: optionalString(),
-    plan: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (!value?.trim()) return undefined;
-        const plan = parseFrontendPlan(value);
-        if (typeof plan !== 'string') return plan;
-        ctx.addIssue({ code: 'custom', message: plan });
-        return z.NEVER;
-      }),
+    plan: planInput(parseFrontendPlan),
     force: booleanInput(false),
   })
   .superRefine((inputs, ctx) => {

@@ -7,6 +7,7 @@ import {
   enumInput,
   integerInput,
   optionalString,
+  planInput,
 } from '../../core/inputs.js';
 import { kubeTargetFields, namespaceProblem, resolveNamespace } from '../../kube/connection.js';
 import type { RollbackTarget } from '../../kube/rollback.js';
@@ -28,16 +29,7 @@ export function parseRollbackTarget(text: string): RollbackTarget | undefined {
 export const rollbackServiceSchema = z
   .object({
     services: dnsLabelListInput({ required: false, hint: 'name the deployments to roll back, e.g. `services: chat-service,search-service`' }),
-    plan: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (!value?.trim()) return undefined;
-        const plan = parseServicePlan(value);
-        if (typeof plan !== 'string') return plan;
-        ctx.addIssue({ code: 'custom', message: plan });
-        return z.NEVER;
-      }),
+    plan: planInput(parseServicePlan),
     force: booleanInput(false),
     'fail-after': durationInput('60s'),
     target: z
