@@ -5,6 +5,8 @@ export default defineConfig({
   logLevel: 'error',
   test: {
     include: ['test/**/*.test.ts'],
+    // the real control plane's suite runs with npm run test:real-kube (vitest.real-kube.config.ts)
+    exclude: ['test/real-kube/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // the workflow parser ships ESM with JSON imports that vitest must transform itself

@@ -1,0 +1,12 @@
+import { afterAll, beforeAll } from 'vitest';
+import { emulatorTarget, type KubeTarget } from '../helpers/kube-targets.js';
+import { rollbackServiceScenarios } from '../scenarios/rollback-service.js';
+
+// the same scenarios as test/real-kube/scenarios.test.ts, against the emulator
+let target: KubeTarget;
+beforeAll(async () => {
+  target = await emulatorTarget();
+});
+afterAll(async () => target.close());
+
+rollbackServiceScenarios(() => target);

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startKubeEmulator, type KubeEmulator } from '../../src/sandbox/kube/index.js';
+import { kubectlFor } from './kubectl.js';
+
+/**
+ * Where a Kubernetes scenario runs: our emulator, or the real control plane of scripts/real-kube.sh
+ * (kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok). The scenarios are the same.
+ */
+export interface KubeTarget {
+  name: 'emulator' | 'real';
+  kubeconfig: string;
+  /** A fresh namespace holding `services`, each rolled out through `releases` (revision 1, 2, 3 …). */
+  seed(services: string[], releases?: string[]): Promise<string>;
+  liveImage(namespace: string, service: string): Promise<string>;
+  revision(namespace: string, service: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const REGISTRY = 'registry.keiko.io';
+let counter = 0;
+
+async function kubectlTarget(name: KubeTarget['name'], kubeconfig: string, close: () => Promise<void>): Promise<KubeTarget> {
+  const kubectl = kubectlFor(kubeconfig);
+  const run = async (...args: string[]): Promise<string> => {
+    const result = await kubectl(...args);
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  const apply = async (object: object): Promise<void> => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-seed-')), 'object.json');
+    fs.writeFileSync(file, JSON.stringify(object));
+    await run('apply', '-f', file);
+  };
+  return {
+    name,
+    kubeconfig,
+    async seed(services, releases = ['v1.1.0', 'v1.2.0', 'v1.3.0']) {
+      const namespace = `keiko-scn-${process.pid % 10000}-${++counter}`;
+      // apply, not `kubectl create`: the typed create commands send protobuf, which the emulator does not speak (JSON only)
+      await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+      for (const service of services) {
+        const [first, ...rest] = releases;
+        const labels = { app: service };
+        await apply({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: service, namespace, labels },
+          spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: service, image: `${REGISTRY}/${service}:${first}` }] } } },
+        });
+        await run('rollout', 'status', `deployment/${service}`, '-n', namespace, '--timeout=60s');
+        for (const release of rest) {
+          await run('set', 'image', `deployment/${service}`, '-n', namespace, `${service}=${REGISTRY}/${service}:${release}`);
+          await run('rollout', 'status', `deployment/${service}`, '-n', namespace, '--timeout=60s');
+        }
+      }
+      return namespace;
+    },
+    liveImage: (namespace, service) => run('get', 'deployment', service, '-n', namespace, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
+    revision: (namespace, service) => run('get', 'deployment', service, '-n', namespace, '-o', "jsonpath={.metadata.annotations['deployment\\.kubernetes\\.io/revision']}"),
+    close,
+  };
+}
+
+/** The emulator, seeded by the same kubectl commands as the real control plane. */
+export async function emulatorTarget(): Promise<KubeTarget> {
+  const emulator: KubeEmulator = await startKubeEmulator();
+  return kubectlTarget('emulator', emulator.kubeconfig, () => emulator.close());
+}
+
+/** The real control plane: `KEIKO_REAL_KUBECONFIG` is the admin kubeconfig `scripts/real-kube.sh start` printed. */
+export async function realTarget(): Promise<KubeTarget> {
+  const file = process.env.KEIKO_REAL_KUBECONFIG;
+  if (!file || !fs.existsSync(file)) throw new Error('KEIKO_REAL_KUBECONFIG is not set: run `npm run test:real-kube` (it starts the control plane with scripts/real-kube.sh)');
+  return kubectlTarget('real', fs.readFileSync(file, 'utf8'), async () => undefined);
+}
