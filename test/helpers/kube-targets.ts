@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startKubeEmulator, type KubeEmulator } from '../../src/sandbox/kube/index.js';
 import { kubectlFor } from './kubectl.js';
+import { ROOT } from './run-action.js';
 
 /**
  * Where a Kubernetes scenario runs: our emulator, or the real control plane of scripts/real-kube.sh
@@ -11,6 +12,11 @@ import { kubectlFor } from './kubectl.js';
 export interface KubeTarget {
   name: 'emulator' | 'real';
   kubeconfig: string;
+  /**
+   * What the actions run with. Real: a user bound only to the shipped Role in each seeded namespace, so
+   * the real authorizer proves the Role is enough. Emulator (no authorizer): the admin's.
+   */
+  actionKubeconfig: string;
   /** A fresh namespace holding `services`, each rolled out through `releases` (revision 1, 2, 3 …). */
   seed(services: string[], releases?: string[]): Promise<string>;
   liveImage(namespace: string, service: string): Promise<string>;
@@ -21,7 +27,7 @@ export interface KubeTarget {
 const REGISTRY = 'registry.keiko.io';
 let counter = 0;
 
-async function kubectlTarget(name: KubeTarget['name'], kubeconfig: string, close: () => Promise<void>): Promise<KubeTarget> {
+async function kubectlTarget(name: KubeTarget['name'], kubeconfig: string, close: () => Promise<void>, actionKubeconfig = kubeconfig, actionUser?: string): Promise<KubeTarget> {
   const kubectl = kubectlFor(kubeconfig);
   const run = async (...args: string[]): Promise<string> => {
     const result = await kubectl(...args);
@@ -36,10 +42,15 @@ async function kubectlTarget(name: KubeTarget['name'], kubeconfig: string, close
   return {
     name,
     kubeconfig,
+    actionKubeconfig,
     async seed(services, releases = ['v1.1.0', 'v1.2.0', 'v1.3.0']) {
       const namespace = `keiko-scn-${process.pid % 10000}-${++counter}`;
       // apply, not `kubectl create`: the typed create commands send protobuf, which the emulator does not speak (JSON only)
       await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+      if (actionUser) {
+        await run('apply', '-n', namespace, '-f', path.join(ROOT, 'deploy/rbac/keiko-rollback-role.yaml'));
+        await run('create', 'rolebinding', 'keiko-rollback', '-n', namespace, '--role=keiko-rollback', `--user=${actionUser}`);
+      }
       for (const service of services) {
         const [first, ...rest] = releases;
         const labels = { app: service };
@@ -73,5 +84,6 @@ export async function emulatorTarget(): Promise<KubeTarget> {
 export async function realTarget(): Promise<KubeTarget> {
   const file = process.env.KEIKO_REAL_KUBECONFIG;
   if (!file || !fs.existsSync(file)) throw new Error('KEIKO_REAL_KUBECONFIG is not set: run `npm run test:real-kube` (it starts the control plane with scripts/real-kube.sh)');
-  return kubectlTarget('real', fs.readFileSync(file, 'utf8'), async () => undefined);
+  const user = path.join(path.dirname(file), 'keiko-rollback.kubeconfig');
+  return kubectlTarget('real', fs.readFileSync(file, 'utf8'), async () => undefined, fs.readFileSync(user, 'utf8'), 'keiko-rollback');
 }

@@ -16,7 +16,7 @@ interface Result {
  * bug in the emulator, or named here with the reason.
  */
 export function rollbackServiceScenarios(target: () => KubeTarget): void {
-  const rollback = (namespace: string, inputs: Record<string, string>) => runAction('rollback-service', { namespace, kubeconfig: target().kubeconfig, ...inputs });
+  const rollback = (namespace: string, inputs: Record<string, string>) => runAction('rollback-service', { namespace, kubeconfig: target().actionKubeconfig, ...inputs });
   const results = (text: string | undefined): Result[] => JSON.parse(text ?? '[]') as Result[];
 
   describe('rollback-service scenarios', () => {

@@ -97,8 +97,10 @@ async function writeRollback(client: KubeClient, plan: ServicePlan, options: Exe
       return { deployment: written, status: 'rolled-back', ...(plan.overlay ? { note: `kept the active reroute's ${variablesOf(plan.overlay).join(', ')}` } : {}) };
     } catch (error) {
       options.signal.throwIfAborted();
-      if (options.dryRun || attempt >= 5) throw error;
       const code = error instanceof KubeApiError ? error.code : undefined;
+      // a 4xx other than a conflict is a definitive answer: nothing was written, nothing to read back
+      const definitive = code !== undefined && code >= 400 && code < 500 && code !== 409 && code !== 422;
+      if (options.dryRun || definitive || attempt >= 5) throw error;
       const why = code === 409 ? '409 Conflict on the patch' : code === 422 ? 'the deployment changed since it was read' : `no answer to the patch (${describeError(error)}); it may have applied`;
       options.log.info(`  ${plan.service}: ${why}; re-reading and deciding again from what is live`);
       fresh = undefined;
