@@ -157,6 +157,18 @@ describe('the outcome is read, never inferred', () => {
   });
 });
 
+describe('a definitive refusal is not a lost answer', () => {
+  it('a 403 on the patch fails the service at once, with one PATCH and the reason', async () => {
+    const e = await emulator();
+    e.fault({ verb: 'patch', path: '/deployments/chat-service', status: 403 });
+    const run = await rollback(e, { services: 'chat-service' });
+    expect(run.code).toBe(1);
+    expect(parse(run.outputs.result)[0]?.message).toContain('is forbidden: User "keiko-rollback" cannot patch resource "deployments"');
+    expect(e.requests.filter((r) => r.verb === 'patch' && r.resource === 'deployments')).toHaveLength(1);
+    expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.3.0');
+  });
+});
+
 describe('cancellation', () => {
   it('SIGINT in the middle of a rollout: the Lease is released, every service says its state, exit non-zero', async () => {
     const e = await emulator();

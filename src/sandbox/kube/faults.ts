@@ -5,7 +5,7 @@ export interface FaultSpec {
   /** Substring or pattern of the request path. */
   path?: string | RegExp;
   /** Status to answer with instead of serving the request. */
-  status?: 409 | 429 | 500 | 503;
+  status?: 403 | 409 | 429 | 500 | 503;
   retryAfterSeconds?: number;
   /** Delay before serving (or failing) the request. */
   delayMs?: number;

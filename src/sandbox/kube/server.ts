@@ -120,8 +120,12 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
     if (fault?.status === 409 && route) return sendStatus(res, conflict(route.type, route.name ?? ''));
     if (fault?.status) {
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
-      const reason = fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError';
-      const message = fault.status === 429 ? 'Too many requests, please try again later.' : fault.status === 503 ? 'the server is currently unable to handle the request' : 'an error on the server ("injected") has prevented the request from succeeding';
+      const reason = fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : fault.status === 403 ? 'Forbidden' : 'InternalError';
+      const message =
+        fault.status === 429 ? 'Too many requests, please try again later.'
+        : fault.status === 503 ? 'the server is currently unable to handle the request'
+        : fault.status === 403 ? `${route?.type.resource ?? 'resource'} "${route?.name ?? ''}" is forbidden: User "keiko-rollback" cannot ${verb} resource "${route?.type.resource ?? ''}"`
+        : 'an error on the server ("injected") has prevented the request from succeeding';
       return sendStatus(res, new StatusError(fault.status, reason, message, undefined, headers));
     }
 
