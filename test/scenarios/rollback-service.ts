@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { kubectlFor } from '../helpers/kubectl.js';
 import type { KubeTarget } from '../helpers/kube-targets.js';
 import { runAction } from '../helpers/run-action.js';
 
@@ -51,6 +52,19 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       expect(results(run.outputs.result).map((r) => r.status)).toEqual(['rolled-back', 'rolled-back']);
       const again = await rollback(namespace, { plan: dry.outputs.plan ?? '' });
       expect(results(again.outputs.result).map((r) => r.status)).toEqual(['unchanged', 'unchanged']);
+    });
+
+    it("kubectl get shows the real server's columns: the runbook's `kubectl get pods` has READY and STATUS", async () => {
+      const namespace = await target().seed(['chat-service']);
+      const kubectl = kubectlFor(target().kubeconfig);
+      const header = async (kind: string): Promise<string[]> => ((await kubectl('get', kind, '-n', namespace)).stdout.split('\n')[0] ?? '').trim().split(/\s{2,}/);
+      expect(await header('pods')).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+      expect(await header('deployments')).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+      expect(await header('replicasets')).toEqual(['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']);
+      const pods = (await kubectl('get', 'pods', '-n', namespace, '--no-headers')).stdout.trim().split('\n');
+      expect(pods).toHaveLength(2);
+      for (const line of pods) expect(line).toMatch(/^chat-service-\w+-\w{5}\s+1\/1\s+Running\s+0\s+\d+s$/);
+      expect((await kubectl('get', 'deployment', 'chat-service', '-n', namespace, '--no-headers')).stdout.trim()).toMatch(/^chat-service\s+2\/2\s+2\s+2\s+\d+s$/);
     });
   });
 }

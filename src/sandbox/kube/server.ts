@@ -5,6 +5,8 @@ import { openApiDocument, openApiRoot, VERSION_INFO } from './discovery.js';
 import { FaultInjector } from './faults.js';
 import { ResourceHandlers, type ParsedRequest } from './handlers.js';
 import { conflict, sendJson, sendStatus, StatusError } from './status.js';
+import { toTable, wantsTable } from './table.js';
+import type { KubeObject } from './types.js';
 import type { ObjectStore } from './store.js';
 import { serveWatch } from './watch.js';
 
@@ -144,10 +146,14 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
     if (route.subresource === 'proxy') return proxy(route, url, req, res, body);
     if (route.subresource && route.subresource !== 'status') throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     switch (verb) {
-      case 'get':
-        return sendJson(res, 200, handlers.get(parsed));
-      case 'list':
-        return sendJson(res, 200, handlers.list(parsed));
+      case 'get': {
+        const object = handlers.get(parsed);
+        return sendJson(res, 200, wantsTable(req.headers.accept) ? toTable(route.type, [object], String(store.currentRevision), url.searchParams.get('includeObject')) : object);
+      }
+      case 'list': {
+        const list = handlers.list(parsed) as { items: KubeObject[]; metadata: { resourceVersion: string } };
+        return sendJson(res, 200, wantsTable(req.headers.accept) ? toTable(route.type, list.items, list.metadata.resourceVersion, url.searchParams.get('includeObject')) : list);
+      }
       case 'watch':
         return serveWatch(store, parsed, res, { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000, ...(fault?.dropWatchAfterEvents !== undefined ? { dropAfterEvents: fault.dropWatchAfterEvents } : {}) });
       case 'create': {
