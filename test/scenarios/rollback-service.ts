@@ -66,5 +66,15 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       for (const line of pods) expect(line).toMatch(/^chat-service-\w+-\w{5}\s+1\/1\s+Running\s+0\s+\d+s$/);
       expect((await kubectl('get', 'deployment', 'chat-service', '-n', namespace, '--no-headers')).stdout.trim()).toMatch(/^chat-service\s+2\/2\s+2\s+2\s+\d+s$/);
     });
+
+    it('kubectl scale goes through the scale subresource, and the rollout that follows completes', async () => {
+      const namespace = await target().seed(['chat-service']);
+      const kubectl = kubectlFor(target().kubeconfig);
+      const scaled = await kubectl('scale', 'deployment/chat-service', '-n', namespace, '--replicas=3');
+      expect(scaled.code, scaled.stderr).toBe(0);
+      expect(scaled.stdout.trim()).toBe('deployment.apps/chat-service scaled');
+      expect((await kubectl('rollout', 'status', 'deployment/chat-service', '-n', namespace, '--timeout=60s')).code).toBe(0);
+      expect((await kubectl('get', 'deployment', 'chat-service', '-n', namespace, '--no-headers')).stdout.trim()).toMatch(/^chat-service\s+3\/3\s+3\s+3\s+\d+s$/);
+    });
   });
 }

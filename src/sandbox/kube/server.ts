@@ -5,6 +5,7 @@ import { openApiDocument, openApiRoot, VERSION_INFO } from './discovery.js';
 import { FaultInjector } from './faults.js';
 import { ResourceHandlers, type ParsedRequest } from './handlers.js';
 import { conflict, sendJson, sendStatus, StatusError } from './status.js';
+import { serveScale } from './scale.js';
 import { toTable, wantsTable } from './table.js';
 import type { KubeObject } from './types.js';
 import type { ObjectStore } from './store.js';
@@ -144,6 +145,7 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
       body,
     };
     if (route.subresource === 'proxy') return proxy(route, url, req, res, body);
+    if (route.subresource === 'scale' && (route.type.resource === 'deployments' || route.type.resource === 'replicasets')) return sendJson(res, 200, serveScale(store, parsed));
     if (route.subresource && route.subresource !== 'status') throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     switch (verb) {
       case 'get': {
