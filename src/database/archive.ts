@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { describeError } from '../core/errors.js';
 import { runTool, streamTool, tail } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
-import { fingerprintSchema, type Fingerprint } from './fingerprint.js';
+import { fingerprintSchema } from './fingerprint.js';
 import { tableKey, type TableCounts } from './postgres.js';
 
 export type BackupFormat = 'custom' | 'directory';
@@ -46,7 +46,7 @@ async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export async function sha256Of(archive: string): Promise<Record<string, string>> {
+async function sha256Of(archive: string): Promise<Record<string, string>> {
   const sums: Record<string, string> = {};
   for (const file of filesOf(archive)) sums[file] = await sha256File(file ? path.join(archive, file) : archive);
   return sums;
@@ -150,4 +150,3 @@ export function missingData(content: ArchiveContent, expected: TableCounts): str
     .map(([name, rows]) => `${name} (${rows} rows expected, ${content.rows[name] ?? 'no'} in the archive)`);
 }
 
-export type { Fingerprint };

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describeError } from '../core/errors.js';
 import { runTool, tail } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
-import { ArchiveError, missingData, readWholeArchive, sha256Of, writeRecord, type ArchiveContent, type BackupFormat, type BackupRecord } from './archive.js';
-import { compareFingerprints, countsOf, differences, fingerprint, type Fingerprint } from './fingerprint.js';
+import { ArchiveError, missingData, readWholeArchive, writeRecord, type ArchiveContent, type BackupFormat, type BackupRecord } from './archive.js';
+import { countsOf, fingerprint, type Fingerprint } from './fingerprint.js';
 import type { LibpqSession } from './libpq.js';
 import { connect, type DatabaseTarget } from './postgres.js';
 
@@ -104,6 +104,8 @@ export async function takeBackup(options: DumpOptions): Promise<Backup | { skipp
     await client.end().catch(() => undefined);
   }
   makePrivate(file);
+  // read back whole before the record exists: the one read both proves the archive and gives its sha256
+  const content = await verifyBackup(file, options.log, options.timeoutMs, print);
   const record: BackupRecord = {
     version: 1,
     kind: 'keiko-rollback/backup',
@@ -111,11 +113,11 @@ export async function takeBackup(options: DumpOptions): Promise<Backup | { skipp
     database: { host: options.target.info.host, port: options.target.info.port, name: options.target.info.database },
     revision: options.revision,
     'created-at': new Date().toISOString(),
-    sha256: await sha256Of(file),
+    sha256: content.sha256,
     fingerprint: print,
   };
   writeRecord(file, record);
-  return { ...(await verifyBackup(file, options.log, options.timeoutMs, print)), fingerprint: print };
+  return { ...content, record, fingerprint: print };
 }
 
 /** Reads a backup we just wrote to the end and checks it holds every row the snapshot had. */
@@ -129,8 +131,4 @@ async function verifyBackup(file: string, log: Logger, timeoutMs: number, print:
     if (error instanceof ArchiveError) throw new BackupError(`the backup ${file} ${error.message}`);
     throw error;
   }
-}
-
-export function fingerprintsDiffer(expected: Fingerprint, actual: Fingerprint): string[] {
-  return differences(compareFingerprints(expected, actual));
 }

@@ -105,8 +105,3 @@ export function withOverlay(template: PodTemplate, overlay: EnvValues | undefine
   }
   return copy;
 }
-
-/** A pod template without the reroute's variables, as the release itself has it. */
-export function withoutOverlay(template: PodTemplate, overlay: EnvValues | undefined, previous: EnvValues | undefined): PodTemplate {
-  return overlay ? withOverlay(template, previous) : template;
-}

@@ -2,23 +2,15 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startKubeEmulator, runbookFixture, type KubeEmulator, type KubeEmulatorOptions } from '../../src/sandbox/kube/index.js';
+import { describe, expect, it } from 'vitest';
+import type { KubeEmulator, KubeEmulatorOptions } from '../../src/sandbox/kube/index.js';
 import { kubectlFor } from '../helpers/kubectl.js';
-import { LEASES, liveImage, NS, writes } from '../helpers/kube-fixtures.js';
+import { kubeEmulators, LEASES, liveImage, NS, writes } from '../helpers/kube-fixtures.js';
 import { atTerminal } from '../helpers/cli.js';
 import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
 
-let emulators: KubeEmulator[] = [];
-async function emulator(controller: KubeEmulatorOptions['controller'] = {}): Promise<KubeEmulator> {
-  const e = await startKubeEmulator({ fixture: runbookFixture(), controller });
-  emulators.push(e);
-  return e;
-}
-afterEach(async () => {
-  await Promise.all(emulators.map((e) => e.close()));
-  emulators = [];
-});
+const start = kubeEmulators();
+const emulator = (controller: KubeEmulatorOptions['controller'] = {}): Promise<KubeEmulator> => start({ controller });
 
 interface Result {
   service: string;

@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startKubeEmulator, runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
+import { describe, expect, it } from 'vitest';
+import { runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
 import { runAction } from '../helpers/run-action.js';
-import { DEPLOYMENTS, liveImage, NS, REPLICA_SETS, revisionAnnotation, writes } from '../helpers/kube-fixtures.js';
+import { DEPLOYMENTS, kubeEmulators, liveImage, NS, REPLICA_SETS, revisionAnnotation, writes } from '../helpers/kube-fixtures.js';
 
-let emulators: KubeEmulator[] = [];
-async function emulator(fixture = runbookFixture()): Promise<KubeEmulator> {
-  const e = await startKubeEmulator({ fixture });
-  emulators.push(e);
-  return e;
-}
-afterEach(async () => {
-  await Promise.all(emulators.map((e) => e.close()));
-  emulators = [];
-});
+const start = kubeEmulators();
+const emulator = (fixture = runbookFixture()): Promise<KubeEmulator> => start({ fixture });
 
 interface Result {
   service: string;

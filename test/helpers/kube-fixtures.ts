@@ -1,5 +1,6 @@
 import { findResource } from '../../src/sandbox/kube/resources.js';
-import type { KubeEmulator } from '../../src/sandbox/kube/index.js';
+import { afterEach } from 'vitest';
+import { runbookFixture, startKubeEmulator, type KubeEmulator, type KubeEmulatorOptions } from '../../src/sandbox/kube/index.js';
 import { meta, obj, stringMap, type KubeObject } from '../../src/sandbox/kube/types.js';
 
 export const NS = 'keiko-production';
@@ -21,4 +22,18 @@ export function writes(emulator: KubeEmulator): { verb: string; resource: string
   return emulator.requests
     .filter((r) => ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(r.verb))
     .map((r) => ({ verb: r.verb, resource: r.resource, dryRun: r.query.dryRun === 'All' }));
+}
+
+/** For a test file: `start()` gives a fresh emulator (the runbook's fixture unless told), closed after each test. */
+export function kubeEmulators(): (options?: KubeEmulatorOptions) => Promise<KubeEmulator> {
+  let started: KubeEmulator[] = [];
+  afterEach(async () => {
+    await Promise.all(started.map((e) => e.close()));
+    started = [];
+  });
+  return async (options = {}) => {
+    const e = await startKubeEmulator({ fixture: runbookFixture(), ...options });
+    started.push(e);
+    return e;
+  };
 }

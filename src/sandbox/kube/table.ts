@@ -39,6 +39,13 @@ const selector = (o: KubeObject): string =>
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(',');
 
+/** The `-o wide` columns of the kinds that hold a pod template. */
+const templateColumns: Column[] = [
+  { name: 'Containers', type: 'string', priority: 1, cell: containerNames },
+  { name: 'Images', type: 'string', priority: 1, cell: images },
+  { name: 'Selector', type: 'string', priority: 1, cell: selector },
+];
+
 function podStatus(pod: KubeObject): string {
   if (meta(pod).deletionTimestamp) return 'Terminating';
   const statuses = (obj(pod.status).containerStatuses as JsonObject[] | undefined) ?? [];
@@ -62,9 +69,7 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Up-to-date', type: 'integer', cell: (o) => num(obj(o.status).updatedReplicas) ?? 0 },
     { name: 'Available', type: 'integer', cell: (o) => num(obj(o.status).availableReplicas) ?? 0 },
     created,
-    { name: 'Containers', type: 'string', priority: 1, cell: containerNames },
-    { name: 'Images', type: 'string', priority: 1, cell: images },
-    { name: 'Selector', type: 'string', priority: 1, cell: selector },
+    ...templateColumns,
   ],
   replicasets: [
     name,
@@ -72,9 +77,7 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Current', type: 'integer', cell: (o) => num(obj(o.status).replicas) ?? 0 },
     { name: 'Ready', type: 'integer', cell: (o) => num(obj(o.status).readyReplicas) ?? 0 },
     created,
-    { name: 'Containers', type: 'string', priority: 1, cell: containerNames },
-    { name: 'Images', type: 'string', priority: 1, cell: images },
-    { name: 'Selector', type: 'string', priority: 1, cell: selector },
+    ...templateColumns,
   ],
   services: [
     name,
