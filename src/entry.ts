@@ -8,12 +8,22 @@ import { ACTIONS } from './actions/registry.js';
 import { runCli } from './cli/index.js';
 import { runPostStep } from './actions/post.js';
 
+/**
+ * Once the outcome is written, nothing may keep the step alive: a hung server's socket would hold
+ * the event loop open past the `timeout`. The timer is unref'd, so a clean run exits as usual.
+ */
+export function exitWhenDone(): void {
+  setTimeout(() => process.exit(), 1_000).unref();
+}
+
 export async function runGitHubAction(name: ActionName): Promise<void> {
   await ACTIONS[name].run(githubHost());
+  exitWhenDone();
 }
 
 export async function runGitHubPost(name: ActionName): Promise<void> {
   await runPostStep(name, githubHost());
+  exitWhenDone();
 }
 
 export { runCli };

@@ -84,7 +84,7 @@ describe('the #13 inputs', () => {
   it.each([
     ['appinsights window', { 'appinsights-app-id': 'a', 'appinsights-key': 'k', 'appinsights-window': 'forever' }, 'Input \'appinsights-window\' must be a duration such as 90s, 10m or 1h, got "forever"'],
     ['negative threshold', { 'appinsights-app-id': 'a', 'appinsights-key': 'k', 'appinsights-max-exceptions': '-5' }, 'Input \'appinsights-max-exceptions\' must be a whole number from 0 to 1000000, got "-5"'],
-    ['grafana url not http', { 'health-urls': 'http://x', 'grafana-url': 'grafana.local', 'grafana-token': 't' }, 'Input \'grafana-url\' must be an http(s) URL, got "grafana.local"'],
+    ['grafana url not http', { 'health-urls': 'http://x', 'grafana-url': 'grafana.local', 'grafana-token': 't' }, 'Input \'grafana-url\' must be a URL such as https://grafana.example.com, got "grafana.local"'],
   ])('verify: %s', (_label, inputs, message) => {
     expect(lineFor(verifySchema, inputs)).toBe(message);
   });

@@ -29,6 +29,7 @@ export function appInsightsChecks(options: AppInsightsOptions, maxExceptions: nu
   const check = (name: string, what: string, kql: string, max: number): Check => ({
     name,
     service: undefined,
+    signal: true,
     async run(signal): Promise<CheckOutcome> {
       try {
         const count = await countQuery(options, kql, signal);

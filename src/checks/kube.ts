@@ -4,9 +4,12 @@ import { rolloutState } from '../kube/rollout-status.js';
 import { deploymentPath, podPath, type Deployment, type List, type Pod } from '../kube/types.js';
 import { errorText, type Check } from './types.js';
 
-/** Each deployment (all in the namespace, or those in `services`) must be Available with every replica ready. */
-export async function deploymentChecks(client: KubeClient, namespace: string, services: string[]): Promise<Check[]> {
-  const names = services.length ? services : (await client.get<List<Deployment>>(deploymentPath(namespace))).items.map((d) => d.metadata.name);
+export async function listDeployments(client: KubeClient, namespace: string): Promise<string[]> {
+  return (await client.get<List<Deployment>>(deploymentPath(namespace))).items.map((d) => d.metadata.name);
+}
+
+/** Each named deployment must be Available with every replica ready. */
+export function deploymentChecks(client: KubeClient, namespace: string, names: string[]): Check[] {
   return names.map((name) => ({
     name: `deployment:${name}`,
     service: name,

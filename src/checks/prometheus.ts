@@ -50,6 +50,7 @@ export function alertsCheck(get: PrometheusGet, selector: string | undefined, ig
   return {
     name: 'alerts',
     service: undefined,
+    signal: true,
     async run(signal): Promise<CheckOutcome> {
       try {
         const body = (await get('/api/v1/alerts', signal)) as { data?: { alerts?: Alert[] } };
@@ -70,6 +71,7 @@ export function queryCheck(get: PrometheusGet, query: PromQuery): Check {
   return {
     name: `query:${query.name}`,
     service: undefined,
+    signal: true,
     async run(signal): Promise<CheckOutcome> {
       try {
         const body = (await get(`/api/v1/query?query=${encodeURIComponent(query.expr)}`, signal)) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
@@ -92,9 +94,22 @@ export function queryCheck(get: PrometheusGet, query: PromQuery): Check {
   };
 }
 
+/** fetch refuses URLs with user-info: `http://user:pw@prom:9090` becomes the URL without it and a Basic header. */
+export function prometheusEndpoint(baseUrl: string): { base: string; headers: Record<string, string> } {
+  const url = new URL(baseUrl);
+  const headers: Record<string, string> = {};
+  if (url.username || url.password) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  return { base: url.toString().replace(/\/+$/, ''), headers };
+}
+
 export function prometheusOverHttp(baseUrl: string, timeoutMs: number): PrometheusGet {
+  const { base, headers } = prometheusEndpoint(baseUrl);
   return async (pathAndQuery, signal) => {
-    const response = await fetch(baseUrl.replace(/\/+$/, '') + pathAndQuery, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+    const response = await fetch(base + pathAndQuery, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
     if (!response.ok && response.status !== 400 && response.status !== 422) throw new Error(`HTTP ${response.status} from Prometheus`);
     return response.json();
   };

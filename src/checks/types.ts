@@ -13,6 +13,12 @@ export interface Check {
   name: string;
   /** The service this check belongs to; undefined means platform-wide. */
   service: string | undefined;
+  /**
+   * A signal (smoke test, alert, App Insights count, query) hints at trouble without measuring how
+   * many users it reaches: its failure raises the severity one level at most. Dependencies
+   * (database, Redis, TCP, a health URL of no service) are platform-wide.
+   */
+  signal?: boolean;
   run(signal: AbortSignal): Promise<CheckOutcome>;
 }
 
@@ -25,6 +31,7 @@ export interface CheckReport {
   detail: string;
   criticalAlert?: boolean;
   affects?: string[];
+  signal?: boolean;
 }
 
 export function errorText(error: unknown): string {

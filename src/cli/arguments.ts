@@ -6,8 +6,14 @@ export interface ParsedArguments {
   help: boolean;
 }
 
-/** `--name value`, `--name=value`, a bare `--flag` means "true"; `--` ends the flags. */
-export function parseArguments(argv: readonly string[], knownFlags: ReadonlySet<string>): ParsedArguments {
+const BOOLEAN_WORDS = new Set(['true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
+
+/**
+ * `--name value`, `--name=value`; a switch (a boolean option) may stand alone and then means
+ * "true"; `--` ends the flags. An option that takes a value refuses another option as its value
+ * (`--namespace --dry-run` is a forgotten value, not the namespace "--dry-run"): `--name=--x` says it on purpose.
+ */
+export function parseArguments(argv: readonly string[], knownFlags: ReadonlySet<string>, switches: ReadonlySet<string> = new Set()): ParsedArguments {
   const result: ParsedArguments = { positionals: [], flags: {}, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -32,8 +38,13 @@ export function parseArguments(argv: readonly string[], knownFlags: ReadonlySet<
       result.flags[name] = arg.slice(eq + 1);
     } else {
       const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) result.flags[name] = 'true';
-      else {
+      if (switches.has(name)) {
+        const explicit = next !== undefined && BOOLEAN_WORDS.has(next);
+        result.flags[name] = explicit ? next : 'true';
+        if (explicit) i++;
+      } else if (next === undefined || next.startsWith('--')) {
+        throw new ConfigurationError(`option --${name} needs a value${next === undefined ? '' : ` (the next word is the option ${next})`}: write --${name} VALUE, or --${name}=VALUE when the value starts with --`);
+      } else {
         result.flags[name] = next;
         i++;
       }

@@ -87,7 +87,7 @@ function stateTable(before: PlatformState, after: PlatformState): string {
 }
 
 export async function runDrill(sandbox: DrillSandbox, argv: string[], env: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
-  const args = parseArguments(argv, new Set(['scenario', 'severity', 'report', 'keep', 'verbose']));
+  const args = parseArguments(argv, new Set(['scenario', 'severity', 'report', 'keep', 'verbose']), new Set(['keep', 'verbose']));
   if (args.help) {
     streams.out('Usage: keiko-rollback drill [--scenario complete|service|database|frontend] [--severity critical|high|medium|low] [--report drill-report.md] [--keep] [--verbose]\n');
     return 0;

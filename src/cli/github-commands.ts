@@ -93,7 +93,7 @@ export async function runGitHubCommand(command: string, argv: string[], env: Nod
   const secrets = createSecretRegistry();
   const log: Logger = { info: (m) => streams.err(`${secrets.redact(m)}\n`), warning: (m) => streams.err(`warning: ${secrets.redact(m)}\n`), debug: () => undefined, group: async (n, b) => b() };
   const [sub, ...rest] = command === 'environments' ? argv : ['', ...argv];
-  const parsed = parseArguments(rest, FLAGS);
+  const parsed = parseArguments(rest, FLAGS, new Set(['circuit-breaker', 'dry-run']));
   if (parsed.help || (command === 'environments' && !sub)) {
     streams.out(`${GITHUB_HELP}\n`);
     return parsed.help ? 0 : 1;

@@ -46,7 +46,8 @@ function runbookPositionals(action: RegisteredAction, positionals: string[], fla
 }
 
 async function runActionCommand(action: RegisteredAction, argv: string[], givenEnv: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
-  const parsed = parseArguments(argv, new Set([...Object.keys(action.manifest.inputs), ...(action.manifest.inputs.plan ? ['yes', 'plan-out'] : [])]));
+  const switches = new Set([...Object.entries(action.manifest.inputs).filter(([, input]) => input.default === 'true' || input.default === 'false').map(([name]) => name), 'yes']);
+  const parsed = parseArguments(argv, new Set([...Object.keys(action.manifest.inputs), ...(action.manifest.inputs.plan ? ['yes', 'plan-out'] : [])]), switches);
   if (parsed.help) {
     streams.out(`${commandHelp(action.manifest)}\n`);
     return 0;

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
-import { ConfigurationError, failureLine } from './errors.js';
+import { ConfigurationError, failureLine, RunTimeout } from './errors.js';
 import { readInputs, type InputSource } from './inputs.js';
 import type { Logger } from './logger.js';
-import { createSecretRegistry, type SecretRegistry } from './secrets.js';
+import { createSecretRegistry, credentialsInText, type SecretRegistry } from './secrets.js';
 import { failureSummary } from './summary.js';
+import { createRunClock, isAbort, RELEASE_GRACE_MS, type RunClock } from './run-clock.js';
 
 export const ACTION_NAMES = [
   'rollback-service',
@@ -27,6 +28,8 @@ export interface ActionContext {
   tempDir: string;
   /** Aborted when the run is cancelled (SIGINT/SIGTERM: Ctrl-C, or the runner cancelling the job). */
   cancel: AbortSignal;
+  /** The run's one clock (its `timeout` and the cancel): every call, watch, child and retry takes its signal. */
+  clock: RunClock;
   /** Kept for this action's post step (GITHUB_STATE), e.g. leases to release if the job is cancelled. */
   saveState(name: string, value: string): void;
 }
@@ -55,11 +58,37 @@ export interface ActionHost extends InputSource {
   writeSummary(markdown: string): Promise<void>;
   fail(line: string, error: unknown): void;
   getState(name: string): string;
-  context: Omit<ActionContext, 'log' | 'secrets'>;
+  context: Omit<ActionContext, 'log' | 'secrets' | 'clock'>;
 }
 
 export function defineAction<S extends z.ZodObject>(definition: ActionDefinition<S>): ActionDefinition<S> {
   return definition;
+}
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+
+function runEnded(clock: RunClock): RunTimeout {
+  return new RunTimeout(`${clock.timedOut() ? `timed out after ${clock.label}` : 'cancelled'}; what was done is in the log above — read the live state before re-running`);
+}
+
+/**
+ * The last line of defence for the `timeout`: whatever `main` still waits for, the run ends a few
+ * seconds after its time is up (those seconds are for releasing Leases and writing the summary).
+ */
+async function withBackstop<T>(work: Promise<T>, clock: RunClock): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const backstop = new Promise<never>((_, reject) => {
+    const fire = (): void => {
+      timer = setTimeout(() => reject(runEnded(clock)), RELEASE_GRACE_MS);
+    };
+    if (clock.signal.aborted) fire();
+    else clock.signal.addEventListener('abort', fire, { once: true });
+  });
+  try {
+    return await Promise.race([work, backstop]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
 }
 
 /**
@@ -68,16 +97,23 @@ export function defineAction<S extends z.ZodObject>(definition: ActionDefinition
  */
 export async function runAction<S extends z.ZodObject>(definition: ActionDefinition<S>, host: ActionHost): Promise<ActionResult | undefined> {
   const secrets = createSecretRegistry((value) => host.maskSecret(value));
+  let clock: RunClock | undefined;
   try {
     for (const name of definition.secretInputs) secrets.add(host.getInput(name).trim());
+    // credentials typed into a URL of any input (even a mistyped one) are masked before a message could echo them
+    for (const name of Object.keys(definition.schema.shape)) for (const credential of credentialsInText(host.getInput(name))) secrets.add(credential);
     const inputs = readInputs(definition.schema, host);
-    const result = await definition.main(inputs, { ...host.context, log: host.log, secrets });
+    const limit = (inputs as { timeout?: unknown }).timeout;
+    clock = createRunClock(typeof limit === 'number' ? limit : DEFAULT_TIMEOUT_MS, host.context.cancel);
+    const result = await withBackstop(definition.main(inputs, { ...host.context, log: host.log, secrets, clock }), clock);
     for (const [name, value] of Object.entries(result.outputs)) host.setOutput(name, secrets.redact(value));
     await host.writeSummary(secrets.redact(result.summary));
     if (result.failure) host.fail(secrets.redact(result.failure), undefined);
     return result;
   } catch (error) {
-    const line = secrets.redact(failureLine(error));
+    // an abort that escaped `main` is the run's clock (or a cancel), not a bug
+    const ended = clock?.signal.aborted && isAbort(error) ? runEnded(clock) : error;
+    const line = secrets.redact(failureLine(ended));
     // a bad input writes nothing, not even a summary: the step never started its work
     if (!(error instanceof ConfigurationError && error.input)) {
       await host.writeSummary(secrets.redact(failureSummary(definition.title, line))).catch(() => undefined);

@@ -1,3 +1,5 @@
+import { OutsideFailure } from './outside.js';
+
 /**
  * A mistake the user can fix (an input, a missing file, a precondition on the platform).
  * The entry prints it as the one `::error::` line without a stack trace.
@@ -10,6 +12,11 @@ export class ConfigurationError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The run's `timeout` passed (or it was cancelled) before the work was done. */
+export class RunTimeout extends Error {
+  override readonly name = 'RunTimeout';
 }
 
 /** A step that failed at run time: the message names the step, the cause is kept for debug output. */
@@ -25,6 +32,7 @@ export class StepFailure extends Error {
 }
 
 export function describeError(error: unknown): string {
+  if (error instanceof OutsideFailure) return error.sentence();
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
   try {
@@ -40,5 +48,7 @@ export function failureLine(error: unknown): string {
     return error.input ? `Input '${error.input}' ${error.message}` : error.message;
   }
   if (error instanceof StepFailure) return `${error.step} failed: ${error.message}`;
+  if (error instanceof OutsideFailure) return error.sentence();
+  if (error instanceof RunTimeout) return error.message;
   return `Internal failure (please report it with the debug log): ${describeError(error)}`;
 }

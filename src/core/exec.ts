@@ -21,14 +21,27 @@ export interface ToolOptions {
 const TIMEOUT_EXIT = 124;
 
 /**
+ * Variables no child needs and that carry secrets: the runner's inputs (`INPUT_DATABASE-URL`,
+ * `INPUT_VERCEL-TOKEN`, …), the CLI's secret inputs (`KEIKO_*`), the CLI's per-environment
+ * database URLs, and the runner's own tokens. A tool gets what it needs through `env` instead.
+ */
+const PRIVATE_VARIABLES = [/^INPUT_/i, /^KEIKO_.*(URL|TOKEN|KEY|KUBECONFIG|PASSWORD|SECRET|HEADERS)/, /^DATABASE_URL_/, /^ACTIONS_(RUNTIME_TOKEN|ID_TOKEN_REQUEST_TOKEN|ID_TOKEN_REQUEST_URL|RESULTS_URL|RUNTIME_URL|CACHE_URL)$/, /^GITHUB_TOKEN$/];
+
+/** The environment a child process starts from: this process's, without the private variables. */
+export function childEnvironment(source: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (v !== undefined && !PRIVATE_VARIABLES.some((p) => p.test(k))) env[k] = v;
+  return env;
+}
+
+/**
  * Runs a tool through @actions/exec with an argument array: no shell ever parses it. A time limit
  * wraps it in coreutils `timeout`, which ends it (TERM, then KILL after 10 s) when the limit passes.
  */
 function invocation(tool: string, args: readonly string[], options: ToolOptions): { command: string; commandArgs: string[]; env: Record<string, string>; seconds: number | undefined } {
   const seconds = options.timeoutMs !== undefined ? Math.max(1, Math.ceil(options.timeoutMs / 1000)) : undefined;
   const [command, commandArgs] = seconds !== undefined ? ['timeout', ['--signal=TERM', '--kill-after=10', `${seconds}s`, tool, ...args]] : [tool, [...args]];
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  const env = childEnvironment(process.env);
   Object.assign(env, options.env);
   options.log?.debug(`run: ${tool} ${args.join(' ')}`);
   return { command, commandArgs, env, seconds };

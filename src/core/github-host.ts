@@ -35,7 +35,7 @@ export function processCancellation(): AbortSignal {
 }
 
 /** Identity of this run, from the runner's environment (or the terminal's, for the CLI). */
-export function runContextFromEnv(env: NodeJS.ProcessEnv, saveState: (name: string, value: string) => void = () => undefined): Omit<ActionContext, 'log' | 'secrets'> {
+export function runContextFromEnv(env: NodeJS.ProcessEnv, saveState: (name: string, value: string) => void = () => undefined): Omit<ActionContext, 'log' | 'secrets' | 'clock'> {
   const repository = env.GITHUB_REPOSITORY;
   const runId = env.GITHUB_RUN_ID;
   const inActions = Boolean(repository && runId);

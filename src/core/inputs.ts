@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './durations.js';
 import { ConfigurationError } from './errors.js';
+import { MAX_TIMER_MS } from './run-clock.js';
 
 /**
  * Input helpers. Every action input arrives as a string; `undefined` means "not set"
@@ -55,6 +56,7 @@ export function durationInput(defaultValue: string) {
       if (ms === undefined || ms <= 0) {
         return fail(ctx, `must be a duration such as 90s, 10m or 1h, got "${text}"`);
       }
+      if (ms > MAX_TIMER_MS) return fail(ctx, `must be at most 596h (the longest wait a timer can hold), got "${text}"`);
       return ms;
     });
 }
@@ -93,9 +95,9 @@ export function optionalDurationInput(example: string) {
   return optionalParsed(
     (text) => {
       const ms = parseDuration(text);
-      return ms !== undefined && ms > 0 ? ms : undefined;
+      return ms !== undefined && ms > 0 && ms <= MAX_TIMER_MS ? ms : undefined;
     },
-    (text) => `must be a duration such as ${example}, got "${text}"`,
+    (text) => `must be a duration such as ${example}, at most 596h, got "${text}"`,
   );
 }
 

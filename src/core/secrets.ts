@@ -27,7 +27,8 @@ export function createSecretRegistry(onAdd: (value: string) => void = () => unde
       let out = text;
       const longestFirst = [...values].sort((a, b) => b.length - a.length);
       for (const value of longestFirst) out = out.split(value).join('***');
-      return out;
+      // however short, a password in a URL or a token in a query is never printed
+      return out.replace(USER_INFO, '//$1:***@').replace(SECRET_QUERY, (match, value: string) => match.slice(0, match.length - value.length) + '***');
     },
   };
 }
@@ -65,4 +66,27 @@ export function displayUrl(rawUrl: string): string {
   } catch {
     return '<unparsable URL>';
   }
+}
+
+const USER_INFO = /\/\/([^/\s:@"']*):([^/\s@"']+)@/g;
+const SECRET_QUERY = /[?&](?:[a-z0-9_.-]*(?:token|key|secret|password|passwd|sig|signature|auth|credential)[a-z0-9_.-]*)=([^&#\s"'`<>\\)\]|]+)/gi;
+
+/**
+ * Credentials in any text that may hold URLs, well-formed or not (`htp://admin:PW@…`,
+ * `https//host?token=…`): the password of user-info, and token-like query values. The entry masks
+ * these in every input before validation, so no error message can echo them.
+ */
+export function credentialsInText(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(USER_INFO)) if (match[2]) found.push(match[2]);
+  for (const match of text.matchAll(SECRET_QUERY)) if (match[1]) found.push(match[1]);
+  const decoded = found.flatMap((value) => {
+    try {
+      const plain = decodeURIComponent(value);
+      return plain === value ? [] : [plain];
+    } catch {
+      return [];
+    }
+  });
+  return [...found, ...decoded];
 }

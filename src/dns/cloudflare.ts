@@ -1,6 +1,5 @@
 import { ConfigurationError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import { dnsRequest, type DnsProvider, type DnsRecord, type RecordType } from './provider.js';
+import { dnsRequest, type DnsEndpoint, type DnsProvider, type DnsRecord, type RecordType } from './provider.js';
 
 interface Envelope<T> {
   success: boolean;
@@ -17,10 +16,10 @@ interface CfRecord {
 }
 
 /** Cloudflare's v4 API: zones by name, dns_records by name, PUT/POST/DELETE. */
-export function cloudflareProvider(apiUrl: string, token: string, log: Logger): DnsProvider {
+export function cloudflareProvider(apiUrl: string, endpoint: DnsEndpoint): DnsProvider {
   const base = apiUrl.replace(/\/+$/, '');
   const zoneId = async (zone: string): Promise<string> => {
-    const zones = await dnsRequest<Envelope<{ id: string }[]>>('Cloudflare', `${base}/zones?name=${encodeURIComponent(zone)}`, token, log);
+    const zones = await dnsRequest<Envelope<{ id: string }[]>>('Cloudflare', `${base}/zones?name=${encodeURIComponent(zone)}`, endpoint);
     const id = zones?.result[0]?.id;
     if (!id) throw new ConfigurationError(`"${zone}" is not a Cloudflare zone this token can see`, 'dns-zone');
     return id;
@@ -28,7 +27,7 @@ export function cloudflareProvider(apiUrl: string, token: string, log: Logger): 
   const fqdn = (zone: string, record: string): string => (record === '@' ? zone : `${record}.${zone}`);
   const existing = async (zone: string, record: string): Promise<{ zone: string; records: CfRecord[] }> => {
     const id = await zoneId(zone);
-    const list = await dnsRequest<Envelope<CfRecord[]>>('Cloudflare', `${base}/zones/${id}/dns_records?name=${encodeURIComponent(fqdn(zone, record))}`, token, log);
+    const list = await dnsRequest<Envelope<CfRecord[]>>('Cloudflare', `${base}/zones/${id}/dns_records?name=${encodeURIComponent(fqdn(zone, record))}`, endpoint);
     return { zone: id, records: (list?.result ?? []).filter((r) => r.type === 'A' || r.type === 'CNAME') };
   };
   return {
@@ -40,17 +39,17 @@ export function cloudflareProvider(apiUrl: string, token: string, log: Logger): 
     },
     async write(zone, record, value) {
       const { zone: id, records } = await existing(zone, record);
-      for (const stale of records.slice(value.values.length)) await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records/${stale.id}`, token, log, { method: 'DELETE' });
+      for (const stale of records.slice(value.values.length)) await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records/${stale.id}`, endpoint, { method: 'DELETE' });
       for (const [i, content] of value.values.entries()) {
         const body = { type: value.type, name: fqdn(zone, record), content, ttl: value.ttl, proxied: value.proxied ?? false };
         const current = records[i];
-        if (current) await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records/${current.id}`, token, log, { method: 'PUT', body });
-        else await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records`, token, log, { method: 'POST', body });
+        if (current) await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records/${current.id}`, endpoint, { method: 'PUT', body });
+        else await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records`, endpoint, { method: 'POST', body });
       }
     },
     async remove(zone, record) {
       const { zone: id, records } = await existing(zone, record);
-      for (const r of records) await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records/${r.id}`, token, log, { method: 'DELETE' });
+      for (const r of records) await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records/${r.id}`, endpoint, { method: 'DELETE' });
     },
   };
 }

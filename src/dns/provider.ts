@@ -1,5 +1,5 @@
-import { ConfigurationError } from '../core/errors.js';
-import { withRetry } from '../core/retry.js';
+import { displayUrl, OutsideFailure, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
+import { parseRetryAfter, withRetry } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
 
 export type RecordType = 'A' | 'CNAME';
@@ -24,35 +24,46 @@ export function recordTypeFor(target: string): RecordType {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(target) ? 'A' : 'CNAME';
 }
 
-export class DnsApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+/** How one run reaches a DNS API: its token, the log, and the run's signal. */
+export interface DnsEndpoint {
+  token: string;
+  log: Logger;
+  signal?: AbortSignal;
 }
 
-/** JSON over HTTP with the provider's bearer token; 429/5xx retried, 401/403 turned into a clear input error. */
-export async function dnsRequest<T>(provider: string, url: string, token: string, log: Logger, init: { method?: string; body?: object } = {}): Promise<T | undefined> {
+const REQUEST_TIMEOUT_MS = 15_000;
+
+function dnsSystem(provider: string, url: string): OutsideSystem {
+  return { name: `${provider} API`, where: displayUrl(new URL(url).origin), credential: 'dns-token', urlInput: 'dns-api-url', forbiddenHint: 'give dns-token the right to edit the zone in dns-zone' };
+}
+
+/** JSON over HTTP with the provider's bearer token; 429/5xx and network failures retried within the run's time. */
+export async function dnsRequest<T>(provider: string, url: string, endpoint: DnsEndpoint, init: { method?: string; body?: object } = {}): Promise<T | undefined> {
+  const method = init.method ?? 'GET';
+  const system = dnsSystem(provider, url);
+  const call = `${method} ${new URL(url).pathname}`;
+  const run = endpoint.signal;
   return withRetry(
     async () => {
       const response = await fetch(url, {
-        method: init.method ?? 'GET',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        method,
+        headers: { authorization: `Bearer ${endpoint.token}`, 'content-type': 'application/json' },
         ...(init.body ? { body: JSON.stringify(init.body) } : {}),
-        signal: AbortSignal.timeout(15_000),
+        signal: AbortSignal.any([...(run ? [run] : []), AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+      }).catch((error: unknown) => {
+        if (run?.aborted) throw error;
+        throw transportFailure(error, system, call, REQUEST_TIMEOUT_MS);
       });
-      if (response.status === 401 || response.status === 403) throw new ConfigurationError(`was rejected by ${provider} (${response.status}): give a token that may edit the zone`, 'dns-token');
-      if (response.status === 404 && (init.method ?? 'GET') !== 'PUT') return undefined;
+      if (response.status === 404 && method !== 'PUT') return undefined;
       const text = await response.text();
-      if (!response.ok) throw new DnsApiError(response.status, `${provider} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+      if (!response.ok) throw new OutsideFailure(system, call, 'http', response.status, text.slice(0, 200).trim(), { statusText: response.statusText, ...(parseRetryAfter(response.headers.get('retry-after')) !== undefined ? { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) ?? 0 } : {}) });
       return (text ? JSON.parse(text) : undefined) as T | undefined;
     },
     (error) => ({
-      retry: error instanceof DnsApiError ? error.status >= 500 || error.status === 429 : !(error instanceof ConfigurationError),
-      reason: error instanceof DnsApiError ? String(error.status) : error instanceof Error ? error.message : String(error),
+      retry: transientFailure(error),
+      reason: error instanceof OutsideFailure ? `${error.status ?? error.extra.code ?? error.kind}` : 'failed',
+      ...(error instanceof OutsideFailure && error.extra.retryAfterMs !== undefined ? { delayMs: error.extra.retryAfterMs } : {}),
     }),
-    { policy: { attempts: 4, baseDelayMs: 250, maxDelayMs: 2000 }, onRetry: (_e, delay, attempt, reason) => log.info(`  ↻ ${provider}: ${reason ?? 'failed'}; retry ${attempt} in ${Math.round(delay)}ms`) },
+    { policy: { baseDelayMs: 250, maxDelayMs: 2000, budgetMs: 60_000 }, ...(run ? { signal: run } : {}), onRetry: (_e, delay, attempt, reason) => endpoint.log.info(`  ↻ ${provider}: ${reason ?? 'failed'}; retry ${attempt} in ${Math.round(delay)}ms`) },
   );
 }

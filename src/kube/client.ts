@@ -2,19 +2,43 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { displayUrl, OutsideFailure, retryableStatus, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
+import { RELEASE_GRACE_MS } from '../core/run-clock.js';
 import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
 
+/** Who the Kubernetes API is for messages: its address, the credential input and the shipped Role. */
+export function kubeSystem(server: string): OutsideSystem {
+  return {
+    name: 'Kubernetes API',
+    where: displayUrl(server),
+    credential: 'kubeconfig',
+    urlInput: "the kubeconfig's cluster server",
+    forbiddenHint: "bind the Role in deploy/rbac/keiko-rollback-role.yaml to the kubeconfig's user in that namespace (check with kubectl auth can-i)",
+  };
+}
+
+/** `PATCH /apis/apps/v1/namespaces/prod/deployments/web` → `patch deployments/web in namespace prod`, as RBAC names it. */
+export function describeKubeCall(method: string, path: string, query: Record<string, string | undefined> = {}): string {
+  const match = /^\/(?:api\/v1|apis\/[^/]+\/[^/]+)(?:\/namespaces\/([^/]+))?(?:\/([^/]+))?(?:\/([^/]+))?(?:\/([^/]+))?/.exec(path);
+  if (!match?.[2]) return `${method} ${path}`;
+  const [, namespace, resource, name, sub] = match;
+  const verbs: Record<string, string> = { GET: name ? 'get' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+  const verb = query.watch ? 'watch' : (verbs[method] ?? method.toLowerCase());
+  return `${verb} ${resource}${sub ? `/${sub}` : ''}${name ? ` ${name}` : ''}${namespace ? ` in namespace ${namespace}` : ''}`;
+}
+
 /** A Kubernetes API error, carrying the Status object's reason and message. */
-export class KubeApiError extends Error {
+export class KubeApiError extends OutsideFailure {
   override readonly name = 'KubeApiError';
   constructor(
     readonly code: number,
     readonly reason: string,
     message: string,
     readonly retryAfterMs?: number,
+    where: { system?: OutsideSystem; call?: string; noSuchApi?: boolean } = {},
   ) {
-    super(message);
+    super(where.system ?? kubeSystem(''), where.call ?? 'a request', 'http', code, message, { statusText: reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(where.noSuchApi ? { noSuchApi: true } : {}) });
   }
 }
 
@@ -32,17 +56,25 @@ export interface WatchEvent<T> {
   object: T;
 }
 
-const RETRYABLE_CODES = new Set([429, 500, 502, 503, 504]);
-
 export function classifyKubeError(error: unknown): RetryDecision {
   if (error instanceof KubeApiError) {
-    if (!RETRYABLE_CODES.has(error.code)) return { retry: false };
+    if (!retryableStatus(error.code)) return { retry: false };
     return { retry: true, reason: `${error.code} ${error.reason}`, ...(error.retryAfterMs !== undefined ? { delayMs: error.retryAfterMs } : {}) };
   }
-  if (error instanceof Error && error.name === 'AbortError') return { retry: false };
-  // connection refused/reset and other transport failures
-  return { retry: true, reason: error instanceof Error ? error.message : String(error) };
+  // connection refused/reset, a hung call cut by its time cap; an abort of the run or our own bug is not retried
+  if (transientFailure(error)) return { retry: true, reason: error instanceof OutsideFailure ? (error.extra.code ?? error.kind) : 'failed' };
+  return { retry: false };
 }
+
+export interface KubeClientOptions {
+  /** The run's signal: every call and watch ends when it aborts. */
+  signal?: AbortSignal;
+  /** Longest wait for one call's answer (watches excepted); a hung server is retried within the run's time. */
+  requestTimeoutMs?: number;
+  policy?: RetryPolicy;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * A thin JSON client over the Kubernetes REST API. Authentication and TLS come from client-node's
@@ -52,12 +84,29 @@ export class KubeClient {
   readonly server: string;
   private dispatcher: Dispatcher | undefined;
 
+  readonly system: OutsideSystem;
+
   constructor(
     private readonly config: KubeConfig,
     private readonly log: Logger,
-    private readonly policy?: RetryPolicy,
+    private readonly options: KubeClientOptions = {},
   ) {
     this.server = (config.getCurrentCluster()?.server ?? '').replace(/\/+$/, '');
+    this.system = kubeSystem(this.server);
+  }
+
+  /**
+   * The same server and credentials bound to another signal: releasing what a run holds must
+   * still work after the run's own signal ended (a timeout, a cancel).
+   */
+  withSignal(signal: AbortSignal, policy: RetryPolicy = { baseDelayMs: 100, maxDelayMs: 1000, budgetMs: RELEASE_GRACE_MS }): KubeClient {
+    return new KubeClient(this.config, this.log, { ...this.options, signal, policy });
+  }
+
+  /** The run's signal, the caller's and the per-call cap together. */
+  private callSignal(signal: AbortSignal | undefined, capMs: number | undefined): AbortSignal | undefined {
+    const parts = [this.options.signal, signal, capMs !== undefined ? AbortSignal.timeout(capMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+    return parts.length ? AbortSignal.any(parts) : undefined;
   }
 
   private async prepare(url: URL): Promise<{ headers: Headers; dispatcher: Dispatcher | undefined }> {
@@ -78,31 +127,45 @@ export class KubeClient {
 
   private async once<T>(method: string, path: string, options: RequestOptions): Promise<T> {
     const url = this.url(path, options.query);
+    const call = describeKubeCall(method, path, options.query);
     const { headers, dispatcher } = await this.prepare(url);
     const { fetch } = await import('undici');
     const requestHeaders: Record<string, string> = { ...Object.fromEntries(new Headers(headers)), accept: 'application/json' };
     if (options.body !== undefined) requestHeaders['content-type'] = options.contentType ?? 'application/json';
-    const response = await fetch(url, {
-      method,
-      headers: requestHeaders,
-      ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
-      ...(dispatcher ? { dispatcher } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      let reason = response.statusText;
-      let message = text.slice(0, 500);
-      try {
-        const status = JSON.parse(text) as { reason?: string; message?: string };
-        reason = status.reason ?? reason;
-        message = status.message ?? message;
-      } catch {
-        // not a Status object: keep the raw text
-      }
-      throw new KubeApiError(response.status, reason, message, parseRetryAfter(response.headers.get('retry-after')));
+    const capMs = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const signal = this.callSignal(options.signal, capMs);
+    try {
+      const response = await fetch(url, {
+        method,
+        headers: requestHeaders,
+        ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+        ...(dispatcher ? { dispatcher } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      const text = await response.text();
+      if (!response.ok) throw this.apiError(response, text, call);
+      return (text ? JSON.parse(text) : {}) as T;
+    } catch (error) {
+      // the run's own end (timeout, cancel) stays an abort; a call cut by its cap is a hung server
+      if (this.options.signal?.aborted || options.signal?.aborted) throw error;
+      throw transportFailure(error, this.system, call, capMs);
     }
-    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  private apiError(response: { status: number; statusText: string; headers: { get(name: string): string | null } }, text: string, call: string): KubeApiError {
+    let reason = response.statusText;
+    let message = text.slice(0, 500);
+    let isStatus = false;
+    try {
+      const status = JSON.parse(text) as { kind?: string; reason?: string; message?: string };
+      isStatus = status.kind === 'Status';
+      reason = status.reason ?? reason;
+      message = status.message ?? message;
+    } catch {
+      // not a Status object: keep the raw text
+    }
+    // a 404 that is not a Status comes from something that is not this API (a wrong URL or proxy)
+    return new KubeApiError(response.status, reason, message.trim(), parseRetryAfter(response.headers.get('retry-after')), { system: this.system, call, noSuchApi: response.status === 404 && !isStatus });
   }
 
   /** One API call, retried on throttling, server errors and dropped connections. */
@@ -111,8 +174,8 @@ export class KubeClient {
       () => this.once<T>(method, path, options),
       classifyKubeError,
       {
-        ...(this.policy ? { policy: this.policy } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...(this.options.policy ? { policy: this.options.policy } : {}),
+        ...(this.callSignal(options.signal, undefined) ? { signal: this.callSignal(options.signal, undefined) } : {}),
         onRetry: (_error, delay, attempt, reason) => this.log.info(`  ↻ ${method} ${path}: ${reason ?? 'failed'}; retry ${attempt} in ${Math.round(delay)}ms`),
       },
     );
@@ -133,18 +196,23 @@ export class KubeClient {
     signal: AbortSignal,
   ): Promise<{ stopped: boolean; resourceVersion: string | undefined }> {
     const url = this.url(path, { ...query, watch: '1' });
+    const call = describeKubeCall('GET', path, { watch: '1' });
     const { headers, dispatcher } = await this.prepare(url);
     const { fetch } = await import('undici');
     const controller = new AbortController();
-    const abort = (): void => controller.abort(signal.reason);
-    signal.addEventListener('abort', abort, { once: true });
+    const runSignal = this.callSignal(signal, undefined) ?? signal;
+    const abort = (): void => controller.abort(runSignal.reason);
+    runSignal.addEventListener('abort', abort, { once: true });
+    // the headers of a watch come at once; a server that sends none is hung
+    const headerCap = setTimeout(() => controller.abort(new DOMException('no answer', 'TimeoutError')), this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     let resourceVersion = query.resourceVersion;
     try {
-      const response = await fetch(url, { headers: Object.fromEntries(new Headers(headers)), signal: controller.signal, ...(dispatcher ? { dispatcher } : {}) });
-      if (!response.ok || !response.body) {
-        const text = await response.text();
-        throw new KubeApiError(response.status, response.statusText, text.slice(0, 300), parseRetryAfter(response.headers.get('retry-after')));
-      }
+      const response = await fetch(url, { headers: Object.fromEntries(new Headers(headers)), signal: controller.signal, ...(dispatcher ? { dispatcher } : {}) }).catch((error: unknown) => {
+        if (runSignal.aborted) throw error;
+        throw transportFailure(error, this.system, call, this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+      });
+      clearTimeout(headerCap);
+      if (!response.ok || !response.body) throw this.apiError(response, await response.text(), call);
       const input = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
       const lines = createInterface({ input });
       // stopping early aborts the body; that error is expected, not a crash
@@ -162,12 +230,13 @@ export class KubeClient {
           }
         }
       } catch (error) {
-        if (signal.aborted) throw error;
+        if (runSignal.aborted) throw error;
         // a dropped connection: the caller resumes from resourceVersion
       }
       return { stopped: false, resourceVersion };
     } finally {
-      signal.removeEventListener('abort', abort);
+      clearTimeout(headerCap);
+      runSignal.removeEventListener('abort', abort);
     }
   }
 }

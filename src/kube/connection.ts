@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigurationError } from '../core/errors.js';
 import { dnsLabelInput, dnsLabelProblem, optionalString } from '../core/inputs.js';
 import type { SecretRegistry } from '../core/secrets.js';
+import { tokenProblem } from '../core/url-inputs.js';
 
 function looksLikeKubeconfig(value: unknown): boolean {
   return typeof value === 'object' && value !== null && ('clusters' in value || 'contexts' in value);
@@ -108,6 +109,10 @@ export async function loadKubeConfig(
     throw new ConfigurationError(`could not be loaded (${error instanceof Error ? error.message : String(error)})`, 'kubeconfig');
   }
   registerCredentials(kc, secrets);
+  for (const user of kc.getUsers()) {
+    const problem = user.token ? tokenProblem(user.token) : undefined;
+    if (problem) throw new ConfigurationError(`has a token for user "${user.name}" that ${problem}`, 'kubeconfig');
+  }
   if (inputs.context) {
     if (!kc.getContexts().some((c) => c.name === inputs.context)) {
       const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';

@@ -1,4 +1,5 @@
 import { sleep } from '../core/durations.js';
+import { releaseSignal } from '../core/run-clock.js';
 import type { Logger } from '../core/logger.js';
 import { KubeApiError, type KubeClient } from './client.js';
 import { leasePath } from './types.js';
@@ -138,7 +139,8 @@ function startHolding(client: KubeClient, options: LeaseOptions, lease: Lease, d
     async release() {
       clearInterval(renewer);
       try {
-        await client.request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: latest.metadata.resourceVersion } } });
+        // a few seconds of its own: the run's signal may have ended (timeout, cancel) and the Lease must still go
+        await client.withSignal(releaseSignal()).request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: latest.metadata.resourceVersion } } });
       } catch (error) {
         // gone already, or taken over after expiry: either way it is no longer ours to delete
         if (!(error instanceof KubeApiError && (error.code === 404 || error.code === 409))) throw error;

@@ -14,7 +14,7 @@ async function post(url: string, init: { method?: string; headers: Record<string
       return response.headers.get('content-type')?.includes('json') && text ? (JSON.parse(text) as unknown) : text;
     },
     (error) => ({ retry: (error as { retryable?: boolean }).retryable === true || !(error instanceof NotifyError) }),
-    { policy: { attempts: 3, baseDelayMs: 300, maxDelayMs: 2000 } },
+    { policy: { baseDelayMs: 300, maxDelayMs: 2000, budgetMs: 5_000 } },
   );
 }
 

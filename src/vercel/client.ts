@@ -1,16 +1,21 @@
-import { withRetry, type RetryDecision } from '../core/retry.js';
-import { parseRetryAfter } from '../core/retry.js';
+import { displayUrl, OutsideFailure, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
+import { parseRetryAfter, withRetry, type RetryDecision } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
 
-export class VercelApiError extends Error {
+export function vercelSystem(baseUrl: string): OutsideSystem {
+  return { name: 'Vercel API', where: displayUrl(baseUrl), credential: 'vercel-token', urlInput: 'api-url', forbiddenHint: 'give vercel-token access to the project (and the team in `team`)' };
+}
+
+export class VercelApiError extends OutsideFailure {
   override readonly name = 'VercelApiError';
   constructor(
-    readonly status: number,
+    status: number,
     readonly code: string,
     message: string,
     readonly retryAfterMs?: number,
+    where: { system?: OutsideSystem; call?: string; statusText?: string } = {},
   ) {
-    super(message);
+    super(where.system ?? vercelSystem(''), where.call ?? 'a request', 'http', status, message, { statusText: where.statusText ?? code, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
 }
 
@@ -25,20 +30,29 @@ export function rateLimitDelay(headers: Headers, now = Date.now()): number | und
 function classify(error: unknown): RetryDecision {
   if (error instanceof VercelApiError) {
     if (error.status === 429) return { retry: true, reason: '429 rate limited', ...(error.retryAfterMs !== undefined ? { delayMs: error.retryAfterMs } : {}) };
-    if (error.status >= 500) return { retry: true, reason: `${error.status} ${error.code}` };
+    if ((error.status ?? 0) >= 500) return { retry: true, reason: `${error.status} ${error.code}` };
     return { retry: false };
   }
-  return { retry: true, reason: error instanceof Error ? error.message : String(error) };
+  if (transientFailure(error)) return { retry: true, reason: error instanceof OutsideFailure ? (error.extra.code ?? error.kind) : 'failed' };
+  return { retry: false };
 }
+
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Vercel's REST API with the bearer token, team scoping on every call, and retries for 429/5xx. */
 export class VercelClient {
+  readonly system: OutsideSystem;
+
   constructor(
     private readonly baseUrl: string,
     private readonly token: string,
     private readonly team: string | undefined,
     private readonly log: Logger,
-  ) {}
+    /** The run's signal: every call and retry sleep ends when it aborts. */
+    private readonly runSignal?: AbortSignal,
+  ) {
+    this.system = vercelSystem(baseUrl);
+  }
 
   private url(path: string, query: Record<string, string | undefined>): URL {
     const url = new URL(this.baseUrl + path);
@@ -48,13 +62,19 @@ export class VercelClient {
   }
 
   async request<T>(method: string, path: string, options: { query?: Record<string, string | undefined>; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+    const call = `${method} ${path}`;
+    const run = [this.runSignal, options.signal].filter((s): s is AbortSignal => s !== undefined);
+    const runSignal = run.length ? AbortSignal.any(run) : undefined;
     return withRetry(
       async () => {
         const response = await fetch(this.url(path, options.query ?? {}), {
           method,
           headers: { authorization: `Bearer ${this.token}`, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
           ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal: AbortSignal.any([...run, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+        }).catch((error: unknown) => {
+          if (runSignal?.aborted) throw error;
+          throw transportFailure(error, this.system, call, REQUEST_TIMEOUT_MS);
         });
         const text = await response.text();
         if (!response.ok) {
@@ -67,14 +87,14 @@ export class VercelClient {
           } catch {
             // not JSON: keep the text
           }
-          throw new VercelApiError(response.status, code, message, rateLimitDelay(response.headers));
+          throw new VercelApiError(response.status, code, message.trim(), rateLimitDelay(response.headers), { system: this.system, call, statusText: response.statusText });
         }
         return (text ? JSON.parse(text) : {}) as T;
       },
       classify,
       {
-        policy: { attempts: 6, baseDelayMs: 250, maxDelayMs: 5000 },
-        ...(options.signal ? { signal: options.signal } : {}),
+        policy: { baseDelayMs: 250, maxDelayMs: 5000, budgetMs: 120_000 },
+        ...(runSignal ? { signal: runSignal } : {}),
         onRetry: (_e, delay, attempt, reason) => this.log.info(`  ↻ ${method} ${path}: ${reason}; retry ${attempt} in ${Math.round(delay)}ms`),
       },
     );

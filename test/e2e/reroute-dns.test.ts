@@ -64,7 +64,7 @@ describe('emergency-reroute DNS switch (Cloudflare v4 and Azure DNS, against the
     const base = { 'dns-provider': 'cloudflare', 'dns-zone': 'keiko.com', 'dns-record': 'api', 'dns-target': 'backup.keiko.net', 'dns-api-url': `${dns.url}/client/v4` };
     const refused = await reroute(kube, workspace, { ...base, 'dns-token': 'wrong-token-123' });
     expect(refused.code).toBe(1);
-    expect(refused.errorLines).toEqual(["::error::Input 'dns-token' was rejected by Cloudflare (401): give a token that may edit the zone"]);
+    expect(refused.errorLines).toEqual(['::error::Cloudflare API rejected the credentials in dns-token (401 Unauthorized) for GET /client/v4/zones: check that they are valid and not expired.']);
     expect(dns.writes).toEqual([]);
     dns.failNext(1);
     const retried = await reroute(kube, workspace, { ...base, 'dns-token': dns.token });

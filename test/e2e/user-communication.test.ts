@@ -48,7 +48,7 @@ describe('user communication in the report (Statuspage and chat webhooks, agains
     notify.failNext(1);
     const retried = await report(NEEDS_OK, ['--statuspage-page-id', notify.pageId, '--statuspage-api-url', notify.url], { STATUSPAGE_API_KEY: notify.apiKey });
     expect(retried.summary).toContain('- Status page: incident https://stspg.io/inc1 (resolved)');
-    notify.failNext(5);
+    notify.failNext(50);
     const down = await report(NEEDS_OK, ['--statuspage-page-id', notify.pageId, '--statuspage-api-url', notify.url], { STATUSPAGE_API_KEY: notify.apiKey });
     expect(down.code).toBe(0);
     expect(down.summary).toContain('- Status page: ⚠️ not updated (Statuspage: HTTP 500');

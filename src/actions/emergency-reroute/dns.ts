@@ -3,7 +3,7 @@ import { ConfigurationError } from '../../core/errors.js';
 import { runTool } from '../../core/exec.js';
 import { azureDnsProvider } from '../../dns/azure.js';
 import { cloudflareProvider } from '../../dns/cloudflare.js';
-import { recordTypeFor, type DnsProvider, type DnsRecord } from '../../dns/provider.js';
+import { recordTypeFor, type DnsEndpoint, type DnsProvider, type DnsRecord } from '../../dns/provider.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
 import type { RerouteState } from '../../kube/reroute-state.js';
 
@@ -18,9 +18,10 @@ async function azureToken(context: ActionContext): Promise<string> {
 
 export async function dnsProvider(inputs: EmergencyRerouteInputs, context: ActionContext): Promise<DnsProvider | undefined> {
   if (!inputs['dns-provider']) return undefined;
-  if (inputs['dns-provider'] === 'cloudflare') return cloudflareProvider(inputs['dns-api-url'] ?? 'https://api.cloudflare.com/client/v4', inputs['dns-token'] ?? '', context.log);
+  const endpoint = (token: string): DnsEndpoint => ({ token, log: context.log, signal: context.clock.signal });
+  if (inputs['dns-provider'] === 'cloudflare') return cloudflareProvider(inputs['dns-api-url'] ?? 'https://api.cloudflare.com/client/v4', endpoint(inputs['dns-token'] ?? ''));
   const token = inputs['dns-token'] ?? (await azureToken(context));
-  return azureDnsProvider(inputs['dns-api-url'] ?? 'https://management.azure.com', token, inputs['azure-subscription-id'] ?? '', inputs['azure-resource-group'] ?? '', context.log);
+  return azureDnsProvider(inputs['dns-api-url'] ?? 'https://management.azure.com', endpoint(token), inputs['azure-subscription-id'] ?? '', inputs['azure-resource-group'] ?? '');
 }
 
 export function describeRecord(record: DnsRecord | null | undefined): string {

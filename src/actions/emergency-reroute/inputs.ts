@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { booleanInput, dnsLabelProblem, durationInput, enumInput, integerInput, optionalString } from '../../core/inputs.js';
+import { booleanInput, dnsLabelProblem, durationInput, enumInput, integerInput, optionalPatternInput, optionalString } from '../../core/inputs.js';
+import { HTTP_SCHEMES, isHostname, isIpv4, tokenInput, urlInput } from '../../core/url-inputs.js';
 import { kubeTargetFields, namespaceProblem } from '../../kube/connection.js';
 
 export const emergencyRerouteSchema = z
@@ -29,12 +30,12 @@ export const emergencyRerouteSchema = z
         ctx.addIssue({ code: 'custom', message: `must be azure or cloudflare (or empty for no DNS change), got "${text}"` });
         return z.NEVER;
       }),
-    'dns-zone': optionalString(),
-    'dns-record': optionalString(),
-    'dns-target': optionalString(),
+    'dns-zone': optionalPatternInput(/./, () => '').refine((v) => v === undefined || isHostname(v), { message: 'must be a DNS zone name such as keiko.com' }),
+    'dns-record': optionalPatternInput(/^(@|\*|[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/, (text) => `must be a record name inside the zone such as api, www or @ for the apex, got "${text}"`),
+    'dns-target': optionalPatternInput(/^[^\s]+$/, (text) => `must be a hostname (for a CNAME) or an IPv4 address (for an A record), got "${text}"`).refine((v) => v === undefined || isIpv4(v) || isHostname(v), { message: 'must be a hostname (for a CNAME, e.g. backup.keiko.com) or an IPv4 address (for an A record, e.g. 203.0.113.10)' }),
     'dns-ttl': integerInput(60, 1, 86_400),
-    'dns-token': optionalString(),
-    'dns-api-url': optionalString(),
+    'dns-token': tokenInput(),
+    'dns-api-url': urlInput(HTTP_SCHEMES, 'https://api.cloudflare.com/client/v4'),
     'azure-subscription-id': optionalString(),
     'azure-resource-group': optionalString(),
     force: booleanInput(false),

@@ -33,8 +33,8 @@ function summary(title: string, ok: boolean, rows: string[][], diff: string | un
 export async function main(inputs: EmergencyRerouteInputs, context: ActionContext): Promise<ActionResult> {
   const { log } = context;
   const namespace = resolveNamespace(inputs) ?? '';
-  const client = new KubeClient(await loadKubeConfig(inputs, context.secrets), log);
-  const signal = AbortSignal.timeout(inputs.timeout);
+  const { signal, deadline } = context.clock;
+  const client = new KubeClient(await loadKubeConfig(inputs, context.secrets), log, { signal });
 
   const dns = await dnsProvider(inputs, context);
   if (inputs.mode === 'restore') {
@@ -46,7 +46,7 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
       if (state.gateway) rows.push([`Deployment/${state.gateway.deployment}`, `env back to ${JSON.stringify(state.gateway.env)}`]);
       return { outputs: { applied: '', state: JSON.stringify(state), result: JSON.stringify({ mode: 'restore', dryRun: true }) }, summary: summary('Emergency reroute restore (dry run)', true, rows, undefined, []) };
     }
-    const lease = await holdLease(client, namespace, context, signal, Date.now() + inputs.timeout);
+    const lease = await holdLease(client, namespace, context, signal, deadline);
     try {
       const outcome = await restore(client, state, log, signal, dns, inputs.force);
       const rows = [...outcome.restored.map((key) => [key, 'restored']), ...outcome.kept.map((note) => ['kept', note])];
@@ -87,7 +87,7 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
     return { outputs: { applied: '', state: '', result: JSON.stringify({ mode: 'activate', dryRun: true }) }, summary: summary('Emergency reroute (dry run): nothing changed', true, rows, diff, []) };
   }
 
-  const lease = await holdLease(client, namespace, context, signal, Date.now() + inputs.timeout);
+  const lease = await holdLease(client, namespace, context, signal, deadline);
   try {
     const outcome = await activate(client, inputs, namespace, objects, gateway, context, signal, dns);
     const rows = [...outcome.applied.map((k) => [k, 'applied']), ...outcome.unchanged.map((k) => [k, 'unchanged'])];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { urlProblem } from '../../core/url-inputs.js';
 import { booleanInput, durationInput, enumInput, integerInput, optionalPatternInput, optionalString, planInput } from '../../core/inputs.js';
 import { parsePlan } from '../../database/plan.js';
 
@@ -10,13 +11,9 @@ export const rollbackDatabaseSchema = z
     'database-url': z
       .string({ error: () => 'is required: pass the PostgreSQL URL as a secret, e.g. `database-url: ${{ secrets.DATABASE_URL }}`' })
       .transform((value, ctx) => {
-        try {
-          const url = new URL(value.trim());
-          if (['postgres:', 'postgresql:', 'sqlserver:', 'mssql:'].includes(url.protocol)) return url.toString();
-        } catch {
-          // reported below
-        }
-        ctx.addIssue({ code: 'custom', message: 'must be a postgres:// or postgresql:// URL such as postgresql://user:password@host:5432/dbname' });
+        const problem = urlProblem(value.trim(), ['postgres:', 'postgresql:', 'sqlserver:', 'mssql:'], 'postgresql://user:password@host:5432/dbname');
+        if (!problem) return new URL(value.trim()).toString();
+        ctx.addIssue({ code: 'custom', message: problem.startsWith('has') ? problem : 'must be a postgres:// or postgresql:// URL such as postgresql://user:password@host:5432/dbname' });
         return z.NEVER;
       }),
     engine: enumInput(['postgres', 'sqlserver'] as const, 'postgres'),

@@ -79,8 +79,8 @@ async function fromPlan(client: VercelClient, plan: FrontendPlan, current: Verce
 }
 
 export async function main(inputs: RollbackFrontendInputs, context: ActionContext): Promise<ActionResult> {
-  const signal = AbortSignal.timeout(inputs.timeout);
-  const client = new VercelClient(inputs['api-url'], inputs['vercel-token'], inputs.team, context.log);
+  const { signal } = context.clock;
+  const client = new VercelClient(inputs['api-url'], inputs['vercel-token'], inputs.team, context.log, signal);
   const project = await readProject(client, inputs.project, signal);
   const current = await currentProduction(client, project);
   let target: VercelDeployment;

@@ -108,9 +108,11 @@ async function writeRollback(client: KubeClient, plan: ServicePlan, options: Exe
   }
 }
 
-async function failed(client: KubeClient, plan: ServicePlan, reason: string, started: number): Promise<ServiceResult> {
+/** The failure with what is live; read with a signal of its own, since the run's may have ended. */
+async function failed(client: KubeClient, plan: ServicePlan, reason: string, started: number, readFor = 10_000): Promise<ServiceResult> {
   try {
-    const map = await rolloutMap(client, plan.namespace, plan.service, AbortSignal.timeout(10_000));
+    const signal = AbortSignal.timeout(readFor);
+    const map = await rolloutMap(client.withSignal(signal), plan.namespace, plan.service, signal);
     const detail = [reason, ...map.problems.filter((p) => !reason.includes(p)), describeMap(map)].join('; ');
     return { ...resultOf(plan, 'failed', detail, started), live: map.replicaSets, next: map.next };
   } catch {
@@ -162,7 +164,7 @@ export async function rollbackService(client: KubeClient, plan: ServicePlan, opt
     if (error instanceof LeaseHeldError) return resultOf(plan, 'failed', `another rollback is running: ${error.message}; nothing written`, started);
     if (options.signal.aborted) {
       const why = options.signal.reason instanceof Error && options.signal.reason.name === 'TimeoutError' ? `timed out after ${options.timeoutLabel}` : 'cancelled';
-      return { ...(await failed(client, plan, why, started)), status: why === 'cancelled' ? 'cancelled' : 'failed' };
+      return { ...(await failed(client, plan, why, started, 1_500)), status: why === 'cancelled' ? 'cancelled' : 'failed' };
     }
     return failed(client, plan, describeError(error), started);
   } finally {

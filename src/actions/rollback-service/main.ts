@@ -39,10 +39,8 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
   const { log } = context;
   const namespace = inputs.plan?.namespace ?? resolveNamespace(inputs) ?? '';
   const kubeConfig = await loadKubeConfig(inputs, context.secrets);
-  const client = new KubeClient(kubeConfig, log);
-  const timeoutLabel = formatDuration(inputs.timeout);
-  const deadline = Date.now() + inputs.timeout;
-  const signal = AbortSignal.any([AbortSignal.timeout(inputs.timeout), context.cancel]);
+  const { signal, deadline, label: timeoutLabel } = context.clock;
+  const client = new KubeClient(kubeConfig, log, { signal });
   const given = inputs.plan?.services.filter((e) => inputs.services.length === 0 || inputs.services.includes(e.service));
   const services = given ? given.map((e) => e.service) : inputs.services;
   const heading = given ? `Plan (given, made ${inputs.plan?.['created-at'] ?? '?'})` : `Plan: ${services.length} service(s) in ${namespace} → ${describeTarget(inputs.target)}`;

@@ -4,7 +4,8 @@ import { insideWorkspace } from '../../core/paths.js';
 import { addUrlSecrets, displayUrl } from '../../core/secrets.js';
 import { postgresCheck, redisCheck, tcpCheck } from '../../checks/dependencies.js';
 import { httpCheck } from '../../checks/http.js';
-import { deploymentChecks, podsCheck } from '../../checks/kube.js';
+import { deploymentChecks, listDeployments, podsCheck } from '../../checks/kube.js';
+import type { Platform } from '../../checks/severity.js';
 import { alertsCheck, prometheusOverHttp, queryCheck, type PrometheusGet } from '../../checks/prometheus.js';
 import { smokeCheck } from '../../checks/smoke.js';
 import { appInsightsChecks } from '../../checks/appinsights.js';
@@ -31,8 +32,8 @@ export function maskCheckSecrets(inputs: VerifyInputs, context: ActionContext): 
   }
 }
 
-/** Every configured check, tied to its service where it has one. */
-export async function buildChecks(inputs: VerifyInputs, context: ActionContext): Promise<Check[]> {
+/** Every configured check, tied to its service where it has one, and the platform the verdict is measured against. */
+export async function buildChecks(inputs: VerifyInputs, context: ActionContext): Promise<{ checks: Check[]; platform: Platform }> {
   const timeout = inputs['request-timeout'];
   const http = { expectedStatus: inputs['expected-status'], expectBody: inputs['expect-body'], headers: inputs.headers, maxLatencyMs: inputs['max-latency'], requestTimeoutMs: timeout };
   const checks: Check[] = [];
@@ -51,9 +52,12 @@ export async function buildChecks(inputs: VerifyInputs, context: ActionContext):
   if (inputs['redis-url']) checks.push(redisCheck(inputs['redis-url'], timeout));
   for (const { host, port } of inputs.tcp) checks.push(tcpCheck(host, port, timeout));
   const namespace = resolveNamespace(inputs);
-  const client = namespace || inputs['prometheus-service'] ? new KubeClient(await loadKubeConfig(inputs, context.secrets), context.log) : undefined;
+  const client = namespace || inputs['prometheus-service'] ? new KubeClient(await loadKubeConfig(inputs, context.secrets), context.log, { signal: context.clock.signal, requestTimeoutMs: timeout }) : undefined;
+  let platform: Platform = inputs['platform-services'].length ? { services: inputs['platform-services'], source: 'platform-services' } : { services: inputs.services, source: 'the services of this run (set platform-services or a namespace to measure against the whole platform)' };
   if (client && namespace) {
-    const deployments = await deploymentChecks(client, namespace, inputs.services);
+    const all = await listDeployments(client, namespace);
+    if (!inputs['platform-services'].length) platform = { services: all, source: `the ${all.length} deployments of ${namespace}` };
+    const deployments = deploymentChecks(client, namespace, inputs.services.length ? inputs.services : all);
     checks.push(...deployments, podsCheck(client, namespace, deployments.map((c) => c.service ?? '')));
   }
   const prometheus = inputs['prometheus-service'] && client ? prometheusThroughProxy(client, inputs['prometheus-service']) : inputs['prometheus-url'] ? prometheusOverHttp(inputs['prometheus-url'], timeout) : undefined;
@@ -66,7 +70,7 @@ export async function buildChecks(inputs: VerifyInputs, context: ActionContext):
   }
   if (inputs['smoke-commands'].length) {
     const cwd = insideWorkspace(context.workspace, inputs['working-directory'], 'working-directory');
-    inputs['smoke-commands'].forEach((line, i) => checks.push(smokeCheck(i, line, cwd, inputs['smoke-timeout'], context.log)));
+    inputs['smoke-commands'].forEach((line, i) => checks.push(smokeCheck(i, line, cwd, () => Math.max(1000, Math.min(inputs['smoke-timeout'], context.clock.remaining())), context.log)));
   }
-  return checks;
+  return { checks, platform };
 }

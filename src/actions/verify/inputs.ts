@@ -10,6 +10,7 @@ import {
   splitLines,
   splitList,
 } from '../../core/inputs.js';
+import { headerValueProblem, HTTP_SCHEMES, tokenInput, urlInput } from '../../core/url-inputs.js';
 import { kubeTargetFields, namespaceProblem, resolveNamespace } from '../../kube/connection.js';
 
 import type { StatusRange } from '../../checks/http.js';
@@ -63,7 +64,7 @@ const tcpLine = (line: string): { host: string; port: number } | undefined => {
 };
 const headerLine = (line: string): [string, string] | undefined => {
   const match = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(.*)$/.exec(line);
-  return match ? [match[1] ?? '', match[2] ?? ''] : undefined;
+  return match && !headerValueProblem(match[2] ?? '') ? [match[1] ?? '', match[2] ?? ''] : undefined;
 };
 
 export const verifySchema = z
@@ -82,26 +83,28 @@ export const verifySchema = z
         return z.NEVER;
       }),
     'expect-body': optionalString(),
-    headers: lines(headerLine, () => 'must be `Name: value`, one header per line'),
+    headers: lines(headerLine, () => 'must be `Name: value`, one header per line, values in printable characters (no line breaks or control characters)'),
     'max-latency': optionalDurationInput('800ms or 2s'),
-    'database-url': optionalString(),
-    'redis-url': optionalString(),
+    'database-url': urlInput(['postgres:', 'postgresql:'], 'postgresql://user:password@host:5432/db'),
+    'redis-url': urlInput(['redis:', 'rediss:'], 'redis://:password@host:6379/0'),
     tcp: lines(tcpLine, (l) => `has "${l}": write host:port, one per line`),
     ...kubeTargetFields(),
     'prometheus-service': optionalString(),
-    'prometheus-url': optionalString(),
+    'prometheus-url': urlInput(HTTP_SCHEMES, 'http://prometheus.monitoring:9090'),
     'alert-selector': optionalString(),
     'ignore-alerts': z.string().optional().transform((v) => splitList(v ?? 'Watchdog')),
     'prometheus-queries': lines(parsePromQuery, (l) => `has "${l}": write \`name: <PromQL> <op> <number>\` with op one of < <= > >= == !=`),
     'appinsights-app-id': optionalString(),
-    'appinsights-key': optionalString(),
-    'appinsights-api-url': z.string().optional().transform((v) => v?.trim() || 'https://api.applicationinsights.io'),
+    'appinsights-key': tokenInput(),
+    'appinsights-api-url': urlInput(HTTP_SCHEMES, 'https://api.applicationinsights.io', 'https://api.applicationinsights.io').transform((v) => v ?? 'https://api.applicationinsights.io'),
     'appinsights-window': durationInput('15m'),
     'appinsights-max-exceptions': integerInput(50, 0, 1_000_000),
     'appinsights-max-failed-requests': integerInput(50, 0, 1_000_000),
-    'grafana-url': optionalString(),
-    'grafana-token': optionalString(),
+    'grafana-url': urlInput(HTTP_SCHEMES, 'https://grafana.example.com'),
+    'grafana-token': tokenInput(),
     'smoke-commands': z.string().optional().transform((v) => splitLines(v)),
+    'platform-services': dnsLabelListInput({ required: false, hint: '' }),
+    timeout: durationInput('10m'),
     'working-directory': z.string().optional().transform((v) => v?.trim() || '.'),
     'smoke-timeout': durationInput('10m'),
     retries: integerInput(5, 0, 100),
@@ -118,10 +121,6 @@ export const verifySchema = z
     else if (template && inputs.services.length === 0) add('services', 'is required with health-url-template: the services whose {service} URLs to check');
     if (inputs['appinsights-app-id'] && !inputs['appinsights-key']) add('appinsights-key', 'is required with appinsights-app-id: pass the API key as a secret');
     if (inputs['grafana-url'] && !inputs['grafana-token']) add('grafana-token', 'is required with grafana-url: pass a service account token as a secret');
-    for (const key of ['prometheus-url', 'grafana-url', 'appinsights-api-url'] as const) {
-      const url = inputs[key];
-      if (url && !httpUrl(url)) add(key, `must be an http(s) URL, got "${url}"`);
-    }
     const window = inputs['stability-window'];
     if (window !== undefined && window < inputs['retry-interval']) {
       add('stability-window', 'must be at least as long as retry-interval (the checks repeat every retry-interval inside the window)');

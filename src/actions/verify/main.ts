@@ -5,20 +5,25 @@ import { annotate } from '../../checks/grafana.js';
 import { runChecks } from '../../checks/runner.js';
 import { DECISION_MATRIX, gradeSeverity } from '../../checks/severity.js';
 import { buildChecks, maskCheckSecrets } from './checks.js';
+import { smokeSyntaxProblem } from '../../checks/smoke.js';
+import { ConfigurationError } from '../../core/errors.js';
 import type { VerifyInputs } from './inputs.js';
 
 export async function main(inputs: VerifyInputs, context: ActionContext): Promise<ActionResult> {
   const { log } = context;
   maskCheckSecrets(inputs, context);
-  const checks = await buildChecks(inputs, context);
+  for (const [index, line] of inputs['smoke-commands'].entries()) {
+    const problem = await smokeSyntaxProblem(line);
+    if (problem) throw new ConfigurationError(`line ${index + 1} is not valid shell (bash -n: ${problem}); nothing was run`, 'smoke-commands');
+  }
+  const { checks, platform } = await buildChecks(inputs, context);
   const grafana = inputs['grafana-url'] && inputs['grafana-token'] ? { url: inputs['grafana-url'], token: inputs['grafana-token'], tags: ['rollback', 'keiko-verify', ...inputs.services], log } : undefined;
   if (grafana) await annotate(grafana, `keiko-rollback verify started (${checks.length} checks)${context.runUrl ? ` — ${context.runUrl}` : ''}`);
   const started = Date.now();
-  const budget = (inputs.retries + 1) * (inputs['request-timeout'] + inputs['retry-interval']) + (inputs['stability-window'] ?? 0) + inputs['smoke-timeout'];
   const reports = await log.group(`Run ${checks.length} checks at once${inputs['stability-window'] ? `, green for ${formatDuration(inputs['stability-window'])}` : ''}`, () =>
-    runChecks(checks, { retries: inputs.retries, intervalMs: inputs['retry-interval'], stabilityWindowMs: inputs['stability-window'], signal: AbortSignal.timeout(budget), log }),
+    runChecks(checks, { retries: inputs.retries, intervalMs: inputs['retry-interval'], stabilityWindowMs: inputs['stability-window'], signal: context.clock.signal, log }),
   );
-  const verdict = gradeSeverity(reports, inputs.services);
+  const verdict = gradeSeverity(reports, platform);
   const failed = reports.filter((r) => r.status === 'fail');
   const healthy = failed.length === 0;
   const elapsed = Date.now() - started;
@@ -32,9 +37,12 @@ export async function main(inputs: VerifyInputs, context: ActionContext): Promis
     `${verdict.reason}. ${reports.length} checks in ${formatDuration(elapsed)}.`,
     ...(matrix ? ['', `**Decision matrix:** ${verdict.severity} (${matrix.impact}) → ${matrix.action}; approval: ${matrix.approval}.`] : []),
     '',
+    '**How the severity was decided:**',
+    ...verdict.rules.map((rule) => `- ${rule}`),
+    '',
     markdownTable(['', 'Check', 'Service', 'Latency', 'Attempts', 'Detail'], rows),
   ].join('\n');
-  const report = { healthy, severity: verdict.severity, reason: verdict.reason, affected: verdict.affected, 'duration-ms': elapsed, checks: reports };
+  const report = { healthy, severity: verdict.severity, reason: verdict.reason, rules: verdict.rules, affected: verdict.affected, 'duration-ms': elapsed, checks: reports };
   return {
     outputs: { healthy: String(healthy), severity: verdict.severity, failed: failed.map((r) => r.name).join(','), report: JSON.stringify(report) },
     summary: `${summary}\n`,
