@@ -13,7 +13,7 @@ import { runPostStep } from './actions/post.js';
  * the event loop open past the `timeout`. The timer is unref'd, so a clean run exits as usual.
  */
 export function exitWhenDone(): void {
-  setTimeout(() => process.exit(), 1_000).unref();
+  setTimeout(() => process.exit(), 300).unref();
 }
 
 export async function runGitHubAction(name: ActionName): Promise<void> {

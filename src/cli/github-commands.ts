@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { createRunClock, MAX_TIMER_MS } from '../core/run-clock.js';
+import { parseDuration } from '../core/durations.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { createSecretRegistry, type SecretRegistry } from '../core/secrets.js';
@@ -9,7 +11,7 @@ import { postChatMessage, postStatuspageIncident } from '../notify/notify.js';
 import { parseArguments } from './arguments.js';
 import type { CliStreams } from './cli-host.js';
 
-const FLAGS = new Set(['statuspage-page-id', 'statuspage-components', 'statuspage-api-url', 'chat', 'repo', 'config', 'severity', 'environment', 'services', 'target', 'database-tool', 'database-target', 'frontend-target', 'reroute', 'circuit-breaker', 'dry-run', 'reason', 'needs', 'started-at', 'incident-issue', 'ref', 'requested-at']);
+const FLAGS = new Set(['statuspage-page-id', 'statuspage-components', 'statuspage-api-url', 'chat', 'repo', 'config', 'severity', 'environment', 'services', 'target', 'database-tool', 'database-target', 'frontend-target', 'reroute', 'circuit-breaker', 'dry-run', 'reason', 'needs', 'started-at', 'incident-issue', 'ref', 'requested-at', 'timeout']);
 
 export const GITHUB_HELP = `GitHub commands (token from GITHUB_TOKEN; API from GITHUB_API_URL):
   keiko-rollback environments sync  --repo owner/name [--config .github/rollback-environments.yml]
@@ -103,10 +105,14 @@ export async function runGitHubCommand(command: string, argv: string[], env: Nod
     writeSummary(planSummary(requestOf(parsed.flags), parsed.flags['requested-at'] ? new Date(parsed.flags['requested-at']) : new Date()), env, streams);
     return 0;
   }
+  // one clock for the command, like an action's `timeout`: a hung GitHub cannot hold the job
+  const limit = parseDuration(parsed.flags.timeout ?? '2m');
+  if (limit === undefined || limit <= 0 || limit > MAX_TIMER_MS) throw new ConfigurationError(`--timeout must be a duration such as 90s or 2m, at most 596h, got "${parsed.flags.timeout}"`);
+  const clock = createRunClock(limit);
   const api = (): ReturnType<typeof githubApi> => {
     const t = token(env);
     secrets.add(t);
-    return githubApi(t, env.GITHUB_API_URL);
+    return githubApi(t, env.GITHUB_API_URL, clock.signal);
   };
   if (command === 'environments' && sub === 'sync') {
     const done = await syncEnvironments(api(), required(parsed.flags, 'repo'), config(), log);

@@ -105,6 +105,7 @@ export async function runAction<S extends z.ZodObject>(definition: ActionDefinit
     const inputs = readInputs(definition.schema, host);
     const limit = (inputs as { timeout?: unknown }).timeout;
     clock = createRunClock(typeof limit === 'number' ? limit : DEFAULT_TIMEOUT_MS, host.context.cancel);
+    host.log.debug(`clock started: the run ends within ${clock.label}`);
     const result = await withBackstop(definition.main(inputs, { ...host.context, log: host.log, secrets, clock }), clock);
     for (const [name, value] of Object.entries(result.outputs)) host.setOutput(name, secrets.redact(value));
     await host.writeSummary(secrets.redact(result.summary));

@@ -35,7 +35,7 @@ export class OutsideFailure extends Error {
     readonly kind: FailureKind,
     readonly status: number | undefined,
     detail: string,
-    readonly extra: { cause?: unknown; statusText?: string; retryAfterMs?: number; code?: string; noSuchApi?: boolean; waitedMs?: number } = {},
+    readonly extra: { cause?: unknown; statusText?: string; retryAfterMs?: number; code?: string; noSuchApi?: boolean; waitedMs?: number; runTimedOut?: boolean } = {},
   ) {
     super(detail, extra.cause !== undefined ? { cause: extra.cause } : undefined);
   }
@@ -57,7 +57,7 @@ export class OutsideFailure extends Error {
       if (TLS_CODES.test(this.extra.code ?? '')) return `${this.at()} failed the TLS handshake for ${call} (${this.extra.code}): check the certificate authority${system.urlInput ? ` in ${system.urlInput}` : ''}.`;
       return `${this.at()} is unreachable for ${call} (${this.extra.code ?? detail})${this.over()}: check ${system.urlInput ?? 'its address'} and that this machine can reach it.`;
     }
-    if (this.kind === 'no-answer') return `${this.at()} did not answer ${call} within ${formatDuration(this.extra.waitedMs ?? 0)}${this.over()}: check that it is up and not overloaded.`;
+    if (this.kind === 'no-answer') return `${this.at()} did not answer ${call} within ${formatDuration(this.extra.waitedMs ?? 0)}${this.extra.runTimedOut ? ", when the run's timeout ran out" : ''}${this.over()}: check that it is up and not overloaded.`;
     if (status === 401) return `${system.name} rejected the credentials${system.credential ? ` in ${system.credential}` : ''} (401 Unauthorized) for ${call}: check that they are valid and not expired.`;
     if (status === 403) return `${system.name} denied ${call} (403 Forbidden${detail ? `: ${detail}` : ''}): ${system.forbiddenHint ?? `give the credential${system.credential ? ` in ${system.credential}` : ''} the permission for it`}.`;
     if (status === 404 && this.extra.noSuchApi) return `${this.at()} has no API for ${call} (404): check ${system.urlInput ?? 'the server address'} (wrong server URL or API version).`;
@@ -97,6 +97,16 @@ export function transportFailure(error: unknown, system: OutsideSystem, call: st
     return new OutsideFailure(system, call, 'unreachable', undefined, (error.cause instanceof Error ? error.cause.message : '') || error.message, { cause: error, ...(code ? { code } : {}) });
   }
   return error;
+}
+
+/**
+ * What a call cut short by the run's own signal becomes: a timeout names the server that kept the
+ * run waiting (a cancel stays what it was).
+ */
+export function cutByRun(error: unknown, run: AbortSignal, system: OutsideSystem, call: string, startedAt: number): unknown {
+  const reason: unknown = run.reason;
+  if (!(reason instanceof Error && reason.name === 'TimeoutError')) return error;
+  return new OutsideFailure(system, call, 'no-answer', undefined, "no answer before the run's timeout", { cause: error, waitedMs: Date.now() - startedAt, runTimedOut: true });
 }
 
 /** Whether a thrown value should be retried as a transient network failure. */

@@ -4,7 +4,7 @@ import { formatDuration } from './durations.js';
 export const MAX_TIMER_MS = 2_147_483_647;
 
 /** Time kept back at the end of a run so that Leases can be released and the summary written. */
-export const RELEASE_GRACE_MS = 4_500;
+export const RELEASE_GRACE_MS = 4_000;
 
 /**
  * One clock per run: every request, watch, child process and retry sleep of an action takes its
@@ -42,7 +42,7 @@ export function createRunClock(limitMs: number, cancel?: AbortSignal, now = Date
 }
 
 /** A signal that releases what a run holds after its own signal ended: a few seconds, whatever is left. */
-export function releaseSignal(ms = 2_500): AbortSignal {
+export function releaseSignal(ms = 3_500): AbortSignal {
   return AbortSignal.timeout(ms);
 }
 

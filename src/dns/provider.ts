@@ -1,4 +1,4 @@
-import { displayUrl, OutsideFailure, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
+import { cutByRun, displayUrl, OutsideFailure, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
 import { parseRetryAfter, withRetry } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
 
@@ -33,6 +33,15 @@ export interface DnsEndpoint {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function dnsSystem(provider: string, url: string): OutsideSystem {
   return { name: `${provider} API`, where: displayUrl(new URL(url).origin), credential: 'dns-token', urlInput: 'dns-api-url', forbiddenHint: 'give dns-token the right to edit the zone in dns-zone' };
 }
@@ -45,17 +54,22 @@ export async function dnsRequest<T>(provider: string, url: string, endpoint: Dns
   const run = endpoint.signal;
   return withRetry(
     async () => {
+      const startedAt = Date.now();
       const response = await fetch(url, {
         method,
         headers: { authorization: `Bearer ${endpoint.token}`, 'content-type': 'application/json' },
         ...(init.body ? { body: JSON.stringify(init.body) } : {}),
         signal: AbortSignal.any([...(run ? [run] : []), AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
       }).catch((error: unknown) => {
-        if (run?.aborted) throw error;
+        if (run?.aborted) throw cutByRun(error, run, system, call, startedAt);
         throw transportFailure(error, system, call, REQUEST_TIMEOUT_MS);
       });
+      const text = await response.text().catch((error: unknown) => {
+        throw run?.aborted ? cutByRun(error, run, system, call, startedAt) : transportFailure(error, system, call, REQUEST_TIMEOUT_MS);
+      });
+      // the provider's 404 is JSON (no such record); any other 404 comes from something else at dns-api-url
+      if (response.status === 404 && !isJson(text)) throw new OutsideFailure(system, call, 'http', 404, text.slice(0, 200).trim(), { statusText: response.statusText, noSuchApi: true });
       if (response.status === 404 && method !== 'PUT') return undefined;
-      const text = await response.text();
       if (!response.ok) throw new OutsideFailure(system, call, 'http', response.status, text.slice(0, 200).trim(), { statusText: response.statusText, ...(parseRetryAfter(response.headers.get('retry-after')) !== undefined ? { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) ?? 0 } : {}) });
       return (text ? JSON.parse(text) : undefined) as T | undefined;
     },

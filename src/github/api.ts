@@ -1,16 +1,40 @@
+import { displayUrl, OutsideFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
 
 /** The GitHub REST calls this project makes, over Octokit (base URL from GITHUB_API_URL, as on runners and GHES). */
 export interface GitHubApi {
   request<T>(method: string, path: string, body?: object): Promise<T>;
 }
 
-export function githubApi(token: string, baseUrl = process.env.GITHUB_API_URL ?? 'https://api.github.com'): GitHubApi {
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Octokit's errors carry `status` (and `response.data.message`); anything else is the network's. */
+function githubFailure(error: unknown, system: OutsideSystem, call: string): unknown {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number' && status > 0) {
+    const data = (error as { response?: { data?: unknown } }).response?.data;
+    const message = typeof data === 'object' && data !== null ? (data as { message?: unknown }).message : undefined;
+    // GitHub always answers JSON with a message; a 404 without one comes from something else at GITHUB_API_URL
+    return new OutsideFailure(system, call, 'http', status, typeof message === 'string' ? message : '', { cause: error, ...(status === 404 && typeof message !== 'string' ? { noSuchApi: true } : {}) });
+  }
+  return transportFailure(error, system, call, REQUEST_TIMEOUT_MS);
+}
+
+export function githubApi(token: string, baseUrl = process.env.GITHUB_API_URL ?? 'https://api.github.com', signal?: AbortSignal): GitHubApi {
+  const system: OutsideSystem = { name: 'GitHub API', where: displayUrl(baseUrl), credential: 'the GitHub token (GITHUB_TOKEN, or environments-token for environment settings)', urlInput: 'GITHUB_API_URL', forbiddenHint: 'give the token the permission this call needs (deployments: write, issues: write; environments need an admin token)' };
   return {
     async request<T>(method: string, path: string, body?: object): Promise<T> {
       const { getOctokit } = await import('@actions/github');
       const octokit = getOctokit(token, { baseUrl });
-      const response = await octokit.request(`${method} ${path}`, { ...(body ?? {}), headers: { 'x-github-api-version': '2022-11-28' } });
-      return response.data as T;
+      const call = `${method} ${path}`;
+      try {
+        const response = await octokit.request(call, { ...(body ?? {}), headers: { 'x-github-api-version': '2022-11-28' }, request: { signal: AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) } });
+        // every call here answers a JSON object (or nothing); text means the answer was cut or is not GitHub's
+        if (typeof response.data === 'string' && response.status !== 204) throw new OutsideFailure(system, call, 'unreachable', undefined, 'the answer was cut off or is not JSON', { code: 'incomplete answer' });
+        return response.data as T;
+      } catch (error) {
+        if (error instanceof OutsideFailure) throw error;
+        throw githubFailure(error, system, call);
+      }
     },
   };
 }

@@ -1,3 +1,4 @@
+import { OutsideFailure } from '../core/outside.js';
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -90,7 +91,7 @@ export async function checkEnvironment(api: GitHubApi, repo: string, severity: R
   try {
     found = await api.request<EnvironmentResponse>('GET', `/repos/${repo}/environments/${env}`);
   } catch (error) {
-    if ((error as { status?: number }).status === 404) throw new ConfigurationError(`environment ${env} does not exist in ${repo}, so its approval would be skipped; ${fix}`, 'severity');
+    if (error instanceof OutsideFailure && error.status === 404 && !error.extra.noSuchApi) throw new ConfigurationError(`environment ${env} does not exist in ${repo}, so its approval would be skipped; ${fix}`, 'severity');
     throw error;
   }
   const wanted = config.environments[severity].reviewers;

@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { displayUrl, OutsideFailure, retryableStatus, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
+import { cutByRun, displayUrl, OutsideFailure, retryableStatus, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
 import { RELEASE_GRACE_MS } from '../core/run-clock.js';
 import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
@@ -134,6 +134,7 @@ export class KubeClient {
     if (options.body !== undefined) requestHeaders['content-type'] = options.contentType ?? 'application/json';
     const capMs = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const signal = this.callSignal(options.signal, capMs);
+    const startedAt = Date.now();
     try {
       const response = await fetch(url, {
         method,
@@ -146,13 +147,14 @@ export class KubeClient {
       if (!response.ok) throw this.apiError(response, text, call);
       return (text ? JSON.parse(text) : {}) as T;
     } catch (error) {
-      // the run's own end (timeout, cancel) stays an abort; a call cut by its cap is a hung server
-      if (this.options.signal?.aborted || options.signal?.aborted) throw error;
+      // the run's own end names the server it was waiting for; a call cut by its cap is a hung server
+      if (this.options.signal?.aborted) throw cutByRun(error, this.options.signal, this.system, call, startedAt);
+      if (options.signal?.aborted) throw error;
       throw transportFailure(error, this.system, call, capMs);
     }
   }
 
-  private apiError(response: { status: number; statusText: string; headers: { get(name: string): string | null } }, text: string, call: string): KubeApiError {
+  private apiError(response: { status: number; statusText: string; headers: { get(name: string): string | null } }, text: string, call: string): OutsideFailure {
     let reason = response.statusText;
     let message = text.slice(0, 500);
     let isStatus = false;
@@ -164,8 +166,9 @@ export class KubeClient {
     } catch {
       // not a Status object: keep the raw text
     }
-    // a 404 that is not a Status comes from something that is not this API (a wrong URL or proxy)
-    return new KubeApiError(response.status, reason, message.trim(), parseRetryAfter(response.headers.get('retry-after')), { system: this.system, call, noSuchApi: response.status === 404 && !isStatus });
+    // a 404 that is not a Status comes from something that is not this API (a wrong URL or proxy): not "object not found"
+    if (response.status === 404 && !isStatus) return new OutsideFailure(this.system, call, 'http', 404, message.trim(), { statusText: reason, noSuchApi: true });
+    return new KubeApiError(response.status, reason, message.trim(), parseRetryAfter(response.headers.get('retry-after')), { system: this.system, call });
   }
 
   /** One API call, retried on throttling, server errors and dropped connections. */

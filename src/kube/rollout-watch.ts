@@ -71,8 +71,10 @@ export async function waitForRollout(client: KubeClient, initial: Deployment, op
       options.signal.throwIfAborted();
       if (!classifyKubeError(error).retry) throw error;
       failures++;
-      options.log.info(`  ${name}: watch interrupted (${error instanceof Error ? error.message : String(error)}); resuming`);
+      options.log.info(`  ${name}: watch interrupted (${error instanceof Error ? error.message : String(error)}); reading the deployment, then resuming`);
       await sleep(backoffDelay(Math.min(failures, 6), DEFAULT_RETRY_POLICY), options.signal);
+      // a watch that keeps failing must not hide a finished rollout: read the live state each time
+      expired = true;
     }
     if (expired) {
       current = await client.get<Deployment>(deploymentPath(namespace, name), undefined, options.signal);

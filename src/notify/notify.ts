@@ -3,17 +3,30 @@ import { withRetry } from '../core/retry.js';
 /** A notification that failed; the rollback's own outcome does not depend on it. */
 export class NotifyError extends Error {}
 
+const REQUEST_TIMEOUT_MS = 5_000;
+
+/** A notification is never worth holding a rollback's report: a few seconds per call, then a warning. */
+function transport(error: unknown, what: string): NotifyError {
+  if (error instanceof Error && error.name === 'TimeoutError') return Object.assign(new NotifyError(`${what}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`), { retryable: true });
+  const cause = error instanceof Error && error.cause instanceof Error ? ((error.cause as { code?: string }).code ?? error.cause.message) : undefined;
+  return Object.assign(new NotifyError(`${what}: unreachable (${cause ?? (error instanceof Error ? error.message : String(error))})`), { retryable: true });
+}
+
 async function post(url: string, init: { method?: string; headers: Record<string, string>; body: object }, what: string): Promise<unknown> {
   return withRetry(
     async () => {
-      const response = await fetch(url, { method: init.method ?? 'POST', headers: { 'content-type': 'application/json', ...init.headers }, body: JSON.stringify(init.body), signal: AbortSignal.timeout(15_000) });
-      const text = await response.text();
+      const response = await fetch(url, { method: init.method ?? 'POST', headers: { 'content-type': 'application/json', ...init.headers }, body: JSON.stringify(init.body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch((error: unknown) => {
+        throw transport(error, what);
+      });
+      const text = await response.text().catch((error: unknown) => {
+        throw transport(error, what);
+      });
       if (response.status === 401 || response.status === 403) throw new NotifyError(`${what}: the credentials were rejected (${response.status})`);
       if (!response.ok) throw Object.assign(new NotifyError(`${what}: HTTP ${response.status} ${text.slice(0, 200)}`), { retryable: response.status >= 500 || response.status === 429 });
       // Slack answers a plain `ok`, Teams `1`: only JSON bodies are parsed
       return response.headers.get('content-type')?.includes('json') && text ? (JSON.parse(text) as unknown) : text;
     },
-    (error) => ({ retry: (error as { retryable?: boolean }).retryable === true || !(error instanceof NotifyError) }),
+    (error) => ({ retry: (error as { retryable?: boolean }).retryable === true }),
     { policy: { baseDelayMs: 300, maxDelayMs: 2000, budgetMs: 5_000 } },
   );
 }

@@ -1,9 +1,9 @@
-import { displayUrl, OutsideFailure, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
+import { cutByRun, displayUrl, OutsideFailure, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
 
 export function vercelSystem(baseUrl: string): OutsideSystem {
-  return { name: 'Vercel API', where: displayUrl(baseUrl), credential: 'vercel-token', urlInput: 'api-url', forbiddenHint: 'give vercel-token access to the project (and the team in `team`)' };
+  return { name: 'Vercel API', where: displayUrl(baseUrl), credential: 'vercel-token', urlInput: 'api-url', forbiddenHint: 'give vercel-token access to the project, and check `team` (the team id team_… or slug that owns it)' };
 }
 
 export class VercelApiError extends OutsideFailure {
@@ -67,26 +67,35 @@ export class VercelClient {
     const runSignal = run.length ? AbortSignal.any(run) : undefined;
     return withRetry(
       async () => {
+        const startedAt = Date.now();
         const response = await fetch(this.url(path, options.query ?? {}), {
           method,
           headers: { authorization: `Bearer ${this.token}`, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
           ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
           signal: AbortSignal.any([...run, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
         }).catch((error: unknown) => {
+          if (this.runSignal?.aborted) throw cutByRun(error, this.runSignal, this.system, call, startedAt);
           if (runSignal?.aborted) throw error;
           throw transportFailure(error, this.system, call, REQUEST_TIMEOUT_MS);
         });
-        const text = await response.text();
+        const text = await response.text().catch((error: unknown) => {
+          // the body was cut (a reset mid-answer): as unreachable as a refused connection
+          throw this.runSignal?.aborted ? cutByRun(error, this.runSignal, this.system, call, startedAt) : transportFailure(error, this.system, call, REQUEST_TIMEOUT_MS);
+        });
         if (!response.ok) {
           let code = String(response.status);
           let message = text.slice(0, 300);
+          let fromVercel = false;
           try {
             const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
+            fromVercel = parsed.error !== undefined;
             code = parsed.error?.code ?? code;
             message = parsed.error?.message ?? message;
           } catch {
             // not JSON: keep the text
           }
+          // a 404 without Vercel's error body comes from something else at api-url
+          if (response.status === 404 && !fromVercel) throw new OutsideFailure(this.system, call, 'http', 404, message.trim(), { statusText: response.statusText, noSuchApi: true });
           throw new VercelApiError(response.status, code, message.trim(), rateLimitDelay(response.headers), { system: this.system, call, statusText: response.statusText });
         }
         return (text ? JSON.parse(text) : {}) as T;

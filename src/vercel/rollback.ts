@@ -8,8 +8,6 @@ export async function readProject(client: VercelClient, project: string, signal?
   try {
     return await client.request<VercelProject>('GET', `/v9/projects/${encodeURIComponent(project)}`, { query: { rollbackInfo: 'true' }, ...(signal ? { signal } : {}) });
   } catch (error) {
-    if (error instanceof VercelApiError && error.status === 401) throw new ConfigurationError('was rejected by Vercel (401 Not authorized): create a token with access to the project and pass it as a secret', 'vercel-token');
-    if (error instanceof VercelApiError && error.status === 403) throw new ConfigurationError(`has no access to this project (403: ${error.message}); check team (team id team_… or slug)`, 'team');
     if (error instanceof VercelApiError && error.status === 404) throw new ConfigurationError(`"${project}" was not found by Vercel (in ${'this scope'}); check project and team`, 'project');
     throw error;
   }

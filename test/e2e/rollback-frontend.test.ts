@@ -135,12 +135,13 @@ describe('rollback-frontend (dist bundle against the Vercel emulator)', () => {
 describe('bad input: one ::error::, nothing changed', () => {
   it.each([
     ['missing token', { 'vercel-token': '' }, "::error::Input 'vercel-token' is required: pass a Vercel token as a secret"],
-    ['token rejected', { 'vercel-token': 'wrong-token-123' }, "::error::Input 'vercel-token' was rejected by Vercel (401 Not authorized)"],
+    ['token rejected', { 'vercel-token': 'wrong-token-123' }, '::error::Vercel API rejected the credentials in vercel-token (401 Unauthorized) for GET /v9/projects/keiko-frontend: check that they are valid and not expired.'],
     ['unknown project', { project: 'nope' }, `::error::Input 'project' "nope" was not found by Vercel`],
-    ['another team', { team: 'team_other' }, "::error::Input 'team' has no access to this project (403"],
+    ['another team', { team: 'team_other' }, '::error::Vercel API denied GET /v9/projects/keiko-frontend (403 Forbidden'],
     ['target not in the project', { target: 'dpl_doesnotexist' }, `::error::Input 'target' "dpl_doesnotexist" is not a deployment of project keiko-frontend`],
     ['redeploy without git-ref', { mode: 'redeploy' }, "::error::Input 'git-ref' is required with mode: redeploy"],
     ['api-url not http', { 'api-url': 'ftp://api.vercel.com' }, `::error::Input 'api-url' must be an http(s) URL`],
+    ['token that HTTP cannot carry', { 'vercel-token': 'tok€n-123' }, "::error::Input 'vercel-token' has a character an HTTP header cannot carry at position 4"],
     ['timeout: never', { timeout: 'never' }, `::error::Input 'timeout' must be a duration such as 90s, 10m or 1h, got "never"`],
   ])('%s', async (_label, inputs, line) => {
     const e = await vercel();

@@ -1,4 +1,5 @@
 import { describeError } from '../../core/errors.js';
+import { OutsideFailure } from '../../core/outside.js';
 import type { Logger } from '../../core/logger.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
 import { currentRevision, readRevisionHistory, type RevisionHistory } from '../../kube/history.js';
@@ -108,11 +109,10 @@ async function writeRollback(client: KubeClient, plan: ServicePlan, options: Exe
   }
 }
 
-/** The failure with what is live; read with a signal of its own, since the run's may have ended. */
-async function failed(client: KubeClient, plan: ServicePlan, reason: string, started: number, readFor = 10_000): Promise<ServiceResult> {
+/** The failure with what is live. */
+async function failed(client: KubeClient, plan: ServicePlan, reason: string, started: number): Promise<ServiceResult> {
   try {
-    const signal = AbortSignal.timeout(readFor);
-    const map = await rolloutMap(client.withSignal(signal), plan.namespace, plan.service, signal);
+    const map = await rolloutMap(client, plan.namespace, plan.service, AbortSignal.timeout(10_000));
     const detail = [reason, ...map.problems.filter((p) => !reason.includes(p)), describeMap(map)].join('; ');
     return { ...resultOf(plan, 'failed', detail, started), live: map.replicaSets, next: map.next };
   } catch {
@@ -154,6 +154,13 @@ export async function rollbackService(client: KubeClient, plan: ServicePlan, opt
   // already at the target when planned, and nobody else busy with it: nothing to write, so no Lease
   if (!plan.heldBy && converge(plan.history, plan.entry, false, plan.overlay).action === 'at-target') return settle(client, plan, plan.history.deployment, 'unchanged', options, started).catch((error: unknown) => failed(client, plan, describeError(error), started));
   let lease: HeldLease | undefined;
+  const releaseLease = async (): Promise<void> => {
+    const held = lease;
+    lease = undefined;
+    if (!held) return;
+    await held.release().catch((error: unknown) => options.log.warning(`could not release lease ${held.name}: ${describeError(error)}; it expires by itself within 60s`));
+    options.onLease(held, false);
+  };
   try {
     lease = await acquireLease(client, { namespace: plan.namespace, name: leaseName(plan.service), holder: options.holder, log: options.log, signal: options.signal, deadline: options.deadline });
     options.onLease(lease, true);
@@ -163,15 +170,16 @@ export async function rollbackService(client: KubeClient, plan: ServicePlan, opt
   } catch (error) {
     if (error instanceof LeaseHeldError) return resultOf(plan, 'failed', `another rollback is running: ${error.message}; nothing written`, started);
     if (options.signal.aborted) {
-      const why = options.signal.reason instanceof Error && options.signal.reason.name === 'TimeoutError' ? `timed out after ${options.timeoutLabel}` : 'cancelled';
-      return { ...(await failed(client, plan, why, started, 1_500)), status: why === 'cancelled' ? 'cancelled' : 'failed' };
+      // the run's time is up: the Lease goes first (the seconds left are few), then the verdict
+      await releaseLease();
+      const cancelled = !(options.signal.reason instanceof Error && options.signal.reason.name === 'TimeoutError');
+      const waitingFor = error instanceof OutsideFailure ? ` (${error.sentence()})` : '';
+      const why = `${cancelled ? 'cancelled' : `timed out after ${options.timeoutLabel}`}${waitingFor}; see what is live with: kubectl -n ${plan.namespace} rollout status deployment/${plan.service}`;
+      return resultOf(plan, cancelled ? 'cancelled' : 'failed', why, started);
     }
     return failed(client, plan, describeError(error), started);
   } finally {
-    if (lease) {
-      await lease.release().catch((error: unknown) => options.log.warning(`could not release lease ${lease?.name}: ${describeError(error)}`));
-      options.onLease(lease, false);
-    }
+    await releaseLease();
   }
 }
 
