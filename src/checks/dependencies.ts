@@ -1,5 +1,6 @@
 import net from 'node:net';
 import pg from 'pg';
+import { abortable } from '../core/durations.js';
 import { displayUrl } from '../core/secrets.js';
 import { errorText, type Check } from './types.js';
 
@@ -28,20 +29,21 @@ export function redisCheck(url: string, timeoutMs: number): Check {
   return {
     name: 'redis',
     service: undefined,
-    async run() {
+    async run(signal) {
       const started = performance.now();
       const { createClient } = await import('redis');
       const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false } });
       client.on('error', () => undefined);
       try {
-        await client.connect();
-        const pong = await client.ping();
+        // a server that accepts and never answers: the PING gets the request timeout too
+        const pong = await abortable(client.connect().then(() => client.ping()), AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
         const latencyMs = Math.round(performance.now() - started);
         return { ok: pong === 'PONG', latencyMs, detail: `PING → ${pong} from ${displayUrl(url)} in ${latencyMs}ms` };
       } catch (error) {
         return { ok: false, latencyMs: Math.round(performance.now() - started), detail: `${displayUrl(url)}: ${errorText(error)}` };
       } finally {
-        await client.quit().catch(() => client.destroy());
+        // no QUIT: on a hung server it would wait for ever
+        client.destroy();
       }
     },
   };

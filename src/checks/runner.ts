@@ -1,4 +1,4 @@
-import { formatDuration, sleep } from '../core/durations.js';
+import { abortable, formatDuration, sleep } from '../core/durations.js';
 import type { Logger } from '../core/logger.js';
 import type { Check, CheckOutcome, CheckReport } from './types.js';
 
@@ -31,7 +31,7 @@ async function untilGreen(check: Check, options: RunOptions): Promise<CheckRepor
   try {
     for (; attempt <= options.retries; attempt++) {
       if (attempt > 0) await sleep(options.intervalMs, options.signal);
-      outcome = await check.run(options.signal);
+      outcome = await abortable(check.run(options.signal), options.signal);
       if (outcome.ok) break;
       options.log.info(`  ${check.name}: attempt ${attempt + 1}/${options.retries + 1} failed: ${outcome.detail}`);
     }
@@ -53,7 +53,7 @@ async function staysGreen(check: Check, first: CheckReport, options: RunOptions,
   try {
     while (Date.now() + options.intervalMs <= windowEnd) {
       await sleep(options.intervalMs, options.signal);
-      const outcome = await check.run(options.signal);
+      const outcome = await abortable(check.run(options.signal), options.signal);
       attempts++;
       if (!outcome.ok) return { ...report(check, outcome, attempts), detail: `flapped at +${formatDuration(Date.now() - started)} in the stability window: ${outcome.detail}` };
     }

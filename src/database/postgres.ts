@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { ConfigurationError, describeError } from '../core/errors.js';
+import { OutsideFailure } from '../core/outside.js';
 import { displayUrl } from '../core/secrets.js';
 import { nodeConnectionString, type ConnectionInfo } from './libpq.js';
 
@@ -10,26 +11,43 @@ export interface DatabaseTarget {
   url: string;
   info: ConnectionInfo;
   lockTimeoutMs: number;
+  /** The run's clock: no connection attempt waits past it. */
+  deadline?: number;
 }
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export async function connect(target: DatabaseTarget, applicationName?: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: nodeConnectionString(target.url, target.info, applicationName), connectionTimeoutMillis: 10_000 });
+  const timeout = Math.max(1_000, Math.min(CONNECT_TIMEOUT_MS, (target.deadline ?? Infinity) - Date.now()));
+  const client = new pg.Client({ connectionString: nodeConnectionString(target.url, target.info, applicationName), connectionTimeoutMillis: timeout });
   try {
     await client.connect();
     await client.query(`SET lock_timeout = ${Math.round(target.lockTimeoutMs)}`);
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new ConfigurationError(`could not connect to ${where(target)}: ${reason(error)}`, 'database-url');
+    throw connectFailure(target, error, timeout);
   }
   return client;
 }
 
-/** The server as a person recognises it; the password and the query string stay out (the whole URL is masked as a secret). */
+/** The network's fault (refused, reset, no answer) is PostgreSQL's to name; a refused login or a missing database is the input's. */
+function connectFailure(target: DatabaseTarget, error: unknown, timeoutMs: number): Error {
+  const system = { name: 'PostgreSQL', where: where(target), urlInput: 'database-url' };
+  const code = (error as { code?: unknown }).code;
+  if (/timeout expired|connection timeout/i.test(describeError(error))) return new OutsideFailure(system, 'the connection', 'no-answer', undefined, 'no answer', { cause: error, waitedMs: timeoutMs });
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new OutsideFailure(system, 'the connection', 'unreachable', undefined, code, { cause: error, code });
+  if (/Connection terminated/i.test(describeError(error))) return new OutsideFailure(system, 'the connection', 'unreachable', undefined, 'connection closed by the server', { cause: error, code: 'connection closed' });
+  return new ConfigurationError(`could not connect to ${where(target)}: ${reason(error)}`, 'database-url');
+}
+
+/**
+ * The server as a person recognises it (host:port/database and the TLS settings): never the URL
+ * itself, which is masked whole as a secret.
+ */
 function where(target: DatabaseTarget): string {
   const url = new URL(displayUrl(target.url));
-  url.search = '';
   const tls = ['sslmode', 'sslrootcert', 'sslcert'].filter((k) => target.info.params[k]).map((k) => `${k}=${target.info.params[k]}`);
-  return `${url.toString()}${tls.length ? ` (${tls.join(', ')})` : ''}`;
+  return `${url.hostname}:${url.port || '5432'}${url.pathname}${tls.length ? ` (${tls.join(', ')})` : ''}`;
 }
 
 function reason(error: unknown): string {

@@ -123,7 +123,7 @@ describe('rollback-database with real Alembic and PostgreSQL', () => {
     expect(argv).not.toContain(secret);
     const unreachable = await database(withPassword.replace(':5432/', ':5999/'), workspace, { target: '-1' });
     expect(unreachable.errorLines).toHaveLength(1);
-    expect(unreachable.errorLines[0]).toContain("Input 'database-url' could not connect to postgresql://postgres:***@127.0.0.1:5999/");
+    expect(unreachable.errorLines[0]).toMatch(/^::error::PostgreSQL at 127\.0\.0\.1:5999\/\w+ is unreachable for the connection \(ECONNREFUSED\): check database-url and that this machine can reach it\.$/);
     expect(unreachable.visible).not.toContain(secret);
   });
 });

@@ -47,9 +47,9 @@ export async function openRun(inputs: RollbackDatabaseInputs, context: ActionCon
   addUrlSecrets(context.secrets, inputs['database-url']);
   const info = connectionInfo(inputs['database-url']);
   context.secrets.add(info.password);
-  const target: DatabaseTarget = { url: inputs['database-url'], info, lockTimeoutMs: inputs['lock-timeout'] };
+  const target: DatabaseTarget = { url: inputs['database-url'], info, lockTimeoutMs: inputs['lock-timeout'], deadline: context.clock.deadline };
   const libpq = libpqSession(info, context.tempDir, inputs['lock-timeout']);
-  const run: DatabaseRun = { inputs, context, target, libpq, tool: undefined, phases: new PhaseLog(context.log), deadline: Date.now() + inputs.timeout, revision: 'n/a' };
+  const run: DatabaseRun = { inputs, context, target, libpq, tool: undefined, phases: new PhaseLog(context.log), deadline: context.clock.deadline, revision: 'n/a' };
   try {
     run.tool = migrationTool(inputs, target, libpq, context.workspace, context.log);
     run.revision = await run.phases.run('Connect', async () => {
