@@ -51,7 +51,7 @@ describe('bad input values give one exact message naming the input', () => {
   });
 
   it.each([
-    ['other scheme', { 'database-url': 'mysql://u@h/db', target: '-1' }, "Input 'database-url' must be a postgres:// or postgresql:// URL such as postgresql://user:password@host:5432/dbname"],
+    ['other scheme', { 'database-url': 'mysql://u@h/db', target: '-1' }, "Input 'database-url' must be a postgres:// or postgresql:// URL such as postgresql://app@db.internal:5432/keiko"],
     ['shell characters in target', { 'database-url': 'postgres://h/db', target: '$(reboot)' }, 'Input \'target\' must be a revision id, -N or base (letters, digits, \'_\' and \'.\'), got "$(reboot)"'],
     ['backup off without consent', { 'database-url': 'postgres://h/db', target: '-1', backup: 'false' }, "Input 'backup' is false, which risks data loss: keep `backup: true`, or also set `i-accept-data-loss: true`"],
     ['jobs 0', { 'database-url': 'postgres://h/db', target: '-1', jobs: '0' }, 'Input \'jobs\' must be a whole number from 1 to 64, got "0"'],
@@ -75,7 +75,7 @@ describe('the #13 inputs', () => {
 
   it.each([
     ['sqlserver without restore-from', { 'database-url': 'sqlserver://sa:pw@db:1433/keiko', engine: 'sqlserver' }, "Input 'restore-from' is required with engine: sqlserver: the .sql backup to restore with sqlcmd"],
-    ['sqlserver with a postgres URL', { 'database-url': 'postgres://h/db', engine: 'sqlserver', 'restore-from': 'b.sql' }, "Input 'database-url' must be sqlserver://user:password@host:1433/database with engine: sqlserver"],
+    ['sqlserver with a postgres URL', { 'database-url': 'postgres://h/db', engine: 'sqlserver', 'restore-from': 'b.sql' }, "Input 'database-url' must be sqlserver://app@sql.internal:1433/keiko (password in the URL) with engine: sqlserver"],
     ['unknown engine', { 'database-url': 'postgres://h/db', engine: 'oracle', target: '-1' }, 'Input \'engine\' must be one of postgres | sqlserver, got "oracle"'],
   ])('database: %s', (_label, inputs, message) => {
     expect(lineFor(rollbackDatabaseSchema, inputs)).toBe(message);

@@ -15,7 +15,7 @@ export interface SqlServerConnection {
 export function sqlServerConnection(databaseUrl: string): SqlServerConnection {
   const url = new URL(databaseUrl);
   const database = decodeURIComponent(url.pathname.slice(1)) || url.searchParams.get('database') || '';
-  if (!database) throw new ConfigurationError('names no database: use sqlserver://user:password@host:1433/database', 'database-url');
+  if (!database) throw new ConfigurationError('names no database: use sqlserver://app@sql.internal:1433/keiko (password in the URL)', 'database-url');
   return { server: `tcp:${url.hostname},${url.port || '1433'}`, database, user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
 }
 

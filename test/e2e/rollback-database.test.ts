@@ -117,6 +117,10 @@ describe('rollback-database with real Alembic and PostgreSQL', () => {
     expect(run.outputs.restored).toBe('true');
     expect(run.visible).not.toContain(secret);
     const argv = fs.readFileSync(log, 'utf8');
+    // issue 18: no child inherits the runner's inputs (INPUT_DATABASE-URL carried the whole URL)
+    const childEnv = fs.readFileSync(`${log}.env`, 'utf8');
+    expect(childEnv).toContain('PATH=');
+    expect(childEnv).not.toMatch(/^INPUT_/m);
     expect(argv).toContain('pg_dump --format=custom');
     expect(argv).toContain('pg_restore --clean');
     expect(argv).toContain('alembic downgrade base');

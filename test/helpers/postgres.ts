@@ -73,7 +73,8 @@ export function recordingPath(workspace: string): { path: string; log: string } 
   fs.mkdirSync(bin, { recursive: true });
   const real = (tool: string): string => (tool === 'flyway' ? path.join(workspace, 'flyway', 'flyway') : execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim());
   for (const tool of ['pg_dump', 'pg_restore', 'alembic', 'flyway']) {
-    fs.writeFileSync(path.join(bin, tool), `#!/bin/bash\nprintf '%s\\n' "${tool} $*" >> '${log}'\nexec '${real(tool)}' "$@"\n`, { mode: 0o755 });
+    // argv into the log, and the whole environment the tool was given into <log>.env
+    fs.writeFileSync(path.join(bin, tool), `#!/bin/bash\nprintf '%s\\n' "${tool} $*" >> '${log}'\nenv >> '${log}.env'\nexec '${real(tool)}' "$@"\n`, { mode: 0o755 });
   }
   fs.writeFileSync(log, '');
   return { path: `${bin}:${process.env.PATH ?? ''}`, log };

@@ -11,9 +11,9 @@ export const rollbackDatabaseSchema = z
     'database-url': z
       .string({ error: () => 'is required: pass the PostgreSQL URL as a secret, e.g. `database-url: ${{ secrets.DATABASE_URL }}`' })
       .transform((value, ctx) => {
-        const problem = urlProblem(value.trim(), ['postgres:', 'postgresql:', 'sqlserver:', 'mssql:'], 'postgresql://user:password@host:5432/dbname');
+        const problem = urlProblem(value.trim(), ['postgres:', 'postgresql:', 'sqlserver:', 'mssql:'], 'postgresql://app@db.internal:5432/keiko');
         if (!problem) return new URL(value.trim()).toString();
-        ctx.addIssue({ code: 'custom', message: problem.startsWith('has') ? problem : 'must be a postgres:// or postgresql:// URL such as postgresql://user:password@host:5432/dbname' });
+        ctx.addIssue({ code: 'custom', message: problem.startsWith('has') ? problem : 'must be a postgres:// or postgresql:// URL such as postgresql://app@db.internal:5432/keiko' });
         return z.NEVER;
       }),
     engine: enumInput(['postgres', 'sqlserver'] as const, 'postgres'),
@@ -42,7 +42,7 @@ export const rollbackDatabaseSchema = z
       return;
     }
     if (inputs.engine === 'sqlserver') {
-      if (!sqlServerUrl) ctx.addIssue({ code: 'custom', path: ['database-url'], message: 'must be sqlserver://user:password@host:1433/database with engine: sqlserver' });
+      if (!sqlServerUrl) ctx.addIssue({ code: 'custom', path: ['database-url'], message: 'must be sqlserver://app@sql.internal:1433/keiko (password in the URL) with engine: sqlserver' });
       else if (!inputs['restore-from']) ctx.addIssue({ code: 'custom', path: ['restore-from'], message: 'is required with engine: sqlserver: the .sql backup to restore with sqlcmd' });
       return;
     }

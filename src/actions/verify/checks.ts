@@ -52,7 +52,7 @@ export async function buildChecks(inputs: VerifyInputs, context: ActionContext):
   if (inputs['redis-url']) checks.push(redisCheck(inputs['redis-url'], timeout));
   for (const { host, port } of inputs.tcp) checks.push(tcpCheck(host, port, timeout));
   const namespace = resolveNamespace(inputs);
-  const client = namespace || inputs['prometheus-service'] ? new KubeClient(await loadKubeConfig(inputs, context.secrets), context.log, { signal: context.clock.signal, requestTimeoutMs: timeout }) : undefined;
+  const client = namespace || inputs['prometheus-service'] ? new KubeClient(await loadKubeConfig(inputs, context.secrets), context.log, { signal: context.clock.signal, requestTimeoutMs: timeout, policy: { baseDelayMs: 200, maxDelayMs: 1_000, budgetMs: timeout } }) : undefined;
   let platform: Platform = inputs['platform-services'].length ? { services: inputs['platform-services'], source: 'platform-services' } : { services: inputs.services, source: 'the services of this run (set platform-services or a namespace to measure against the whole platform)' };
   if (client && namespace) {
     const all = await listDeployments(client, namespace);
