@@ -9,6 +9,8 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 export type HttpFault =
   /** Accept the request and never answer. */
   | { kind: 'hang' }
+  /** Hold the request until the test calls `release()`, then serve it: a wait decided by an event, not a delay. */
+  | { kind: 'hold' }
   /** Answer every request `delayMs` late. */
   | { kind: 'slow'; delayMs: number }
   /** Forward, send the status line and part of the body, then reset the connection. */
@@ -33,6 +35,10 @@ export interface FaultProxy {
   requests: { method: string; path: string; outcome: string }[];
   add(rule: FaultRule): void;
   clear(): void;
+  /** Resolves when a request is being held (a `hold` fault). */
+  held(): Promise<void>;
+  /** Serves every held request and stops holding. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -63,6 +69,10 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
   const rules: (FaultRule & { hits: number })[] = [];
   const requests: FaultProxy['requests'] = [];
   const sockets = new Set<Socket>();
+  const waiting: (() => void)[] = [];
+  let onHeld: (() => void) | undefined;
+  let holding: Promise<void> | undefined;
+  let released = false;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const record = { method: req.method ?? 'GET', path: req.url ?? '/', outcome: '' };
     requests.push(record);
@@ -71,6 +81,13 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
     const fault = rule?.fault;
     const body = await readBody(req);
     if (fault?.kind === 'hang') return void (record.outcome = 'hang');
+    if (fault?.kind === 'hold' && !released) {
+      record.outcome = 'held';
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        onHeld?.();
+      });
+    }
     if (fault?.kind === 'status') {
       record.outcome = String(fault.status);
       res.writeHead(fault.status, { ...(fault.body ? { 'content-type': 'application/json' } : {}), ...fault.headers });
@@ -111,6 +128,16 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
     requests,
     add: (rule) => rules.push({ ...rule, hits: 0 }),
     clear: () => void (rules.length = 0),
+    held: () =>
+      (holding ??= waiting.length
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            onHeld = resolve;
+          })),
+    release: () => {
+      released = true;
+      for (const resolve of waiting.splice(0)) resolve();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -8,16 +8,19 @@ import { kubectlFor } from '../helpers/kubectl.js';
 import { DEPLOYMENTS, LEASES, liveImage, NS, REPLICA_SETS, writes } from '../helpers/kube-fixtures.js';
 import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
 import { ROLLED_BACK_FROM } from '../../src/kube/rollback-record.js';
+import { startFaultProxy, type FaultProxy } from '../../src/sandbox/fault-proxy.js';
 
 let emulators: KubeEmulator[] = [];
+let proxies: FaultProxy[] = [];
 async function emulator(): Promise<KubeEmulator> {
   const e = await startKubeEmulator({ fixture: runbookFixture() });
   emulators.push(e);
   return e;
 }
 afterEach(async () => {
-  await Promise.all(emulators.map((e) => e.close()));
+  await Promise.all([...emulators, ...proxies].map((e) => e.close()));
   emulators = [];
+  proxies = [];
 });
 
 const rollback = (e: KubeEmulator, inputs: Record<string, string>, env: Record<string, string> = {}, options: { onStdout?: (soFar: string) => void } = {}) =>
@@ -27,16 +30,22 @@ const statuses = (text: string | undefined): string[] => (JSON.parse(text ?? '[]
 describe('no racing rollbacks (Lease)', () => {
   it('two concurrent runs: one writes, the other waits and then has nothing to do', async () => {
     const e = await emulator();
-    // the first rollout's watch answers slowly, so the two runs surely overlap
-    e.fault({ verb: 'watch', delayMs: 4000 });
-    const [a, b] = await Promise.all([
-      rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '1001' }),
-      rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '1002' }),
-    ]);
+    // the first run's rollout watch is held until the second run is seen waiting for the Lease: the
+    // overlap is made by events, never by how fast either process starts
+    const proxy = await startFaultProxy(e.url);
+    proxies.push(proxy);
+    proxy.add({ fault: { kind: 'hold' }, method: 'GET', path: 'watch=' });
+    const first = rollback({ ...e, kubeconfig: e.kubeconfig.replace(e.url, proxy.url) } as KubeEmulator, { services: 'chat-service' }, { GITHUB_RUN_ID: '1001' });
+    await proxy.held();
+    const second = rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '1002' }, {
+      onStdout: (soFar) => {
+        if (soFar.includes('waiting for lease keiko-rollback-chat-service, held by keiko/platform/1001/1/rollback since')) proxy.release();
+      },
+    });
+    const [a, b] = await Promise.all([first, second]);
     expect([a.code, b.code]).toEqual([0, 0]);
-    expect([...statuses(a.outputs.result), ...statuses(b.outputs.result)].sort()).toEqual(['rolled-back', 'unchanged']);
-    const waiter = statuses(a.outputs.result)[0] === 'unchanged' ? a : b;
-    expect(waiter.stdout).toMatch(/waiting for lease keiko-rollback-chat-service, held by keiko\/platform\/100[12]\/1\/rollback since/);
+    expect(statuses(a.outputs.result)).toEqual(['rolled-back']);
+    expect(statuses(b.outputs.result)).toEqual(['unchanged']);
     expect(writes(e).filter((w) => w.resource === 'deployments')).toHaveLength(1);
     expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
     expect(e.store.list(LEASES, NS)).toEqual([]);

@@ -46,9 +46,14 @@ describe('real kubectl against the emulator', () => {
 
   it('rollout undo --to-revision=2 reuses that ReplicaSet as revision 4 with revision-history "2"', async () => {
     const before = replicaSets('search-service');
+    // the new pods stay ContainerCreating until kubectl has printed its progress line: the middle of
+    // the rollout is seen by an event, not by how fast kubectl starts
+    emulator.controller.holdPods(true);
     const undo = await kubectl('rollout', 'undo', 'deployment/search-service', '--to-revision=2', '-n', NS);
     expect(undo.stdout.trim()).toBe('deployment.apps/search-service rolled back');
-    const status = await kubectl('rollout', 'status', 'deployment/search-service', '-n', NS, '--timeout=30s');
+    const status = await kubectl.watching((soFar) => {
+      if (soFar.includes('new replicas have been updated')) emulator.controller.holdPods(false);
+    }, 'rollout', 'status', 'deployment/search-service', '-n', NS, '--timeout=30s');
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/Waiting for deployment "search-service" rollout to finish: \d out of 2 new replicas have been updated\.\.\./);
     expect(status.stdout).toContain('deployment "search-service" successfully rolled out');

@@ -107,6 +107,16 @@ export class DeploymentController {
     this.unsubscribe?.();
   }
 
+  private podsHeld = false;
+
+  /**
+   * While held, no new pod becomes Ready (it stays ContainerCreating): a test can look at a rollout
+   * in the middle, decided by an event rather than by how fast the machine is.
+   */
+  holdPods(held: boolean): void {
+    this.podsHeld = held;
+  }
+
   markBadImage(image: string, reason: BadImageReason): void {
     this.badImages.set(image, reason);
   }
@@ -339,7 +349,7 @@ export class DeploymentController {
         },
       };
     }
-    if (elapsed < this.options.podReadyMs) return { ready: false, status: { ...base, state: { waiting: { reason: 'ContainerCreating' } } } };
+    if (elapsed < this.options.podReadyMs || this.podsHeld) return { ready: false, status: { ...base, state: { waiting: { reason: 'ContainerCreating' } } } };
     return { ready: true, status: { ...base, started: true, ready: true, state: { running: { startedAt: this.timestamp() } } } };
   }
 
