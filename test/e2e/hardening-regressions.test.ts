@@ -71,6 +71,22 @@ describe.concurrent('issue 18 regressions: the outside world named, converging t
   });
 });
 
+describe.concurrent('issue 18 regressions: a run stopped half-way says what is live', () => {
+  it('emergency-reroute timing out on a hung DNS API after the circuit breaker was set names what changed and how to undo it', async (ctx) => {
+    const kube = open(ctx, await startKubeEmulator({ fixture: runbookFixture() }));
+    const dns = open(ctx, await startDnsEmulator({ records: [{ type: 'CNAME', name: 'api.keiko.com', content: 'primary.keiko.net', ttl: 60 }] }));
+    const proxy = open(ctx, await startFaultProxy(dns.url));
+    // reading the record works (the snapshot needs it); the switch itself hangs
+    proxy.add({ fault: { kind: 'hang' }, method: 'PUT' });
+    const inputs = { environment: 'production', kubeconfig: kube.kubeconfig, 'ingress-manifest': '', 'dns-provider': 'cloudflare', 'dns-zone': 'keiko.com', 'dns-record': 'api', 'dns-target': 'backup.keiko.net', 'dns-token': dns.token, 'dns-api-url': `${proxy.url}/client/v4`, timeout: '8s' };
+    const { result: run, elapsedMs } = await timed((onStdout) => runAction('emergency-reroute', inputs, { onStdout }));
+    expectNamedOutcome(run, elapsedMs, 8_000, /Cloudflare API/);
+    expect(run.errorLines[0]).toContain('changed before it stopped: Deployment/gateway-bff; stopped while changing DNS/api.keiko.com (it may be half-done); the snapshot of what was there before is in ConfigMap keiko-production/keiko-reroute-state: `mode: restore` returns to it');
+    expect(run.summary).toContain('mode: restore');
+    expect(kube.store.list(LEASES, NS)).toEqual([]);
+  });
+});
+
 describe.concurrent('issue 18 regressions: inputs validated before use', () => {
   it.each([
     ['database-url not a URL', { 'database-url': 'db.internal/keiko' }, `::error::Input 'database-url' must be a URL such as postgresql://app@db.internal:5432/keiko, got "***"`],

@@ -1,3 +1,5 @@
+import { OutsideFailure } from '../../core/outside.js';
+import { ConfigurationError, describeError, StepFailure } from '../../core/errors.js';
 import type { ActionContext } from '../../core/action.js';
 import type { KubeClient } from '../../kube/client.js';
 import { envPatch, envSnapshot } from '../../kube/env.js';
@@ -8,7 +10,6 @@ import { switchDns } from './dns.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
 import { applyObject, patchGatewayEnv, readLive } from './objects.js';
 import { readState, replaceState, snapshotOf, writeState, type RerouteState } from '../../kube/reroute-state.js';
-import { ConfigurationError } from '../../core/errors.js';
 
 export const CIRCUIT_BREAKER_VARS = ['CIRCUIT_BREAKER_ENABLED', 'FAILURE_THRESHOLD'];
 
@@ -76,34 +77,50 @@ export async function activate(client: KubeClient, inputs: EmergencyRerouteInput
   const applied: string[] = [];
   const unchanged: string[] = [];
   const notes: string[] = [];
-  await log.group('Apply (server-side, field manager keiko-rollback)', async () => {
-    for (const object of objects) {
-      const before = await readLive(client, object, namespace);
-      const after = await applyObject(client, object, namespace, { force: inputs.force, dryRun: false });
-      const changed = before?.metadata.resourceVersion !== after.metadata.resourceVersion;
-      (changed ? applied : unchanged).push(objectKey(object));
-      log.info(`${objectKey(object)}: ${before ? (changed ? 'updated' : 'unchanged') : 'created'}`);
-    }
-  });
   let rollout: string | undefined;
-  if (gateway) {
-    rollout = await log.group(`Circuit breaker on deployment/${gateway.metadata.name}`, async () => {
-      const patch = envPatch(gateway, circuitBreakerValues(gateway, inputs['failure-threshold']));
-      if (!patch) {
-        unchanged.push(`Deployment/${gateway.metadata.name}`);
-        log.info(`CIRCUIT_BREAKER_ENABLED=true and FAILURE_THRESHOLD=${inputs['failure-threshold']} are already set`);
-        return undefined;
+  /** The step in flight: if the run stops there, it may be half-done. */
+  let changing: string | undefined;
+  try {
+    await log.group('Apply (server-side, field manager keiko-rollback)', async () => {
+      for (const object of objects) {
+        changing = objectKey(object);
+        const before = await readLive(client, object, namespace);
+        const after = await applyObject(client, object, namespace, { force: inputs.force, dryRun: false });
+        const changed = before?.metadata.resourceVersion !== after.metadata.resourceVersion;
+        (changed ? applied : unchanged).push(objectKey(object));
+        log.info(`${objectKey(object)}: ${before ? (changed ? 'updated' : 'unchanged') : 'created'}`);
       }
-      applied.push(`Deployment/${gateway.metadata.name}`);
-      return patchGatewayEnv(client, namespace, gateway.metadata.name, patch, { dryRun: false, signal, log });
     });
-  }
-  if (dns) {
-    const key = `DNS/${inputs['dns-record']}.${inputs['dns-zone']}`;
-    const change = await log.group(`DNS (${dns.name})`, () => switchDns(dns, inputs, context));
-    (change ? applied : unchanged).push(key);
-    log.info(`${key}: ${change?.change ?? 'already points at the target'}`);
-    if (change?.staleUntil) notes.push(`DNS: resolvers that cached ${inputs['dns-record']}.${inputs['dns-zone']} before the switch may still answer with the old record until ${change.staleUntil} (its old TTL); lower the TTL ahead of time to shorten this.`);
+    if (gateway) {
+      rollout = await log.group(`Circuit breaker on deployment/${gateway.metadata.name}`, async () => {
+        const patch = envPatch(gateway, circuitBreakerValues(gateway, inputs['failure-threshold']));
+        if (!patch) {
+          unchanged.push(`Deployment/${gateway.metadata.name}`);
+          log.info(`CIRCUIT_BREAKER_ENABLED=true and FAILURE_THRESHOLD=${inputs['failure-threshold']} are already set`);
+          return undefined;
+        }
+        changing = `Deployment/${gateway.metadata.name}`;
+        const waited = await patchGatewayEnv(client, namespace, gateway.metadata.name, patch, { dryRun: false, signal, log });
+        applied.push(changing);
+        return waited;
+      });
+    }
+    if (dns) {
+      const key = `DNS/${inputs['dns-record']}.${inputs['dns-zone']}`;
+      changing = key;
+      const change = await log.group(`DNS (${dns.name})`, () => switchDns(dns, inputs, context));
+      (change ? applied : unchanged).push(key);
+      log.info(`${key}: ${change?.change ?? 'already points at the target'}`);
+      if (change?.staleUntil) notes.push(`DNS: resolvers that cached ${inputs['dns-record']}.${inputs['dns-zone']} before the switch may still answer with the old record until ${change.staleUntil} (its old TTL); lower the TTL ahead of time to shorten this.`);
+    }
+  } catch (error) {
+    // stopped half-way (a timeout, an outside failure): say what is live now and how to undo it
+    const { clock } = context;
+    const undo = `the snapshot of what was there before is in ConfigMap ${namespace}/keiko-reroute-state: \`mode: restore\` returns to it`;
+    const changed = `changed before it stopped: ${applied.join(', ') || 'nothing'}; stopped while changing ${changing ?? '?'} (it may be half-done); ${undo}`;
+    if (error instanceof ConfigurationError) throw applied.length ? new ConfigurationError(`${error.message} — ${changed}`, error.input) : error;
+    const why = clock.signal.aborted && !(error instanceof OutsideFailure) ? (clock.timedOut() ? `timed out after ${clock.label}` : 'cancelled') : describeError(error);
+    throw new StepFailure('Emergency reroute', `${why} — ${changed}`, { cause: error });
   }
   return { applied, unchanged, state, stateKept: Boolean(existing), rollout, notes };
 }
