@@ -35,7 +35,7 @@ export class OutsideFailure extends Error {
     readonly kind: FailureKind,
     readonly status: number | undefined,
     detail: string,
-    readonly extra: { cause?: unknown; statusText?: string; retryAfterMs?: number; code?: string; noSuchApi?: boolean; waitedMs?: number; runTimedOut?: boolean } = {},
+    readonly extra: { cause?: unknown; statusText?: string; retryAfterMs?: number; code?: string; noSuchApi?: boolean; waitedMs?: number; runTimedOut?: boolean; invalidCredentials?: boolean } = {},
   ) {
     super(detail, extra.cause !== undefined ? { cause: extra.cause } : undefined);
   }
@@ -58,7 +58,7 @@ export class OutsideFailure extends Error {
       return `${this.at()} is unreachable for ${call} (${this.extra.code ?? detail})${this.over()}: check ${system.urlInput ?? 'its address'} and that this machine can reach it.`;
     }
     if (this.kind === 'no-answer') return `${this.at()} did not answer ${call} within ${formatDuration(this.extra.waitedMs ?? 0)}${this.extra.runTimedOut ? ", when the run's timeout ran out" : ''}${this.over()}: check that it is up and not overloaded.`;
-    if (status === 401) return `${system.name} rejected the credentials${system.credential ? ` in ${system.credential}` : ''} (401 Unauthorized) for ${call}: check that they are valid and not expired.`;
+    if (status === 401 || this.extra.invalidCredentials) return `${system.name} rejected the credentials${system.credential ? ` in ${system.credential}` : ''} (${status === 401 ? '401 Unauthorized' : statusLine}) for ${call}: check that they are valid and not expired.`;
     if (status === 403) return `${system.name} denied ${call} (403 Forbidden${detail ? `: ${detail}` : ''}): ${system.forbiddenHint ?? `give the credential${system.credential ? ` in ${system.credential}` : ''} the permission for it`}.`;
     if (status === 404 && this.extra.noSuchApi) return `${this.at()} has no API for ${call} (404): check ${system.urlInput ?? 'the server address'} (wrong server URL or API version).`;
     if (status === 429) return `${system.name} kept throttling ${call} (429 Too Many Requests)${this.over()}: wait for its rate limit to reset, then re-run.`;

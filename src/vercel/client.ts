@@ -13,9 +13,9 @@ export class VercelApiError extends OutsideFailure {
     readonly code: string,
     message: string,
     readonly retryAfterMs?: number,
-    where: { system?: OutsideSystem; call?: string; statusText?: string } = {},
+    where: { system?: OutsideSystem; call?: string; statusText?: string; invalidToken?: boolean } = {},
   ) {
-    super(where.system ?? vercelSystem(''), where.call ?? 'a request', 'http', status, message, { statusText: where.statusText ?? code, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    super(where.system ?? vercelSystem(''), where.call ?? 'a request', 'http', status, message, { statusText: where.statusText ?? code, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(where.invalidToken ? { invalidCredentials: true } : {}) });
   }
 }
 
@@ -86,9 +86,12 @@ export class VercelClient {
           let code = String(response.status);
           let message = text.slice(0, 300);
           let fromVercel = false;
+          let invalidToken = false;
           try {
-            const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
+            const parsed = JSON.parse(text) as { error?: { code?: string; message?: string; invalidToken?: boolean } };
             fromVercel = parsed.error !== undefined;
+            // Vercel answers a bad token with 403 and `invalidToken: true`, not 401
+            invalidToken = parsed.error?.invalidToken === true;
             code = parsed.error?.code ?? code;
             message = parsed.error?.message ?? message;
           } catch {
@@ -96,7 +99,7 @@ export class VercelClient {
           }
           // a 404 without Vercel's error body comes from something else at api-url
           if (response.status === 404 && !fromVercel) throw new OutsideFailure(this.system, call, 'http', 404, message.trim(), { statusText: response.statusText, noSuchApi: true });
-          throw new VercelApiError(response.status, code, message.trim(), rateLimitDelay(response.headers), { system: this.system, call, statusText: response.statusText });
+          throw new VercelApiError(response.status, code, message.trim(), rateLimitDelay(response.headers), { system: this.system, call, statusText: response.statusText, invalidToken });
         }
         return (text ? JSON.parse(text) : {}) as T;
       },

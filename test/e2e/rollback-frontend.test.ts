@@ -135,7 +135,7 @@ describe('rollback-frontend (dist bundle against the Vercel emulator)', () => {
 describe('bad input: one ::error::, nothing changed', () => {
   it.each([
     ['missing token', { 'vercel-token': '' }, "::error::Input 'vercel-token' is required: pass a Vercel token as a secret"],
-    ['token rejected', { 'vercel-token': 'wrong-token-123' }, '::error::Vercel API rejected the credentials in vercel-token (401 Unauthorized) for GET /v9/projects/keiko-frontend: check that they are valid and not expired.'],
+    ['token rejected', { 'vercel-token': 'wrong-token-123' }, '::error::Vercel API rejected the credentials in vercel-token (403 Forbidden) for GET /v9/projects/keiko-frontend: check that they are valid and not expired.'],
     ['unknown project', { project: 'nope' }, `::error::Input 'project' "nope" was not found by Vercel`],
     ['another team', { team: 'team_other' }, '::error::Vercel API denied GET /v9/projects/keiko-frontend (403 Forbidden'],
     ['target not in the project', { target: 'dpl_doesnotexist' }, `::error::Input 'target' "dpl_doesnotexist" is not a deployment of project keiko-frontend`],

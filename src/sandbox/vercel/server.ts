@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { accountRoute } from './account.js';
 import { VercelState, type Deployment, type VercelFixture } from './state.js';
 
 export interface VercelRequestRecord {
@@ -45,12 +46,12 @@ function send(res: ServerResponse, status: number, body?: object, headers: Recor
 }
 
 function deploymentV6(d: Deployment, state: VercelState): object {
-  return { uid: d.uid, name: d.name, url: d.url, created: d.createdAt, createdAt: d.createdAt, state: d.state, readyState: d.state, type: 'LAMBDAS', target: d.target, meta: d.meta, projectId: state.project.id, isRollbackCandidate: d.state === 'READY' && d.target === 'production' };
+  const creator = { uid: 'user_keikooncall0000000001', username: 'keiko-oncall', email: 'oncall@keiko.com' };
+  return { uid: d.uid, name: d.name, url: d.url, created: d.createdAt, createdAt: d.createdAt, buildingAt: d.createdAt, ready: d.state === 'READY' ? d.createdAt + 30_000 : null, state: d.state, readyState: d.state, type: 'LAMBDAS', creator, target: d.target, meta: d.meta, projectId: state.project.id, inspectorUrl: `https://vercel.com/${state.team?.slug ?? 'keiko-oncall'}/${d.name}/${d.uid.replace(/^dpl_/, '')}`, isRollbackCandidate: d.state === 'READY' && d.target === 'production' };
 }
 
 function deploymentV13(d: Deployment, state: VercelState): object {
-  const live = d.uid === state.project.productionId;
-  return { id: d.uid, name: d.name, url: d.url, createdAt: d.createdAt, readyState: d.state, target: d.target, projectId: state.project.id, meta: d.meta, alias: live ? state.domains : [], ownerId: state.team?.id ?? 'user_keiko', ...(state.team ? { team: { id: state.team.id, slug: state.team.slug, name: state.team.slug } } : {}) };
+  return { id: d.uid, name: d.name, url: d.url, createdAt: d.createdAt, readyState: d.state, target: d.target, projectId: state.project.id, meta: d.meta, alias: state.domains.filter((domain) => state.aliasTarget(domain) === d.uid), ownerId: state.team?.id ?? 'user_keiko', ...(state.team ? { team: { id: state.team.id, slug: state.team.slug, name: state.team.slug } } : {}) };
 }
 
 function projectJson(state: VercelState): object {
@@ -60,6 +61,11 @@ function projectJson(state: VercelState): object {
     id: p.id,
     name: p.name,
     accountId: state.team?.id ?? 'user_keiko',
+    createdAt: state.deployments[0]?.createdAt ?? Date.now(),
+    updatedAt: production?.createdAt ?? Date.now(),
+    nodeVersion: '22.x',
+    framework: 'nextjs',
+    latestDeployments: production ? [{ id: production.uid, url: production.url, createdAt: production.createdAt, readyState: production.state, target: production.target }] : [],
     autoAssignCustomDomains: p.autoAssignCustomDomains,
     link: { type: 'github', org: 'keiko', repo: 'frontend', repoId: p.repoId, productionBranch: 'main' },
     targets: production ? { production: { id: production.uid, url: production.url, alias: state.domains, aliasAssigned: production.createdAt, readyState: production.state, createdAt: production.createdAt, meta: production.meta } } : {},
@@ -128,6 +134,8 @@ function route(state: VercelState, method: string, url: URL, body: string): { st
     if (request.gitSource.repoId !== state.project.repoId) throw new ApiError(400, 'incorrect_git_source_info', 'The repository is not linked to this project');
     return { status: 200, body: deploymentV13(state.startBuild(request.gitSource.ref), state) };
   }
+  const account = accountRoute(state, method, url, () => projectJson(state));
+  if (account) return account;
   throw new ApiError(404, 'not_found', `The requested path was not found: ${method} ${path}`);
 }
 
@@ -157,13 +165,14 @@ export async function startVercelEmulator(fixture: VercelFixture = {}, port = 0)
             : { code: 'internal_server_error', message: 'An unexpected internal error occurred' };
       return send(res, fault.status, { error }, headers);
     }
-    if (req.headers.authorization !== `Bearer ${state.token}`) return send(res, 401, { error: { code: 'forbidden', message: 'Not authorized', invalidToken: true } });
+    // as Vercel does: a bad token is 403 with invalidToken, which is what the Vercel CLI looks for
+    if (req.headers.authorization !== `Bearer ${state.token}`) return send(res, 403, { error: { code: 'forbidden', message: 'Not authorized', invalidToken: true } });
     const teamId = url.searchParams.get('teamId');
     const slug = url.searchParams.get('slug');
     if ((teamId && teamId !== state.team?.id) || (slug && slug !== state.team?.slug)) {
       return send(res, 403, { error: { code: 'forbidden', message: "You don't have permission to access this resource." } });
     }
-    if (state.team && !teamId && !slug && url.pathname.includes('/projects/')) return send(res, 404, { error: { code: 'not_found', message: 'Project not found' } });
+    if (state.team && !state.northstar && !teamId && !slug && url.pathname.includes('/projects/')) return send(res, 404, { error: { code: 'not_found', message: 'Project not found' } });
     try {
       const result = route(state, method, url, Buffer.concat(chunks).toString('utf8'));
       send(res, result.status, result.body);

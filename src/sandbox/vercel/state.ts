@@ -23,6 +23,12 @@ export interface AliasStatus {
 export interface VercelFixture {
   token?: string;
   team?: { id: string; slug: string };
+  /**
+   * A "northstar" account: the user's default team stands in for the personal account, so a call
+   * without teamId or slug means that team (the Vercel CLI then sends none). Otherwise a team's
+   * project is not found without its scope.
+   */
+  northstar?: boolean;
   plan?: 'hobby' | 'pro';
   project?: { id?: string; name?: string };
   domains?: string[];
@@ -41,6 +47,7 @@ function id(prefix: string): string {
 export class VercelState {
   readonly token: string;
   readonly team: { id: string; slug: string } | undefined;
+  readonly northstar: boolean;
   readonly plan: 'hobby' | 'pro';
   readonly project: { id: string; name: string; autoAssignCustomDomains: boolean; productionId: string; lastAliasRequest: AliasRequest | null; repoId: number };
   readonly domains: string[];
@@ -54,6 +61,7 @@ export class VercelState {
   constructor(fixture: VercelFixture = {}) {
     this.token = fixture.token ?? `vercel_${randomBytes(18).toString('hex')}`;
     this.team = fixture.team;
+    this.northstar = Boolean(fixture.northstar && fixture.team);
     this.plan = fixture.plan ?? 'pro';
     this.domains = fixture.domains ?? ['keiko.com', 'www.keiko.com'];
     this.aliasJobMs = fixture.aliasJobMs ?? 600;
@@ -88,6 +96,17 @@ export class VercelState {
     return this.deployments.find((d) => d.uid === this.project.productionId);
   }
 
+  /**
+   * Where each production domain points. A domain moves when its alias job step completes; the
+   * project's production moves only when every domain did (a partly failed job leaves the ones
+   * that moved where they are, and says so in the alias list, as Vercel does).
+   */
+  readonly aliasTargets = new Map<string, string>();
+
+  aliasTarget(domain: string): string | undefined {
+    return this.aliasTargets.get(domain) ?? this.project.productionId;
+  }
+
   /** Moves the production domains to `to` over aliasJobMs, as an alias job. */
   startAliasJob(type: 'rollback' | 'promote', to: Deployment): void {
     const request: AliasRequest = { fromDeploymentId: this.project.productionId, toDeploymentId: to.uid, jobStatus: 'pending', requestedAt: Date.now(), type };
@@ -101,7 +120,10 @@ export class VercelState {
       for (const s of this.aliasStatuses) s.status = 'in-progress';
     }, this.aliasJobMs / 2).unref();
     setTimeout(() => {
-      for (const s of this.aliasStatuses) s.status = failing.includes(s.alias.alias) ? 'failed' : 'completed';
+      for (const s of this.aliasStatuses) {
+        s.status = failing.includes(s.alias.alias) ? 'failed' : 'completed';
+        if (s.status === 'completed') this.aliasTargets.set(s.alias.alias, to.uid);
+      }
       request.jobStatus = failing.length ? 'failed' : 'succeeded';
       if (!failing.length) {
         this.project.productionId = to.uid;
