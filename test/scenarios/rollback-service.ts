@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kubectlFor } from '../helpers/kubectl.js';
 import type { KubeTarget } from '../helpers/kube-targets.js';
@@ -75,6 +78,38 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       expect(scaled.stdout.trim()).toBe('deployment.apps/chat-service scaled');
       expect((await kubectl('rollout', 'status', 'deployment/chat-service', '-n', namespace, '--timeout=60s')).code).toBe(0);
       expect((await kubectl('get', 'deployment', 'chat-service', '-n', namespace, '--no-headers')).stdout.trim()).toMatch(/^chat-service\s+3\/3\s+3\s+3\s+\d+s$/);
+    });
+    it('a rollback leaves the deployment controller\'s Events: ScalingReplicaSet, "Scaled up replica set …"', async () => {
+      const namespace = await target().seed(['chat-service']);
+      const run = await rollback(namespace, { services: 'chat-service' });
+      expect(run.code, run.stdout).toBe(0);
+      const kubectl = kubectlFor(target().kubeconfig);
+      const events = JSON.parse((await kubectl('get', 'events', '-n', namespace, '-o', 'json')).stdout) as { items: { reason: string; message: string; involvedObject: { kind: string; name: string } }[] };
+      const scaling = events.items.filter((e) => e.reason === 'ScalingReplicaSet' && e.involvedObject.kind === 'Deployment' && e.involvedObject.name === 'chat-service');
+      expect(scaling.map((e) => e.message)).toContainEqual(expect.stringMatching(/^Scaled up replica set chat-service-\w+ from \d+ to \d+$/));
+      expect(scaling.map((e) => e.message)).toContainEqual(expect.stringMatching(/^Scaled down replica set chat-service-\w+ from \d+ to \d+$/));
+    });
+
+    it('a Secret applied with kubectl comes back with its data and type', async () => {
+      const namespace = await target().seed(['chat-service']);
+      const kubectl = kubectlFor(target().kubeconfig);
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-secret-')), 'secret.yaml');
+      fs.writeFileSync(file, `apiVersion: v1\nkind: Secret\nmetadata:\n  name: chat-db\n  namespace: ${namespace}\ntype: Opaque\ndata:\n  password: ${Buffer.from('s3cr3t').toString('base64')}\n`);
+      const applied = await kubectl('apply', '-f', file);
+      expect(applied.code, applied.stderr).toBe(0);
+      const read = await kubectl('get', 'secret', 'chat-db', '-n', namespace, '-o', 'jsonpath={.type} {.data.password}');
+      expect(read.stdout).toBe(`Opaque ${Buffer.from('s3cr3t').toString('base64')}`);
+    });
+
+    it('rollout pause then resume of a finished deployment: Progressing comes back to NewReplicaSetAvailable', async () => {
+      const namespace = await target().seed(['chat-service']);
+      const kubectl = kubectlFor(target().kubeconfig);
+      const progressing = (reason: string) => kubectl('wait', 'deployment/chat-service', '-n', namespace, `--for=jsonpath={.status.conditions[?(@.type=="Progressing")].reason}=${reason}`, '--timeout=60s');
+      expect((await kubectl('rollout', 'pause', 'deployment/chat-service', '-n', namespace)).code).toBe(0);
+      expect((await progressing('DeploymentPaused')).code).toBe(0);
+      expect((await kubectl('rollout', 'resume', 'deployment/chat-service', '-n', namespace)).code).toBe(0);
+      const resumed = await progressing('NewReplicaSetAvailable');
+      expect(resumed.code, resumed.stderr).toBe(0);
     });
   });
 }

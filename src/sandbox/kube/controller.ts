@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { recordScaling } from './events.js';
 import { findResource } from './resources.js';
 import { desiredReplicas, maxUnavailable, newReplicaSetReplicas, oldReplicaSetTargets, specReplicas, statusCount, surgeAndUnavailable } from './rollout-math.js';
 import type { ObjectStore, StoredEvent } from './store.js';
@@ -257,6 +258,7 @@ export class DeploymentController {
     const updated = clone(current);
     updated.spec = { ...obj(updated.spec), replicas };
     this.store.update(REPLICA_SETS, updated);
+    recordScaling(this.store, current, specReplicas(current), replicas, this.timestamp());
   }
 
   /** The replica-set controller and the kubelet: create, ready, crash and terminate pods. Returns true while pods are in motion. */
@@ -408,8 +410,9 @@ export class DeploymentController {
       if (progressing?.reason !== 'DeploymentPaused') set('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused');
       settled = true;
     } else if (created) set('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`);
-    else if (progressing?.reason === 'DeploymentPaused') set('Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed');
+    else if (progressing?.reason === 'DeploymentPaused' && !complete) set('Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed');
     else if (complete) {
+      // as the real controller's one sync after a resume: DeploymentResumed, then at once the completed rollout's reason
       if (progressing?.reason !== 'NewReplicaSetAvailable') set('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`);
     } else if (
       // a rollback to an existing ReplicaSet starts a new rollout just like a created one
