@@ -11,6 +11,8 @@ need() { echo "error: $1 is not available. Run: $2" >&2; exit 1; }
 missing_pkgs=()
 command -v alembic >/dev/null 2>&1 || missing_pkgs+=(alembic)
 /usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || missing_pkgs+=(python3-psycopg2)
+# the official Kubernetes Python client, a second real client of the emulator's watch
+/usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || missing_pkgs+=(python3-kubernetes)
 command -v prometheus >/dev/null 2>&1 || missing_pkgs+=(prometheus)
 for tool in pg_dump pg_restore psql pg_isready redis-cli; do
   command -v "$tool" >/dev/null 2>&1 || missing_pkgs+=("$( [ "$tool" = redis-cli ] && echo redis-tools || echo postgresql-client )")

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { kubectlFor } from '../helpers/kubectl.js';
 import type { KubeTarget } from '../helpers/kube-targets.js';
@@ -110,6 +112,16 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       expect((await kubectl('rollout', 'resume', 'deployment/chat-service', '-n', namespace)).code).toBe(0);
       const resumed = await progressing('NewReplicaSetAvailable');
       expect(resumed.code, resumed.stderr).toBe(0);
+    });
+    it("the official Python client's watch without a resourceVersion starts with ADDED for every deployment", async () => {
+      const namespace = await target().seed(['chat-service', 'search-service']);
+      const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-python-')), 'kubeconfig');
+      fs.writeFileSync(config, target().kubeconfig);
+      const script = path.resolve(import.meta.dirname, '..', 'fixtures', 'python', 'watch_deployments.py');
+      const run = await promisify(execFile)('/usr/bin/python3', [script, config, namespace, 'chat-service', 'search-service'], { timeout: 60_000 });
+      const lines = run.stdout.trim().split('\n');
+      expect(lines.filter((l) => l.startsWith('ADDED ')).sort()).toEqual(['ADDED chat-service', 'ADDED search-service']);
+      expect(lines.at(-1)).toBe('done');
     });
   });
 }

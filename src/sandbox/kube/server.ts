@@ -57,7 +57,8 @@ function routeOf(segments: string[]): Route | undefined {
 }
 
 function verbOf(method: string, route: Route | undefined, query: URLSearchParams): string {
-  const watching = query.get('watch') === 'true' || query.get('watch') === '1';
+  // the API server reads the flag with Go's strconv.ParseBool: the Python client sends "True"
+  const watching = ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(query.get('watch') ?? '');
   switch (method) {
     case 'GET':
       return route?.name ? 'get' : watching ? 'watch' : 'list';
