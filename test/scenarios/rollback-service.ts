@@ -123,5 +123,28 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       expect(lines.filter((l) => l.startsWith('ADDED ')).sort()).toEqual(['ADDED chat-service', 'ADDED search-service']);
       expect(lines.at(-1)).toBe('done');
     });
+    it('a broken release (CrashLoopBackOff) is rolled back to the previous one, which comes up healthy', async () => {
+      const namespace = await target().seed(['chat-service']);
+      const kubectl = kubectlFor(target().kubeconfig);
+      // the bad release: its pods crash (the image tag convention both targets follow), its rollout never finishes
+      expect((await kubectl('set', 'image', 'deployment/chat-service', '-n', namespace, 'chat-service=registry.keiko.io/chat-service:v1.4.0-crashloop')).code).toBe(0);
+      const run = await rollback(namespace, { services: 'chat-service' });
+      expect(run.code, run.stdout).toBe(0);
+      expect(results(run.outputs.result)[0]).toMatchObject({ status: 'rolled-back', 'from-version': 'v1.4.0-crashloop', 'to-version': 'v1.3.0' });
+      expect(await target().liveImage(namespace, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.3.0');
+    });
+
+    it('a rollback to a release whose image cannot be pulled fails fast, naming ImagePullBackOff', async () => {
+      const namespace = await target().seed(['chat-service'], ['v1.1.0', 'v1.2.0']);
+      const kubectl = kubectlFor(target().kubeconfig);
+      expect((await kubectl('set', 'image', 'deployment/chat-service', '-n', namespace, 'chat-service=registry.keiko.io/chat-service:v1.3.0-pullfail')).code).toBe(0);
+      expect((await kubectl('set', 'image', 'deployment/chat-service', '-n', namespace, 'chat-service=registry.keiko.io/chat-service:v1.3.1')).code).toBe(0);
+      expect((await kubectl('rollout', 'status', 'deployment/chat-service', '-n', namespace, '--timeout=60s')).code).toBe(0);
+      const run = await rollback(namespace, { services: 'chat-service', target: 'v1.3.0-pullfail', 'fail-after': '10s' });
+      expect(run.code).toBe(1);
+      const [result] = results(run.outputs.result);
+      expect(result?.status).toBe('failed');
+      expect(result?.message).toContain('ImagePullBackOff');
+    });
   });
 }

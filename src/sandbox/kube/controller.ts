@@ -122,6 +122,15 @@ export class DeploymentController {
     this.badImages.set(image, reason);
   }
 
+  /**
+   * A marked image, or one whose tag ends in `-pullfail` / `-crashloop`: the same convention the
+   * real control plane's kwok stages follow (test/real-kube/kwok-stages.yaml), so a shared scenario
+   * deploys a broken release the same way on both.
+   */
+  private badImage(image: string): BadImageReason | undefined {
+    return this.badImages.get(image) ?? (image.endsWith('-pullfail') ? 'ImagePullBackOff' : image.endsWith('-crashloop') ? 'CrashLoopBackOff' : undefined);
+  }
+
   private skewMs = 0;
 
   /** The controller's clock; `settle` moves it forward so that seeding needs no real waiting. */
@@ -334,7 +343,7 @@ export class DeploymentController {
   private containerState(pod: KubeObject, container: JsonObject, elapsed: number): { ready: boolean; status: JsonObject } {
     const image = str(container.image) ?? '';
     const name = str(container.name) ?? '';
-    const bad = this.badImages.get(image);
+    const bad = this.badImage(image);
     const base = { name, image, imageID: '', started: false, ready: false, restartCount: 0 };
     if (bad === 'ImagePullBackOff') {
       return { ready: false, status: { ...base, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } } };
@@ -371,7 +380,7 @@ export class DeploymentController {
       containerStatuses: states.map((s) => s.status),
     };
     if (!deepEqual(status, pod.status)) this.store.update(PODS, { ...pod, status }, 'status');
-    const bad = containers.some((c) => this.badImages.has(str(c.image) ?? ''));
+    const bad = containers.some((c) => this.badImage(str(c.image) ?? '') !== undefined);
     return !ready && !bad;
   }
 
