@@ -130,11 +130,15 @@ describe('faults survived', () => {
 describe('a deployment changed between the plan and the patch', () => {
   it('is refused by the resourceVersion guard, read again and then rolled back', async () => {
     const e = await emulator();
-    // while the lease request hangs, someone else labels the deployment (new resourceVersion)
-    e.fault({ verb: 'create', path: '/leases', delayMs: 1500 });
-    const running = rollback(e, { services: 'chat-service' });
-    for (let i = 0; i < 300 && !e.requests.some((r) => r.verb === 'create' && r.resource === 'leases'); i++) await new Promise((r) => setTimeout(r, 50));
+    // the lease request is held until someone else has labelled the deployment (new resourceVersion):
+    // the order is made by events, not by a delay that a slow machine could outlast
+    const proxy = await startFaultProxy(e.url);
+    proxies.push(proxy);
+    proxy.add({ fault: { kind: 'hold' }, method: 'POST', path: '/leases' });
+    const running = rollback({ ...e, kubeconfig: e.kubeconfig.replace(e.url, proxy.url) } as KubeEmulator, { services: 'chat-service' });
+    await proxy.held();
     expect((await kubectlFor(e.kubeconfig)('label', 'deployment/chat-service', '-n', NS, 'touched=yes')).code).toBe(0);
+    proxy.release();
     const run = await running;
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain('chat-service: the deployment changed since it was read; re-reading and deciding again from what is live');
