@@ -5,16 +5,11 @@ import { createSecretRegistry } from '../core/secrets.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/connection.js';
 import { LEASE_STATE, releaseLeaseIfHeld } from '../kube/lease.js';
+import { readLeaseState } from '../kube/lease-state.js';
 import { emergencyRerouteSchema } from './emergency-reroute/inputs.js';
 import { rollbackServiceSchema } from './rollback-service/inputs.js';
 
 const SCHEMAS = { 'rollback-service': rollbackServiceSchema, 'emergency-reroute': emergencyRerouteSchema } as const;
-
-interface LeaseRecord {
-  namespace: string;
-  name: string;
-  holder: string;
-}
 
 /**
  * The post step: when the job was cancelled mid-rollback, main never released its Leases.
@@ -22,7 +17,8 @@ interface LeaseRecord {
  */
 export async function runPostStep(name: ActionName, host: ActionHost): Promise<void> {
   if (name !== 'rollback-service' && name !== 'emergency-reroute') return;
-  const leases = JSON.parse(host.getState(LEASE_STATE) || '[]') as LeaseRecord[];
+  const leases = readLeaseState(host.getState(LEASE_STATE));
+  if (typeof leases === 'string') return host.log.warning(`no leases released: ${leases}; any this job held expire by themselves within 60s`);
   if (leases.length === 0) return;
   const secrets = createSecretRegistry((value) => host.maskSecret(value));
   secrets.add(host.getInput('kubeconfig'));

@@ -9,8 +9,7 @@ interface Lease {
   spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
 
-/** The post-step state key under which an action lists the leases it holds. */
-export const LEASE_STATE = 'held-leases';
+export { LEASE_STATE } from './lease-state.js';
 
 export class LeaseHeldError extends Error {
   constructor(

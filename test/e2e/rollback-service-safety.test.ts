@@ -96,12 +96,26 @@ describe('no racing rollbacks (Lease)', () => {
     const now = new Date().toISOString();
     e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: holder, leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
     e.store.create(LEASES, { metadata: { name: 'keiko-rollback-auth-service', namespace: NS }, spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
-    const state = { 'held-leases': JSON.stringify([{ namespace: NS, name: 'keiko-rollback-chat-service', holder }, { namespace: NS, name: 'keiko-rollback-auth-service', holder }]) };
+    const state = { 'held-leases': JSON.stringify({ version: 1, leases: [{ namespace: NS, name: 'keiko-rollback-chat-service', holder }, { namespace: NS, name: 'keiko-rollback-auth-service', holder }] }) };
     const post = await runAction('rollback-service', { services: 'chat-service', environment: 'production', kubeconfig: e.kubeconfig }, { entry: 'post', state, env: { GITHUB_RUN_ID: '4242' } });
     expect(post.code).toBe(0);
     expect(post.stdout).toContain('released lease keiko-rollback-chat-service left by a cancelled rollback');
     expect(e.store.get(LEASES, NS, 'keiko-rollback-chat-service')).toBeUndefined();
     expect(e.store.get(LEASES, NS, 'keiko-rollback-auth-service')).toBeDefined();
+  });
+
+  it('the post step refuses lease state of another version by name and touches nothing (never a misread)', async () => {
+    const e = await emulator();
+    const holder = 'keiko/platform/4243/1/rollback';
+    const now = new Date().toISOString();
+    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: holder, leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
+    for (const saved of [JSON.stringify([{ namespace: NS, name: 'keiko-rollback-chat-service', holder }]), JSON.stringify({ version: 2, leases: [] })]) {
+      const post = await runAction('rollback-service', { services: 'chat-service', environment: 'production', kubeconfig: e.kubeconfig }, { entry: 'post', state: { 'held-leases': saved }, env: { GITHUB_RUN_ID: '4243' } });
+      expect(post.code).toBe(0);
+      expect(post.stdout).toMatch(/::warning::no leases released: the saved lease state has version (none|2); this step reads version 1; any this job held expire by themselves within 60s/);
+    }
+    expect(e.store.get(LEASES, NS, 'keiko-rollback-chat-service')).toBeDefined();
+    expect(writes(e)).toEqual([]);
   });
 });
 

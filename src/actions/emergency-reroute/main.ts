@@ -6,6 +6,7 @@ import { KubeApiError, KubeClient } from '../../kube/client.js';
 import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
 import { envPatch } from '../../kube/env.js';
 import { acquireLease, LEASE_STATE, LeaseHeldError, type HeldLease } from '../../kube/lease.js';
+import { writeLeaseState } from '../../kube/lease-state.js';
 import { objectKey, readRerouteManifest, type ManifestObject } from '../../kube/manifest.js';
 import { deploymentPath, type Deployment } from '../../kube/types.js';
 import { activate, circuitBreakerValues } from './activate.js';
@@ -107,13 +108,13 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
 
 async function release(lease: HeldLease, context: ActionContext): Promise<void> {
   await lease.release();
-  context.saveState(LEASE_STATE, '[]');
+  context.saveState(LEASE_STATE, writeLeaseState([]));
 }
 
 async function holdLease(client: KubeClient, namespace: string, context: ActionContext, signal: AbortSignal, deadline: number): Promise<HeldLease> {
   try {
     const lease = await acquireLease(client, { namespace, name: 'keiko-rollback-reroute', holder: context.runId, log: context.log, signal, deadline });
-    context.saveState(LEASE_STATE, JSON.stringify([{ namespace, name: lease.name, holder: lease.holder }]));
+    context.saveState(LEASE_STATE, writeLeaseState([lease]));
     return lease;
   } catch (error) {
     if (error instanceof LeaseHeldError) throw new ConfigurationError(`another reroute is running in ${namespace}: ${error.message}`);

@@ -5,6 +5,7 @@ import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
 import { readState } from '../../kube/reroute-state.js';
 import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument } from '../../kube/service-plan.js';
 import { LEASE_STATE, type HeldLease } from '../../kube/lease.js';
+import { writeLeaseState } from '../../kube/lease-state.js';
 import { describeTarget } from '../../kube/rollback.js';
 import { resultOf, rollbackService, type ServiceResult } from './execute.js';
 import type { RollbackServiceInputs } from './inputs.js';
@@ -57,7 +58,7 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
   });
 
   const held = new Map<string, HeldLease>();
-  const saveLeases = (): void => context.saveState(LEASE_STATE, JSON.stringify([...held.values()].map((l) => ({ namespace: l.namespace, name: l.name, holder: l.holder }))));
+  const saveLeases = (): void => context.saveState(LEASE_STATE, writeLeaseState([...held.values()]));
   let failedOnce = false;
   const results = await log.group(inputs['dry-run'] ? 'Dry run (dryRun=All, nothing changes)' : `Converge (up to ${inputs['max-parallel']} at once)`, () =>
     forEachLimited<ServicePlan, ServiceResult>(
