@@ -73,7 +73,8 @@ export function retryableStatus(status: number): boolean {
   return status === 429 || status === 408 || status >= 500;
 }
 
-function causeCode(error: unknown): string | undefined {
+/** The first `code` (ECONNREFUSED, UND_ERR_SOCKET, a TLS code …) along an error's cause chain. */
+export function causeCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
     const code = (current as { code?: unknown }).code;

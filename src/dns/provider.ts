@@ -70,7 +70,10 @@ export async function dnsRequest<T>(provider: string, url: string, endpoint: Dns
       // the provider's 404 is JSON (no such record); any other 404 comes from something else at dns-api-url
       if (response.status === 404 && !isJson(text)) throw new OutsideFailure(system, call, 'http', 404, text.slice(0, 200).trim(), { statusText: response.statusText, noSuchApi: true });
       if (response.status === 404 && method !== 'PUT') return undefined;
-      if (!response.ok) throw new OutsideFailure(system, call, 'http', response.status, text.slice(0, 200).trim(), { statusText: response.statusText, ...(parseRetryAfter(response.headers.get('retry-after')) !== undefined ? { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) ?? 0 } : {}) });
+      if (!response.ok) {
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+        throw new OutsideFailure(system, call, 'http', response.status, text.slice(0, 200).trim(), { statusText: response.statusText, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+      }
       return (text ? JSON.parse(text) : undefined) as T | undefined;
     },
     (error) => ({

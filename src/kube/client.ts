@@ -173,12 +173,13 @@ export class KubeClient {
 
   /** One API call, retried on throttling, server errors and dropped connections. */
   request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const signal = this.callSignal(options.signal, undefined);
     return withRetry(
       () => this.once<T>(method, path, options),
       classifyKubeError,
       {
         ...(this.options.policy ? { policy: this.options.policy } : {}),
-        ...(this.callSignal(options.signal, undefined) ? { signal: this.callSignal(options.signal, undefined) } : {}),
+        ...(signal ? { signal } : {}),
         onRetry: (_error, delay, attempt, reason) => this.log.info(`  ↻ ${method} ${path}: ${reason ?? 'failed'}; retry ${attempt} in ${Math.round(delay)}ms`),
       },
     );

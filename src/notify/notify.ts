@@ -1,3 +1,4 @@
+import { causeCode } from '../core/outside.js';
 import { withRetry } from '../core/retry.js';
 
 /** A notification that failed; the rollback's own outcome does not depend on it. */
@@ -8,7 +9,7 @@ const REQUEST_TIMEOUT_MS = 5_000;
 /** A notification is never worth holding a rollback's report: a few seconds per call, then a warning. */
 function transport(error: unknown, what: string): NotifyError {
   if (error instanceof Error && error.name === 'TimeoutError') return Object.assign(new NotifyError(`${what}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`), { retryable: true });
-  const cause = error instanceof Error && error.cause instanceof Error ? ((error.cause as { code?: string }).code ?? error.cause.message) : undefined;
+  const cause = causeCode(error) ?? (error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined);
   return Object.assign(new NotifyError(`${what}: unreachable (${cause ?? (error instanceof Error ? error.message : String(error))})`), { retryable: true });
 }
 
