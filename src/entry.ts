@@ -17,12 +17,12 @@ export function exitWhenDone(): void {
 }
 
 export async function runGitHubAction(name: ActionName): Promise<void> {
-  await ACTIONS[name].run(githubHost());
+  await ACTIONS[name].run(githubHost(process.env, `${name} failed`));
   exitWhenDone();
 }
 
 export async function runGitHubPost(name: ActionName): Promise<void> {
-  await runPostStep(name, githubHost());
+  await runPostStep(name, githubHost(process.env, `${name} (post) failed`));
   exitWhenDone();
 }
 

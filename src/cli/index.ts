@@ -4,7 +4,7 @@ import { parseArguments } from './arguments.js';
 import { askOnTerminal, planText, planThenRun, runOnce, terminalActor } from './plan-flow.js';
 import type { CliStreams } from './cli-host.js';
 import { commandHelp, mainHelp } from './help.js';
-import { runGitHubCommand } from './github-commands.js';
+import { GITHUB_COMMANDS, runGitHubCommand } from './github-commands.js';
 import { runSandboxCommand } from './sandbox-command.js';
 
 const defaultStreams: CliStreams = {
@@ -69,15 +69,18 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       return command ? 0 : 1;
     }
     if (command === 'sandbox' || command === 'drill') return await runSandboxCommand(command, rest, env, streams);
-    if (command === 'environments' || command === 'report' || command === 'plan-summary') return await runGitHubCommand(command, rest, env, streams);
+    if (GITHUB_COMMANDS.includes(command)) return await runGitHubCommand(command, rest, env, streams);
     const action = actionForCommand(command);
     if (!action) {
       const known = Object.values(ACTIONS).map((a) => a.manifest.command).join(', ');
-      throw new ConfigurationError(`unknown command "${command}" (commands: ${known}, sandbox, drill, environments, plan-summary, report; see --help)`);
+      throw new ConfigurationError(`unknown command "${command}" (commands: ${known}, sandbox, drill, ${GITHUB_COMMANDS.join(', ')}; see --help)`);
     }
     return await runActionCommand(action, rest, env, streams);
   } catch (error) {
-    streams.err(`error: ${failureLine(error)}\n`);
+    const line = failureLine(error);
+    streams.err(`error: ${line}\n`);
+    // in a workflow step the failure is also an annotation that names the command
+    if (env.GITHUB_ACTIONS === 'true') streams.err(`::error title=keiko-rollback ${command} failed::${line.replace(/%/g, '%25').replace(/\r?\n/g, '%0A')}\n`);
     return 1;
   }
 }

@@ -39,6 +39,8 @@ export interface ActionResult {
   summary: string;
   /** Set when the step must fail after its outputs and summary were written (e.g. one service of four failed). */
   failure?: string;
+  /** A finding the step does not fail on (e.g. unhealthy with fail-on-unhealthy: false): still an annotation. */
+  warning?: string;
 }
 
 export interface ActionDefinition<S extends z.ZodObject = z.ZodObject> {
@@ -110,6 +112,7 @@ export async function runAction<S extends z.ZodObject>(definition: ActionDefinit
     for (const [name, value] of Object.entries(result.outputs)) host.setOutput(name, secrets.redact(value));
     await host.writeSummary(secrets.redact(result.summary));
     if (result.failure) host.fail(secrets.redact(result.failure), undefined);
+    else if (result.warning) host.log.warning(secrets.redact(result.warning));
     return result;
   } catch (error) {
     // an abort that escaped `main` is the run's clock (or a cancel), not a bug

@@ -53,7 +53,8 @@ export function runContextFromEnv(env: NodeJS.ProcessEnv, saveState: (name: stri
   };
 }
 
-export function githubHost(env: NodeJS.ProcessEnv = process.env): ActionHost {
+/** `title` heads the failure annotation (`::error title=…::`), so the run's annotation list says which step failed. */
+export function githubHost(env: NodeJS.ProcessEnv = process.env, title?: string): ActionHost {
   return {
     log: githubLogger(),
     context: runContextFromEnv(env, (name, value) => core.saveState(name, value)),
@@ -69,7 +70,8 @@ export function githubHost(env: NodeJS.ProcessEnv = process.env): ActionHost {
       if (error instanceof Error && (core.isDebug() || env.ACTIONS_STEP_DEBUG === 'true')) {
         core.debug(error.stack ?? error.message);
       }
-      core.setFailed(line);
+      core.error(line, title ? { title } : {});
+      process.exitCode = core.ExitCode.Failure;
     },
   };
 }

@@ -16,15 +16,24 @@ export interface RollbackRequest {
   circuitBreaker: boolean;
   dryRun: boolean;
   reason: string;
+  /** Only services still running this version are rolled back (the automatic rollback of one release). */
+  release: string;
+  automatic: boolean;
+  frontendProject: string;
+  /** How this severity is approved: GitHub's environment reviewers, or an /approve issue comment. */
+  approval?: 'environment' | 'issue';
 }
 
-/** The plan job's header: what will happen, who approves, by when. */
-export function planSummary(request: RollbackRequest, requestedAt: Date): string {
+const iso = (date: Date): string => date.toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** The plan job's header: what will happen, who approves, by when (counted from when the problem was detected). */
+export function planSummary(request: RollbackRequest, detectedAt: Date): string {
   const matrix = DECISION_MATRIX[request.severity];
-  const deadline = matrix.deadlineMinutes === null ? 'scheduled (no deadline)' : matrix.deadlineMinutes === 0 ? 'immediately' : `by ${new Date(requestedAt.getTime() + matrix.deadlineMinutes * 60_000).toISOString().replace(/\.\d+Z$/, 'Z')} (${matrix.deadlineMinutes} min)`;
+  const deadline = matrix.deadlineMinutes === null ? 'scheduled (no deadline)' : matrix.deadlineMinutes === 0 ? 'immediately' : `by ${iso(new Date(detectedAt.getTime() + matrix.deadlineMinutes * 60_000))} (${matrix.deadlineMinutes} min after detection at ${iso(detectedAt)})`;
+  const approval = request.approval === 'issue' ? 'an `/approve` comment on the approval issue' : `environment \`${environmentName(request.severity)}\``;
   const rows = [
     ['Traffic', request.reroute ? `backup ingress${request.circuitBreaker ? ' + circuit breaker' : ''}, restored when verify is healthy` : 'unchanged'],
-    ['Services', request.services ? `${request.services} → ${request.target}` : 'not rolled back'],
+    ['Services', request.services ? `${request.services} → ${request.target}${request.release ? ` (only those still running ${request.release})` : ''}` : 'not rolled back'],
     ['Database', request.databaseTool && request.databaseTool !== 'none' ? `${request.databaseTool} downgrade to ${request.databaseTarget} (verified backup first)` : 'not rolled back'],
     ['Frontend', request.frontendTarget ? `Vercel production → ${request.frontendTarget}` : 'not rolled back'],
     ['Verify', 'health, alerts and smoke checks after the rollback'],
@@ -32,9 +41,13 @@ export function planSummary(request: RollbackRequest, requestedAt: Date): string
   return [
     `## 📋 Rollback plan for \`${request.environment}\`${request.dryRun ? ' (dry run)' : ''}`,
     '',
-    `**Reason:** ${request.reason}`,
+    // one paragraph each: GitHub joins consecutive lines into one
+    `**Reason:** ${request.reason}${request.automatic ? ' (automatic)' : ''}`,
+    '',
     `**Severity:** ${request.severity} (${matrix.impact}) → ${matrix.action}`,
-    `**Approval:** environment \`${environmentName(request.severity)}\` — ${matrix.approval}`,
+    '',
+    `**Approval:** ${approval} — ${matrix.approval}`,
+    '',
     `**Deadline:** ${deadline}`,
     '',
     markdownTable(['Phase', 'What will happen'], rows),
@@ -52,57 +65,95 @@ export interface JobOutcome {
 export interface ReportInput {
   request: RollbackRequest;
   jobs: Record<string, JobOutcome>;
+  /** When the problem was detected: the matrix deadline counts from here (the plan job's start if not given). */
+  detectedAt: Date;
   startedAt: Date;
   finishedAt: Date;
   runUrl: string | undefined;
 }
 
-const PHASES = ['plan', 'approve', 'reroute', 'services', 'database', 'frontend', 'verify', 'restore-reroute'];
+const PHASES = ['plan', 'approve-environment', 'approve-issue', 'approved', 'reroute', 'services', 'database', 'frontend', 'verify', 'restore-reroute'];
 const ICON: Record<string, string> = { success: '✅', failure: '❌', cancelled: '🚫', skipped: '➖' };
 
 export function overallSucceeded(jobs: Record<string, JobOutcome>): boolean {
-  return Object.values(jobs).every((j) => j.result === 'success' || j.result === 'skipped') && jobs.verify?.outputs?.healthy !== 'false';
+  return Object.values(jobs).every((j) => j.result === 'success' || j.result === 'skipped') && jobs.verify?.outputs?.healthy !== 'false' && (jobs.approved === undefined || jobs.approved.result === 'success');
+}
+
+interface ServiceLine {
+  service?: string;
+  status?: string;
+  message?: string;
+}
+
+/** The services job's `result` output: one line per service that did not end rolled back or unchanged. */
+function serviceProblems(jobs: Record<string, JobOutcome>): string[] {
+  const raw = jobs.services?.outputs?.result;
+  if (!raw) return jobs.services?.result === 'failure' ? ['- services: the job failed before it reported (open the run for its log)'] : [];
+  let lines: ServiceLine[];
+  try {
+    lines = JSON.parse(raw) as ServiceLine[];
+  } catch {
+    return ['- services: the result could not be read (open the run for its log)'];
+  }
+  return lines.filter((l) => l.status !== 'rolled-back' && l.status !== 'unchanged' && l.status !== 'planned').map((l) => `- \`${l.service ?? '?'}\` ${l.status ?? '?'}: ${l.message ?? 'no message'}`);
+}
+
+function frontendLines(input: ReportInput): string[] {
+  const frontend = input.jobs.frontend?.outputs;
+  if (frontend?.pinned !== 'true') return [];
+  const project = input.request.frontendProject || '<project>';
+  return [`> ⚠️ **Vercel production of \`${project}\` is pinned to ${frontend['deployment-id'] ?? 'the rolled-back deployment'}**: new deploys build but do not go live. When the fix is deployed: \`keiko-rollback frontend --mode undo-rollback --project ${project}\` (or \`vercel promote <deployment>\`).`, ''];
 }
 
 export function rollbackReport(input: ReportInput): { markdown: string; ok: boolean; deadlineMet: boolean | null } {
   const matrix = DECISION_MATRIX[input.request.severity];
-  const elapsedMin = (input.finishedAt.getTime() - input.startedAt.getTime()) / 60_000;
-  const deadlineMet = matrix.deadlineMinutes === null ? null : matrix.deadlineMinutes === 0 ? null : elapsedMin <= matrix.deadlineMinutes;
+  const sinceDetection = input.finishedAt.getTime() - input.detectedAt.getTime();
+  const deadlineMet = matrix.deadlineMinutes === null || matrix.deadlineMinutes === 0 ? null : sinceDetection / 60_000 <= matrix.deadlineMinutes;
   const ok = overallSucceeded(input.jobs);
   const rows = PHASES.filter((p) => input.jobs[p]).map((p) => [p, `${ICON[input.jobs[p]?.result ?? ''] ?? '❔'} ${input.jobs[p]?.result}`]);
   const verify = input.jobs.verify?.outputs;
+  const problems = serviceProblems(input.jobs);
   const markdown = [
     `## ${ok ? '✅' : '❌'} Rollback of \`${input.request.environment}\` ${ok ? 'completed' : 'did not complete'}`,
     '',
-    `**Reason:** ${input.request.reason} · **Severity:** ${input.request.severity} · **Took:** ${formatDuration(input.finishedAt.getTime() - input.startedAt.getTime())}`,
-    `**Matrix deadline:** ${matrix.action}${deadlineMet === null ? '' : deadlineMet ? ' — met' : ' — MISSED'}`,
-    ...(verify ? [`**After the rollback:** healthy=${verify.healthy ?? '?'}, severity=${verify.severity ?? '?'}${verify.failed ? `, failing: ${verify.failed}` : ''}`] : []),
+    `**Reason:** ${input.request.reason}${input.request.automatic ? ' (automatic)' : ''}`,
     '',
+    `**Severity:** ${input.request.severity} · **Detected:** ${iso(input.detectedAt)} · **Resolved in:** ${formatDuration(sinceDetection)} after detection (the rollback itself took ${formatDuration(input.finishedAt.getTime() - input.startedAt.getTime())})`,
+    '',
+    `**Matrix deadline:** ${matrix.action}${deadlineMet === null ? '' : deadlineMet ? ' — met' : ' — MISSED'}`,
+    '',
+    ...(verify ? [`**After the rollback:** healthy=${verify.healthy ?? '?'}, severity=${verify.severity ?? '?'}${verify.failed ? `, failing: ${verify.failed}` : ''}`, ''] : []),
+    ...(problems.length ? ['**Services that did not roll back:**', '', ...problems, ''] : []),
+    ...(input.jobs.database?.outputs?.restored === 'true' ? ['**Database:** the downgrade failed and the verified backup was restored.', ''] : []),
+    ...frontendLines(input),
     markdownTable(['Phase', 'Outcome'], rows),
-    ...(input.runUrl ? ['', `Run: ${input.runUrl}`] : []),
+    ...(input.runUrl ? ['', `Run: ${input.runUrl} — the approved plan is in the plan job's summary.`] : []),
     '',
   ].join('\n');
   return { markdown, ok, deadlineMet };
 }
 
-/** Marks the environment's deployment history with the rollback (a deployment plus its status). */
-export async function recordDeployment(api: GitHubApi, repo: string, ref: string, input: ReportInput, ok: boolean): Promise<number> {
-  const deployment = await api.request<{ id: number }>('POST', `/repos/${repo}/deployments`, {
+/**
+ * Marks the environment's deployment history with the rollback: the automatic rollback's claim record gets its
+ * final status; otherwise a new deployment (task `rollback`, which the guards ignore, so it never triggers one).
+ */
+export async function recordDeployment(api: GitHubApi, repo: string, ref: string, input: ReportInput, ok: boolean, claimed?: number): Promise<number> {
+  const id = claimed ?? (await api.request<{ id: number }>('POST', `/repos/${repo}/deployments`, {
     ref,
     environment: input.request.environment,
     description: `rollback: ${input.request.reason}`.slice(0, 140),
     auto_merge: false,
     required_contexts: [],
     task: 'rollback',
-    payload: { rollback: true, severity: input.request.severity, services: input.request.services, target: input.request.target },
-  });
-  await api.request('POST', `/repos/${repo}/deployments/${deployment.id}/statuses`, {
+    payload: { rollback: true, automatic: input.request.automatic, release: input.request.release, severity: input.request.severity, services: input.request.services, target: input.request.target },
+  })).id;
+  await api.request('POST', `/repos/${repo}/deployments/${id}/statuses`, {
     state: ok ? 'success' : 'failure',
     environment: input.request.environment,
     description: ok ? 'rolled back' : 'rollback did not complete',
     ...(input.runUrl ? { log_url: input.runUrl } : {}),
   });
-  return deployment.id;
+  return id;
 }
 
 export async function openIncidentIssue(api: GitHubApi, repo: string, input: ReportInput, markdown: string): Promise<number> {

@@ -39,18 +39,24 @@ export interface StatuspageOptions {
   componentIds: string[];
 }
 
+/** Where the rollback stands, as stakeholders should hear it. */
+export type IncidentStage = 'started' | 'resolved' | 'failed';
+
 /**
- * Atlassian Statuspage incidents API: one incident for the rollback, resolved when it succeeded,
- * with the affected components operational again (or in major outage when it did not).
+ * Atlassian Statuspage incidents API: one incident per rollback — opened as "identified" when the rollback is
+ * approved, updated (PATCH) to "resolved" with the components operational when it succeeded, or kept
+ * "identified" with them in major outage when it did not. Without an incident id (nothing was opened at the
+ * start) the end opens one in its final state.
  */
-export async function postStatuspageIncident(options: StatuspageOptions, title: string, body: string, ok: boolean): Promise<string> {
-  const components = Object.fromEntries(options.componentIds.map((id) => [id, ok ? 'operational' : 'major_outage']));
-  const incident = (await post(
-    `${options.apiUrl.replace(/\/+$/, '')}/v1/pages/${encodeURIComponent(options.pageId)}/incidents`,
-    { headers: { authorization: `OAuth ${options.apiKey}` }, body: { incident: { name: title, status: ok ? 'resolved' : 'identified', body, component_ids: options.componentIds, components, deliver_notifications: true } } },
-    'Statuspage',
-  )) as { id?: string; shortlink?: string };
-  return incident.shortlink ?? incident.id ?? 'created';
+export async function postStatuspageIncident(options: StatuspageOptions, title: string, body: string, stage: IncidentStage, incidentId?: string): Promise<{ id: string; link: string }> {
+  const componentState = stage === 'resolved' ? 'operational' : stage === 'started' ? 'partial_outage' : 'major_outage';
+  const components = Object.fromEntries(options.componentIds.map((id) => [id, componentState]));
+  const status = stage === 'resolved' ? 'resolved' : 'identified';
+  const base = `${options.apiUrl.replace(/\/+$/, '')}/v1/pages/${encodeURIComponent(options.pageId)}/incidents`;
+  const incident = (incidentId
+    ? await post(`${base}/${encodeURIComponent(incidentId)}`, { method: 'PATCH', headers: { authorization: `OAuth ${options.apiKey}` }, body: { incident: { status, body, component_ids: options.componentIds, components, deliver_notifications: true } } }, 'Statuspage')
+    : await post(base, { headers: { authorization: `OAuth ${options.apiKey}` }, body: { incident: { name: title, status, body, component_ids: options.componentIds, components, deliver_notifications: true } } }, 'Statuspage')) as { id?: string; shortlink?: string };
+  return { id: incident.id ?? incidentId ?? '', link: incident.shortlink ?? incident.id ?? 'created' };
 }
 
 export type ChatKind = 'slack' | 'teams';

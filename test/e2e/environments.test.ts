@@ -1,83 +1,102 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startGitHubEmulator, type GitHubEmulator } from '../../src/sandbox/github/server.js';
-import { planSummary } from '../../src/github/report.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, type TestContext } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { startGitHubEmulator, type GitHubEmulator, type GitHubEmulatorOptions } from '../../src/sandbox/github/server.js';
 import { runCli } from '../helpers/cli.js';
+import { ROOT } from '../helpers/run-action.js';
 
-let github: GitHubEmulator | undefined;
-afterEach(async () => {
-  await github?.close();
-  github = undefined;
-});
+const CONFIG = path.join(ROOT, '.github/rollback-environments.yml');
 
-const cli = (args: string[], env: Record<string, string>) => runCli(args, env);
+async function emulator(ctx: TestContext, options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {
+  const github = await startGitHubEmulator(options);
+  ctx.onTestFinished(() => github.close());
+  return github;
+}
+
+type Config = { environments: Record<string, Record<string, unknown>> };
+
+function configWith(edit: (config: Config) => void): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-envs-')), 'rollback-environments.yml');
+  const config = parseYaml(fs.readFileSync(CONFIG, 'utf8')) as Config;
+  edit(config);
+  fs.writeFileSync(file, stringifyYaml(config));
+  return file;
+}
+const asIs = (): void => undefined;
+
+const check = (github: GitHubEmulator, severity: string, config = CONFIG) =>
+  runCli(['environments', 'check', '--repo', 'keiko/platform', '--severity', severity, '--config', config], { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken });
+const sync = (github: GitHubEmulator, config = CONFIG) => runCli(['environments', 'sync', '--repo', 'keiko/platform', '--config', config], { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.adminToken });
+const errorLine = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('error: '));
 
 describe('environments as code (against the GitHub API emulator, through Octokit)', () => {
-  it('plan fails closed on a missing environment, sync creates all four, then check passes', async () => {
-    github = await startGitHubEmulator();
-    const env = { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.adminToken };
-    const missing = await cli(['environments', 'check', '--repo', 'keiko/platform', '--severity', 'critical'], env);
+  it('plan fails closed on a missing environment; sync creates all four with tag policies and no admin bypass; then check passes', async (ctx) => {
+    const github = await emulator(ctx);
+    const missing = await check(github, 'critical');
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe("error: Input 'severity' environment rollback-critical does not exist in keiko/platform, so its approval would be skipped; run: keiko-rollback environments sync --repo keiko/platform (with an admin token)");
-    const sync = await cli(['environments', 'sync', '--repo', 'keiko/platform'], env);
-    expect(sync.code, sync.stderr).toBe(0);
-    expect(JSON.parse(sync.stdout)).toEqual({ synced: ['rollback-critical', 'rollback-high', 'rollback-medium', 'rollback-low'] });
-    expect(github.environments.get('keiko/platform/rollback-critical')).toMatchObject({ prevent_self_review: true, reviewers: [{ type: 'User', id: 101 }, { type: 'Team', id: 201 }] });
+    const synced = await sync(github);
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(JSON.parse(synced.stdout)).toEqual({ synced: ['rollback-critical', 'rollback-high', 'rollback-medium', 'rollback-low'] });
+    const critical = github.environments.get('keiko/platform/rollback-critical');
+    expect(critical).toMatchObject({ prevent_self_review: true, can_admins_bypass: false, reviewers: [{ type: 'User', id: 101 }, { type: 'Team', id: 201 }], deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } });
+    // a deploy on refs/tags/v1.1.2 reaches the approval: the tag pattern is a custom deployment policy
+    expect(critical?.branch_policies?.map((p) => `${p.type} ${p.name}`)).toEqual(['branch main', 'tag v*']);
     expect(github.environments.get('keiko/platform/rollback-low')?.wait_timer).toBe(30);
     for (const severity of ['critical', 'high', 'medium', 'low']) {
-      const check = await cli(['environments', 'check', '--repo', 'keiko/platform', '--severity', severity], env);
-      expect(check.code, check.stderr).toBe(0);
+      const ok = await check(github, severity);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.outputs).toEqual({ approval: 'environment' });
     }
+    // sync twice changes nothing
+    const again = await sync(github);
+    expect(again.code).toBe(0);
+    expect(github.environments.get('keiko/platform/rollback-critical')?.branch_policies?.map((p) => p.id)).toEqual(critical?.branch_policies?.map((p) => p.id));
   });
 
-  it('refuses an environment without reviewers, and says an admin token is needed when sync is refused', async () => {
-    github = await startGitHubEmulator();
-    github.environments.set('keiko/platform/rollback-high', { id: 1, name: 'rollback-high', wait_timer: 0, prevent_self_review: false, reviewers: [], deployment_branch_policy: null });
-    const env = { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken };
-    const open = await cli(['environments', 'check', '--repo', 'keiko/platform', '--severity', 'high'], env);
-    expect(open.code).toBe(1);
-    expect(open.stderr).toContain('environment rollback-high in keiko/platform has no required reviewers, so nobody would have to approve a high rollback');
-    const refused = await cli(['environments', 'sync', '--repo', 'keiko/platform'], env);
+  it.for([
+    ['no reviewers in the config', (c: Config) => Object.assign(c.environments.high ?? {}, { reviewers: [] }), undefined, '.github/rollback-environments.yml names no reviewers for high, so nobody would have to approve a high rollback'],
+    ['an environment without reviewers', asIs, (g: GitHubEmulator) => Object.assign(g.environments.get('keiko/platform/rollback-high') ?? {}, { reviewers: [] }), 'environment rollback-high in keiko/platform has no required reviewers, so nobody would have to approve a high rollback'],
+    ['admin bypass on a high environment', asIs, (g: GitHubEmulator) => Object.assign(g.environments.get('keiko/platform/rollback-high') ?? {}, { can_admins_bypass: true }), 'environment rollback-high in keiko/platform lets administrators bypass its reviewers, so a high rollback could run unapproved'],
+    ['prevent-self-review differs', asIs, (g: GitHubEmulator) => Object.assign(g.environments.get('keiko/platform/rollback-high') ?? {}, { prevent_self_review: false }), 'environment rollback-high in keiko/platform has prevent self-review false, the config says true'],
+    ['protected branches only, so tags are refused', asIs, (g: GitHubEmulator) => Object.assign(g.environments.get('keiko/platform/rollback-high') ?? {}, { deployment_branch_policy: { protected_branches: true, custom_branch_policies: false } }), 'environment rollback-high in keiko/platform does not admit branch main, tag v*, so a run from there is refused at the approval'],
+  ] as const)('check fails on %s with one clear line', async ([, editConfig, breakEnvironment, message], ctx) => {
+    const github = await emulator(ctx);
+    expect((await sync(github)).code).toBe(0);
+    breakEnvironment?.(github);
+    const failed = await check(github, 'high', configWith(editConfig));
+    expect(failed.code).toBe(1);
+    expect(errorLine(failed.stderr)).toHaveLength(1);
+    expect(failed.stderr).toContain(message);
+  });
+
+  it('sync says in one line when the GitHub plan cannot have required reviewers, and points at issue approval', async (ctx) => {
+    const github = await emulator(ctx, { plan: 'free-private' });
+    const refused = await sync(github);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('the token was refused (403) creating environment rollback-critical in keiko/platform: environments sync needs a token with admin rights');
+    expect(errorLine(refused.stderr)).toEqual(["error: Input 'config' GitHub refused required reviewers for rollback-critical in keiko/platform (422): on GitHub Free, Pro and Team, private repositories cannot have required reviewers: set `approval: issue` for this severity in .github/rollback-environments.yml (a reviewer approves with an /approve comment), or use a public repository or GitHub Enterprise"]);
+    // the fallback: issue approval for every severity syncs (no reviewers rule is sent) and checks
+    const issueConfig = configWith((c) => Object.values(c.environments).forEach((e) => (e.approval = 'issue')));
+    expect((await sync(github, issueConfig)).code).toBe(0);
+    const ok = await check(github, 'critical', issueConfig);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.outputs).toEqual({ approval: 'issue' });
+  });
+
+  it('says an admin token is needed when sync is refused, without echoing the token', async (ctx) => {
+    const github = await emulator(ctx);
+    const refused = await runCli(['environments', 'sync', '--repo', 'keiko/platform'], { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('the token was refused (403) changing environment rollback-critical in keiko/platform: environments sync needs a token with admin rights');
     expect(refused.stderr + refused.stdout).not.toContain(github.readToken);
   });
 
-  it('report records a rollback deployment status and opens the incident issue', async () => {
-    github = await startGitHubEmulator();
-    const needs = { plan: { result: 'success' }, approve: { result: 'success' }, services: { result: 'success' }, verify: { result: 'success', outputs: { healthy: 'true', severity: 'none', failed: '' } } };
-    const report = await cli(['report', '--needs', JSON.stringify(needs), '--repo', 'keiko/platform', '--ref', 'refs/heads/main', '--severity', 'high', '--environment', 'production', '--reason', 'INC-7: v1.3.0 errors', '--started-at', String(Math.floor(Date.now() / 1000) - 300), '--incident-issue', 'true'], { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.adminToken });
-    expect(report.code, report.stderr).toBe(0);
-    expect(github.deployments).toHaveLength(1);
-    expect(github.deployments[0]).toMatchObject({ environment: 'production', task: 'rollback', statuses: [{ state: 'success', description: 'rolled back' }] });
-    expect(github.issues[0]?.title).toBe('Rollback of production (high): INC-7: v1.3.0 errors');
-    expect(github.issues[0]?.labels).toEqual(['incident', 'rollback', 'severity:high']);
-    expect(report.summary).toContain('**Matrix deadline:** Rollback within 15 min — met');
-    expect(report.summary).toContain('| services | ✅ success |');
-  });
-});
-
-describe('the plan summary', () => {
-  it('says exactly what will happen, who approves and by when', () => {
-    const text = planSummary(
-      { severity: 'high', environment: 'production', services: 'chat-service,search-service', target: 'v1.2.0', databaseTool: 'alembic', databaseTarget: '-1', frontendTarget: 'previous', reroute: true, circuitBreaker: true, dryRun: false, reason: 'INC-7' },
-      new Date('2026-11-24T03:00:00Z'),
-    );
-    expect(text).toBe(`## 📋 Rollback plan for \`production\`
-
-**Reason:** INC-7
-**Severity:** high (>50% users) → Rollback within 15 min
-**Approval:** environment \`rollback-high\` — Team Lead
-**Deadline:** by 2026-11-24T03:15:00Z (15 min)
-
-| Phase | What will happen |
-| --- | --- |
-| Traffic | backup ingress + circuit breaker, restored when verify is healthy |
-| Services | chat-service,search-service → v1.2.0 |
-| Database | alembic downgrade to -1 (verified backup first) |
-| Frontend | Vercel production → previous |
-| Verify | health, alerts and smoke checks after the rollback |
-
-The exact per-phase plan (versions, migrations, deployments) follows from each dry run below.
-`);
+  it('environments --help prints the commands and exits 0', async () => {
+    const help = await runCli(['environments', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('keiko-rollback environments check --repo owner/name --severity critical|high|medium|low');
+    expect(help.stdout).toContain('keiko-rollback approve');
   });
 });

@@ -11,18 +11,24 @@ export interface CliRun {
   stderr: string;
   /** What the command appended to GITHUB_STEP_SUMMARY. */
   summary: string;
+  /** What the command wrote to GITHUB_OUTPUT (name=value lines). */
+  outputs: Record<string, string>;
 }
 
 /** Runs the built `keiko-rollback` CLI with a minimal environment and a fresh step-summary file. */
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CliRun> {
-  const summaryFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-cli-')), 'summary');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-cli-'));
+  const summaryFile = path.join(dir, 'summary');
+  const outputFile = path.join(dir, 'output');
   fs.writeFileSync(summaryFile, '');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/keiko-rollback.js'), ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), GITHUB_STEP_SUMMARY: summaryFile, ...env } });
+  fs.writeFileSync(outputFile, '');
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/keiko-rollback.js'), ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), GITHUB_STEP_SUMMARY: summaryFile, GITHUB_OUTPUT: outputFile, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, summary: fs.readFileSync(summaryFile, 'utf8') })));
+  const outputs = (): Record<string, string> => Object.fromEntries(fs.readFileSync(outputFile, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, summary: fs.readFileSync(summaryFile, 'utf8'), outputs: outputs() })));
 }
 
 /**

@@ -190,7 +190,13 @@ async function dryRun(client: KubeClient, plan: ServicePlan, options: ExecuteOpt
     const state = rolloutState(plan.history.deployment);
     return resultOf(plan, state.failure ? 'failed' : 'unchanged', `${plan.entry.stay ?? `already at ${plan.entry.to.version}`}; ${state.message}`, started);
   }
-  await writeRollback(client, plan, options, true);
+  try {
+    await writeRollback(client, plan, options, true);
+  } catch (error) {
+    // the plan job runs with read-only credentials (before approval nobody may write); RBAC refuses even a dry-run patch
+    if (error instanceof KubeApiError && error.code === 403) return resultOf(plan, 'planned', 'planned with read-only credentials: the patch was not dry-run on the server (that needs the patch verb); nothing changed', started);
+    throw error;
+  }
   return resultOf(plan, 'planned', 'dry run: the server accepted the rollback patch (dryRun=All); nothing changed', started);
 }
 

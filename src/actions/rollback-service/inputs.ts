@@ -42,6 +42,15 @@ export const rollbackServiceSchema = z
         ctx.addIssue({ code: 'custom', message: `must be \`previous\`, \`revision:N\` (N a revision number ≥ 1) or a version tag such as v1.2.0, got "${text}"` });
         return z.NEVER;
       }),
+    'only-from': z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const text = (value ?? '').trim();
+        if (!text || VERSION_TAG.test(text)) return text || undefined;
+        ctx.addIssue({ code: 'custom', message: `must be a version tag such as v1.2.0 (the release that failed), got "${text}"` });
+        return z.NEVER;
+      }),
     container: dnsLabelInput(),
     ...kubeTargetFields(),
     timeout: durationInput('10m'),

@@ -50,7 +50,7 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
   const plans = await log.group(heading, async () => {
     const planned: ServicePlan[] = [];
     for (const [index, service] of services.entries()) {
-      const plan = await planService(client, service, { namespace, target: inputs.target, container: inputs.container, onManaged: inputs['on-managed'], force: inputs.force, dryRun: inputs['dry-run'], log, signal, given: given?.[index], reroute });
+      const plan = await planService(client, service, { namespace, target: inputs.target, onlyFrom: inputs['only-from'], container: inputs.container, onManaged: inputs['on-managed'], force: inputs.force, dryRun: inputs['dry-run'], log, signal, given: given?.[index], reroute });
       log.info(describePlan(plan));
       planned.push(plan);
     }

@@ -13,6 +13,7 @@ export const manifest: ActionManifest = {
     plan: { description: 'The `plan` output of an earlier run (e.g. the approved dry run): converge to exactly it. Target live: `unchanged` if healthy; the plan\'s from live: roll back; anything else: that service fails, nothing written.' },
     force: { description: 'Roll back even when the live template is not the plan\'s `from`, or to a release a rollback moved away from.', default: 'false' },
     'fail-after': { description: 'Fail a service when its new pods wait in ImagePullBackOff/ErrImagePull/InvalidImageName/CreateContainerConfigError this long (CrashLoopBackOff: after 3 restarts).', default: '60s' },
+    'only-from': { description: 'A version tag (the release that failed): services whose live pods do not run it are left as they are and reported `unchanged`, so an automatic rollback never takes a service that was already rolled back or redeployed further back.' },
     container: { description: "Container whose image tag identifies the version (default: any container of the pod template)." },
     ...KUBE_CONNECTION_INPUTS,
     timeout: { description: 'Limit for the whole rollback, e.g. `10m`.', default: '10m' },

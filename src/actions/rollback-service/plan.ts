@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
-import { comparableTemplate, currentRevision, readRevisionHistory, type Revision, type RevisionHistory } from '../../kube/history.js';
+import { comparableTemplate, currentRevision, readRevisionHistory, versionsOf, type Revision, type RevisionHistory } from '../../kube/history.js';
 import { rerouteOverlay, withOverlay, type EnvValues, type RerouteState } from '../../kube/reroute-state.js';
 import { activeLeaseHolder } from '../../kube/lease.js';
 import { detectManager, type ManagedBy } from '../../kube/ownership.js';
@@ -24,6 +24,8 @@ export interface ServicePlan {
 export interface PlanOptions {
   namespace: string;
   target: RollbackTarget;
+  /** Only a service whose live template runs this version is rolled back; the others stay (an automatic rollback of one release). */
+  onlyFrom?: string | undefined;
   container: string | undefined;
   onManaged: 'warn' | 'fail';
   force: boolean;
@@ -63,10 +65,17 @@ export async function planService(client: KubeClient, service: string, options: 
   const overlay = rerouteOverlay(options.reroute, service);
   if (overlay) options.log.info(`${service}: an emergency reroute is active (${options.reroute?.takenAt}): the rollback keeps its ${variablesOf(overlay).join(', ')}`);
   if (options.given) return { service, namespace: options.namespace, history, entry: options.given, managed, heldBy, overlay };
+  const live = currentRevision(history);
+  if (options.onlyFrom && live) {
+    const running = versionsOf(live.replicaSet.spec.template, options.container);
+    if (!running.includes(options.onlyFrom)) {
+      const stay = `runs ${running.join('+') || 'no tagged image'}, not ${options.onlyFrom}: left as it is`;
+      return { service, namespace: options.namespace, history, entry: planEntry(service, history, live, options.container, stay), managed, heldBy, overlay };
+    }
+  }
   const previousEnv = options.reroute?.gateway?.env;
   const release = (r: Revision): string => comparableTemplate(withOverlay(r.replicaSet.spec.template, previousEnv));
   const resolved = resolveTargetRevision(history, options.target, { container: options.container, force: options.force, ...(overlay ? { sameRelease: (a: Revision, b: Revision) => release(a) === release(b) } : {}) });
-  const live = currentRevision(history);
   const entry = 'stay' in resolved && live ? planEntry(service, history, live, options.container, resolved.stay) : 'revision' in resolved ? planEntry(service, history, resolved.revision, options.container) : undefined;
   if (!entry) throw new ConfigurationError(`${service} runs a template that matches no revision of its history; wait for its rollout to start, then run again`);
   return { service, namespace: options.namespace, history, entry, managed, heldBy, overlay };

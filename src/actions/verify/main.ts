@@ -46,6 +46,6 @@ export async function main(inputs: VerifyInputs, context: ActionContext): Promis
   return {
     outputs: { healthy: String(healthy), severity: verdict.severity, failed: failed.map((r) => r.name).join(','), report: JSON.stringify(report) },
     summary: `${summary}\n`,
-    ...(!healthy && inputs['fail-on-unhealthy'] ? { failure: `unhealthy (severity ${verdict.severity}): ${failed.map((r) => `${r.name}: ${r.detail}`).join(' | ')}` } : {}),
+    ...(!healthy ? { [inputs['fail-on-unhealthy'] ? 'failure' : 'warning']: `unhealthy (severity ${verdict.severity}): ${failed.map((r) => `${r.name}: ${r.detail}`).join(' | ')}` } : {}),
   };
 }

@@ -7,7 +7,7 @@ export interface NotifyEmulator {
   pageId: string;
   slackWebhook: string;
   teamsWebhook: string;
-  incidents: { id: string; name: string; status: string; body: string; components: Record<string, string> }[];
+  incidents: { id: string; name: string; status: string; body: string; components: Record<string, string>; updates?: number }[];
   messages: { kind: 'slack' | 'teams'; body: Record<string, unknown> }[];
   /** The next N requests answer 500. */
   failNext(count: number): void;
@@ -40,6 +40,16 @@ export async function startNotifyEmulator(): Promise<NotifyEmulator> {
       const id = `inc${incidents.length + 1}`;
       incidents.push({ id, ...incident });
       return send(201, { id, name: incident.name, status: incident.status, shortlink: `https://stspg.io/${id}`, page_id: pageId });
+    }
+    const existing = new RegExp(`^/v1/pages/${pageId}/incidents/([^/]+)$`).exec(url);
+    if (existing && req.method === 'PATCH') {
+      if (req.headers.authorization !== `OAuth ${apiKey}`) return send(401, { error: 'Could not authenticate' });
+      const found = incidents.find((i) => i.id === existing[1]);
+      if (!found) return send(404, { error: 'Incident not found' });
+      const update = body.incident as { status?: string; body?: string; components?: Record<string, string> };
+      Object.assign(found, { ...(update.status ? { status: update.status } : {}), ...(update.body ? { body: update.body } : {}), ...(update.components ? { components: update.components } : {}) });
+      found.updates = (found.updates ?? 0) + 1;
+      return send(200, { id: found.id, name: found.name, status: found.status, shortlink: `https://stspg.io/${found.id}`, page_id: pageId });
     }
     if (url.startsWith('/services/T000/B000/') && req.method === 'POST') {
       if (!url.endsWith('/keikosecret')) return send(403, 'invalid_token');
