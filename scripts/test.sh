@@ -52,4 +52,8 @@ if [ ! -f dist/main/index.js ] || [ "$built" != "$(node scripts/source-hash.mjs)
   echo "dist/ is older than the source (or missing): running npm run build first"
   npm run build
 fi
+# the Go-built referees of the workflow tests (actionlint, nektos/act), pinned in test/tools; cached in .cache/tools
+command -v go >/dev/null 2>&1 || need Go "install Go 1.26 (https://go.dev/dl/): actionlint and act are built from Go modules"
+KEIKO_TOOLS_BIN=$(bash scripts/go-tools.sh actionlint act | tail -n 1)
+export KEIKO_TOOLS_BIN
 exec vitest run "$@"

@@ -15,8 +15,8 @@ interface Job {
   with?: Record<string, unknown>;
 }
 interface Workflow {
-  on: Record<string, { inputs?: Record<string, { options?: string[] }> }>;
-  concurrency: { group: string; 'cancel-in-progress': boolean };
+  on: Record<string, { inputs?: Record<string, { options?: string[] }>; secrets?: Record<string, unknown> }>;
+  concurrency?: { group: string; 'cancel-in-progress': boolean };
   permissions: Record<string, string>;
   jobs: Record<string, Job>;
 }
@@ -33,18 +33,27 @@ function usesOfJob(job: Job): string[] {
   return (job.steps ?? []).map((s) => s.uses ?? '').filter(Boolean);
 }
 
+const WORKFLOWS = ['.github/workflows/rollback.yml', '.github/workflows/auto-rollback.yml', '.github/workflows/ci.yml', '.github/workflows/release.yml', 'docs/examples/deploy-with-guard.yml', 'docs/examples/guard-on-deployment-status.yml'];
+const WRITE_SECRETS = ['KUBECONFIG', 'DATABASE_URL', 'VERCEL_TOKEN'];
+const text = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
+const APPROVAL = ['approve-environment', 'approve-issue'];
+
 describe('rollback.yml structure', () => {
-  it('is callable and dispatchable, with the severities as choices', () => {
+  it('is callable and dispatchable, with the severities as choices and at most 25 dispatch inputs', () => {
     expect(Object.keys(rollback.on)).toEqual(['workflow_call', 'workflow_dispatch']);
     expect(rollback.on.workflow_dispatch?.inputs?.severity?.options).toEqual(['critical', 'high', 'medium', 'low']);
+    expect(Object.keys(rollback.on.workflow_dispatch?.inputs ?? {}).length).toBeLessThanOrEqual(25);
   });
 
-  it('approve uses the environment of the severity', () => {
-    expect(rollback.jobs.approve?.environment).toBe('rollback-${{ inputs.severity }}');
-    for (const severity of ['critical', 'high', 'medium', 'low']) expect(rollback.jobs.approve?.environment?.replace('${{ inputs.severity }}', severity)).toBe(`rollback-${severity}`);
+  it('approves through the environment of the severity, or through an issue comment, as the plan job decided', () => {
+    expect(rollback.jobs['approve-environment']?.environment).toBe('rollback-${{ inputs.severity }}');
+    expect(rollback.jobs['approve-environment']?.if).toBe("needs.plan.outputs.approval == 'environment'");
+    expect(rollback.jobs['approve-issue']?.if).toBe("needs.plan.outputs.approval == 'issue'");
+    expect(rollback.jobs['approve-issue']?.steps?.some((s) => s.run?.includes('keiko-rollback.js approve '))).toBe(true);
+    expect(rollback.jobs.approved?.if).toBe("${{ !cancelled() && (needs.approve-environment.result == 'success' || needs.approve-issue.result == 'success') }}");
   });
 
-  it('every job that changes anything needs approve; plan changes nothing (dry runs only)', () => {
+  it('every job that changes anything needs the approval; the plan job only dry-runs', () => {
     const changing = Object.entries(rollback.jobs).filter(([, job]) => usesOfJob(job).some((u) => u.includes('/actions/')) || (job.steps ?? []).some((s) => s.run?.includes(' report ')));
     expect(changing.length).toBeGreaterThan(5);
     for (const [name, job] of changing) {
@@ -52,37 +61,51 @@ describe('rollback.yml structure', () => {
         for (const step of job.steps ?? []) if (step.uses?.includes('/actions/')) expect(step.with?.['dry-run'], step.uses).toBe(true);
         continue;
       }
-      expect(dependsOn(rollback, name, 'approve'), name).toBe(true);
+      if (name === 'report') continue;
+      expect(dependsOn(rollback, name, 'approved'), name).toBe(true);
+      expect(rollback.jobs[name]?.if ?? '', name).toContain("needs.approved.result == 'success'");
     }
+  });
+
+  it('write credentials reach no job before the approval: the plan job and the approval jobs name none of them', () => {
+    for (const name of ['plan', ...APPROVAL]) {
+      const job = JSON.stringify(rollback.jobs[name]);
+      for (const secret of WRITE_SECRETS) expect(job, `${name} uses ${secret}`).not.toMatch(new RegExp(`secrets\\.${secret}\\b(?!_READONLY)`));
+    }
+    // the read-only ones are what the plan works with
+    expect(JSON.stringify(rollback.jobs.plan)).toContain('secrets.KUBECONFIG_READONLY');
+    const writers = Object.entries(rollback.jobs).filter(([, job]) => WRITE_SECRETS.some((s) => new RegExp(`secrets\\.${s}\\b(?!_READONLY)`).test(JSON.stringify(job)))).map(([n]) => n);
+    expect(writers.sort()).toEqual(['database', 'frontend', 'reroute', 'restore-reroute', 'services', 'verify']);
+    for (const name of writers) expect(dependsOn(rollback, name, 'approved'), name).toBe(true);
   });
 
   it.each([
     ['services', 'rollback-service', 'services-plan'],
     ['database', 'rollback-database', 'database-plan'],
+    ['frontend', 'rollback-frontend', 'frontend-plan'],
   ])('the %s job executes the approved plan of the plan job, never a relative target again', (job, action, output) => {
     const dryRun = rollback.jobs.plan?.steps?.find((s) => s.uses?.endsWith(`/actions/${action}`));
     expect(dryRun?.id).toBe(output);
     expect(rollback.jobs.plan?.outputs?.[output]).toBe(`\${{ steps.${output}.outputs.plan }}`);
     const execute = rollback.jobs[job]?.steps?.find((s) => s.uses?.endsWith(`/actions/${action}`));
     expect(execute?.with?.plan).toBe(`\${{ needs.plan.outputs.${output} }}`);
-    expect(execute?.with).not.toHaveProperty('target');
+    // a target only when no plan could be made before approval (no read-only credential for that system)
+    if (execute?.with?.target !== undefined) expect(String(execute.with.target)).toMatch(new RegExp(`^\\$\\{\\{ needs\\.plan\\.outputs\\.${output} == '' && inputs\\.`));
     expect(needsOf(rollback.jobs[job])).toContain('plan');
   });
 
   it('runs the phases in the runbook order', () => {
-    const order = ['plan', 'approve', 'reroute', 'services', 'database', 'frontend', 'verify', 'restore-reroute'];
+    const order = ['plan', 'approved', 'reroute', 'services', 'database', 'frontend', 'verify', 'restore-reroute'];
     for (let i = 1; i < order.length; i++) expect(dependsOn(rollback, order[i] ?? '', order[i - 1] ?? ''), `${order[i]} after ${order[i - 1]}`).toBe(true);
-    for (const job of order) expect(dependsOn(rollback, 'report', job), `report after ${job}`).toBe(true);
+    for (const job of [...order, ...APPROVAL]) expect(dependsOn(rollback, 'report', job), `report after ${job}`).toBe(true);
     expect(rollback.jobs.report?.if).toBe('always()');
   });
 
   it('never expands caller-controlled values inside run: scripts', () => {
-    for (const file of ['.github/workflows/rollback.yml', '.github/workflows/auto-rollback.yml', '.github/workflows/ci.yml', 'docs/examples/deploy-with-guard.yml', 'docs/examples/guard-on-deployment-status.yml']) {
+    for (const file of WORKFLOWS) {
       const workflow = read(file);
       for (const [name, job] of Object.entries(workflow.jobs)) {
-        for (const step of job.steps ?? []) {
-          expect(step.run ?? '', `${file} ${name}`).not.toMatch(/\$\{\{\s*(inputs|secrets|github\.event)\./);
-        }
+        for (const step of job.steps ?? []) expect(step.run ?? '', `${file} ${name}`).not.toMatch(/\$\{\{\s*(inputs|secrets|github\.event)\./);
       }
     }
   });
@@ -90,18 +113,60 @@ describe('rollback.yml structure', () => {
   it('has minimal permissions and never cancels a rollback in progress', () => {
     expect(rollback.permissions).toEqual({});
     expect(rollback.concurrency).toEqual({ group: 'rollback-${{ inputs.environment }}', 'cancel-in-progress': false });
-    expect(rollback.jobs.approve?.permissions).toEqual({});
+    expect(rollback.jobs['approve-environment']?.permissions).toEqual({});
     for (const [name, job] of Object.entries(rollback.jobs)) {
       const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === 'write').map(([k]) => k);
-      expect(writes, name).toEqual(name === 'report' ? ['deployments', 'issues'] : []);
+      expect(writes, name).toEqual(name === 'report' ? ['deployments', 'issues'] : name === 'approve-issue' ? ['issues'] : []);
+    }
+  });
+});
+
+describe('every workflow', () => {
+  it.each(WORKFLOWS)('%s: every secret name is a valid repository secret name (so workflow_dispatch gets it too)', (file) => {
+    const names = [...text(file).matchAll(/secrets\.([A-Za-z0-9_-]+)/g)].map((m) => m[1] ?? '');
+    for (const name of names) {
+      expect(name, `${file}: secrets.${name}`).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/);
+      expect(name.toUpperCase().startsWith('GITHUB_'), `${file}: secrets.${name}`).toBe(false);
+    }
+    const declared = read(file).on.workflow_call?.secrets ?? {};
+    for (const name of Object.keys(declared)) expect(name).toMatch(/^[A-Z][A-Z0-9_]*$/);
+  });
+
+  it.each(WORKFLOWS)('%s: third-party actions are pinned by full commit SHA with the version in a comment', (file) => {
+    for (const line of text(file).split('\n').filter((l) => /^\s*(- )?uses: [^.]/.test(l) && !l.includes('.github/workflows/'))) {
+      expect(line, file).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/);
     }
   });
 
-  it('auto-rollback calls rollback.yml with target previous, the measured severity and an automatic reason', () => {
-    const auto = read('.github/workflows/auto-rollback.yml');
+  it.each(['.github/workflows/rollback.yml', '.github/workflows/auto-rollback.yml'])('%s: every checkout keeps no credentials behind for caller code, and no @v1 is hard-coded', (file) => {
+    for (const job of Object.values(read(file).jobs)) {
+      for (const step of job.steps ?? []) if (step.uses?.startsWith('actions/checkout@')) expect(step.with?.['persist-credentials'], file).toBe(false);
+      if (job.uses) expect(job.uses).toBe('./.github/workflows/rollback.yml');
+    }
+    // comments may show callers how to pin; the workflow itself never names a moving tag
+    expect(text(file).split('\n').filter((l) => !l.trim().startsWith('#')).join('\n')).not.toMatch(/@v1\b(?!\.)/m);
+  });
+});
+
+describe('auto-rollback.yml and the examples', () => {
+  const auto = read('.github/workflows/auto-rollback.yml');
+  it('guards with verify, claims the release once, and rolls back only that release with the measured severity', () => {
     expect(auto.jobs.guard?.steps?.find((s) => s.uses?.endsWith('/actions/verify'))?.with?.['stability-window']).toBe('${{ inputs.stability-window }}');
-    expect(auto.jobs.rollback?.if).toBe("needs.guard.outputs.healthy == 'false'");
-    expect(auto.jobs.rollback?.uses).toMatch(/\/\.github\/workflows\/rollback\.yml@v1$/);
-    expect(auto.jobs.rollback?.with).toMatchObject({ target: 'previous', severity: '${{ needs.guard.outputs.severity }}', reason: 'automatic: post-deploy checks failed (${{ needs.guard.outputs.failed }})' });
+    expect(auto.jobs.guard?.steps?.some((s) => s.run?.includes('keiko-rollback.js claim-automatic'))).toBe(true);
+    expect(auto.jobs.rollback?.if).toBe("needs.guard.outputs.rollback == 'true'");
+    expect(auto.jobs.rollback?.with).toMatchObject({ target: 'previous', release: '${{ inputs.release }}', automatic: true, severity: '${{ needs.guard.outputs.severity }}', 'claim-deployment': '${{ needs.guard.outputs.claim-deployment }}', 'detected-at': '${{ needs.guard.outputs.detected-at }}' });
+    expect(auto.concurrency).toBeUndefined();
+  });
+
+  it('the deploy example holds the concurrency group in the deploy job only, and guards failed deploys too', () => {
+    const deploy = read('docs/examples/deploy-with-guard.yml');
+    expect(deploy.concurrency).toBeUndefined();
+    expect((deploy.jobs.deploy as Job & { concurrency?: unknown }).concurrency).toEqual({ group: 'rollback-production', 'cancel-in-progress': false });
+    expect(deploy.jobs.guard?.if).toContain('always()');
+    expect(deploy.jobs.guard?.with).toMatchObject({ release: '${{ github.ref_name }}', 'deploy-result': '${{ needs.deploy.result }}' });
+  });
+
+  it('the deployment_status example never triggers on a rollback’s own deployment record', () => {
+    expect(read('docs/examples/guard-on-deployment-status.yml').jobs.guard?.if).toContain("github.event.deployment.task != 'rollback'");
   });
 });

@@ -106,7 +106,7 @@ export async function runGitHubCommand(command: string, argv: string[], env: Nod
     streams.out(`${GITHUB_HELP}\n`);
     return parsed ? 1 : 0;
   }
-  const context = commandContext(parsed.flags, env, streams, command === 'approve' ? '6h' : '2m');
+  const context = commandContext(parsed.flags, env, streams, command === 'approve' ? '6h5m' : '2m');
   if (command === 'environments') return environmentsCommand(sub, context);
   if (command === 'plan-summary') return planSummaryCommand(context);
   if (command === 'report') return reportCommand(context);

@@ -10,6 +10,14 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** Octokit's errors carry `status` (and `response.data.message`); anything else is the network's. */
 function githubFailure(error: unknown, system: OutsideSystem, call: string): unknown {
   const status = (error as { status?: unknown }).status;
+  // Octokit reports a request that got no answer at all (refused, reset, DNS, a port fetch blocks) as status 500
+  // without a response; its cause is the network's error
+  const response = (error as { response?: unknown }).response;
+  if (status === 500 && response === undefined && (error as { cause?: unknown }).cause instanceof Error) {
+    const cause = (error as { cause: Error }).cause;
+    const named = transportFailure(cause, system, call, REQUEST_TIMEOUT_MS);
+    return named instanceof OutsideFailure ? named : new OutsideFailure(system, call, 'unreachable', undefined, (cause.cause instanceof Error ? cause.cause.message : '') || cause.message, { cause });
+  }
   if (typeof status === 'number' && status > 0) {
     const data = (error as { response?: { data?: unknown } }).response?.data;
     const message = typeof data === 'object' && data !== null ? (data as { message?: unknown }).message : undefined;

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../core/durations.js';
+import { isAbort } from '../core/run-clock.js';
 import type { Logger } from '../core/logger.js';
 import { OutsideFailure } from '../core/outside.js';
 import type { GitHubApi } from './api.js';
@@ -45,9 +46,13 @@ function mention(policy: EnvironmentPolicy): string {
 }
 
 async function openIssue(api: GitHubApi, request: ApprovalRequest): Promise<number> {
-  const open = await api.request<{ number: number; body?: string | null }[]>('GET', `/repos/${request.repo}/issues?state=open&labels=${LABEL}&per_page=100`);
-  const reused = open.find((i) => (i.body ?? '').includes(marker(request.runId)));
-  if (reused) return reused.number;
+  const known = await api.request<{ number: number; state?: string; body?: string | null }[]>('GET', `/repos/${request.repo}/issues?state=all&labels=${LABEL}&per_page=100`);
+  const reused = known.find((i) => (i.body ?? '').includes(marker(request.runId)));
+  if (reused) {
+    // a re-run of the approval job asks again on the same issue; answers given before it do not count
+    if (reused.state === 'closed') await api.request('PATCH', `/repos/${request.repo}/issues/${reused.number}`, { state: 'open' });
+    return reused.number;
+  }
   const body = [
     marker(request.runId),
     `## Approve the ${request.severity} rollback of \`${request.environment}\`?`,
@@ -121,7 +126,13 @@ export async function awaitIssueApproval(api: GitHubApi, membership: GitHubApi, 
       lastProgress = Date.now();
       log.info(`still waiting for approval on issue #${issue} (${formatDuration(deadline - Date.now())} left)`);
     }
-    await sleep(Math.min(request.pollMs, Math.max(0, deadline - Date.now())), undefined, { signal });
+    try {
+      await sleep(Math.min(request.pollMs, Math.max(0, deadline - Date.now())), undefined, { signal });
+    } catch (error) {
+      if (!isAbort(error)) throw error;
+      // the command's own --timeout or a cancel: nothing more can be posted with a dead signal; fail closed
+      return { approved: false, why: `the wait was stopped (the command's --timeout, or the job was cancelled) before anyone answered on issue #${issue}`, issue };
+    }
   }
   const text = outcome.approved ? `Approved by @${outcome.by}: the ${request.severity} rollback of \`${request.environment}\` starts now.` : `Not approved — ${outcome.why}. The rollback does not run (fail closed); start a new run to ask again.`;
   await api.request('POST', `/repos/${request.repo}/issues/${issue}/comments`, { body: text });

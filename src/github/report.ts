@@ -118,7 +118,7 @@ export function rollbackReport(input: ReportInput): { markdown: string; ok: bool
     '',
     `**Reason:** ${input.request.reason}${input.request.automatic ? ' (automatic)' : ''}`,
     '',
-    `**Severity:** ${input.request.severity} · **Detected:** ${iso(input.detectedAt)} · **Resolved in:** ${formatDuration(sinceDetection)} after detection (the rollback itself took ${formatDuration(input.finishedAt.getTime() - input.startedAt.getTime())})`,
+    `**Severity:** ${input.request.severity} · **Detected:** ${iso(input.detectedAt)} · **${ok ? "Resolved" : "Ended"}:** ${formatDuration(sinceDetection)} after detection (the rollback itself took ${formatDuration(input.finishedAt.getTime() - input.startedAt.getTime())})`,
     '',
     `**Matrix deadline:** ${matrix.action}${deadlineMet === null ? '' : deadlineMet ? ' — met' : ' — MISSED'}`,
     '',

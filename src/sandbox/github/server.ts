@@ -193,7 +193,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
   };
 
-  const server = http.createServer((req, res) => void handle(req, res));
+  // a bug of the emulator answers 500 with its message, so a test shows it instead of hanging on a dead socket
+  const server = http.createServer((req, res) => void handle(req, res).catch((error: unknown) => {
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ message: `emulator error: ${error instanceof Error ? error.message : String(error)}` }));
+  }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
