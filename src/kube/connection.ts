@@ -92,6 +92,20 @@ function registerCredentials(kc: KubeConfig, secrets: SecretRegistry): void {
 }
 
 /**
+ * Short-lived credentials (an exec plugin such as kubelogin, `aws eks get-token` or gke-gcloud-auth-plugin, or
+ * OIDC) exist only once client-node asks for them: every token it puts on a request is masked before the request
+ * is sent, so a token the plugin returns can never reach a log line, an output or a summary.
+ */
+function maskIssuedTokens(kc: KubeConfig, secrets: SecretRegistry): void {
+  const apply = kc.applySecurityAuthentication.bind(kc);
+  kc.applySecurityAuthentication = async (context) => {
+    await apply(context);
+    const authorization = context.getHeaders().Authorization ?? context.getHeaders().authorization;
+    secrets.add(authorization?.replace(/^Bearer\s+/i, ''));
+  };
+}
+
+/**
  * The kubeconfig from the input, else KUBECONFIG / ~/.kube/config / in-cluster. Credentials are
  * registered as secrets before the config is used for anything.
  */
@@ -109,6 +123,7 @@ export async function loadKubeConfig(
     throw new ConfigurationError(`could not be loaded (${error instanceof Error ? error.message : String(error)})`, 'kubeconfig');
   }
   registerCredentials(kc, secrets);
+  maskIssuedTokens(kc, secrets);
   for (const user of kc.getUsers()) {
     const problem = user.token ? tokenProblem(user.token) : undefined;
     if (problem) throw new ConfigurationError(`has a token for user "${user.name}" that ${problem}`, 'kubeconfig');

@@ -16,6 +16,8 @@ export interface RequestRecord {
   path: string;
   query: Record<string, string>;
   contentType: string | undefined;
+  /** The bearer token the client sent (to prove which credential a client used, e.g. one an exec plugin returned). */
+  bearer: string | undefined;
   verb: string;
   resource: string | undefined;
   group: string | undefined;
@@ -107,6 +109,7 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       contentType: req.headers['content-type'],
+      bearer: /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1],
       verb: route?.subresource === 'proxy' ? 'proxy' : verb,
       resource: route ? (route.subresource && route.subresource !== 'proxy' ? `${route.type.resource}/${route.subresource}` : route.type.resource) : undefined,
       group: route?.type.group,
