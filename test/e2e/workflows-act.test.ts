@@ -39,6 +39,7 @@ describe('rollback.yml under act', () => {
     expect(jobOutcomes(run.log)).toMatchObject({ plan: 'succeeded', 'approve-environment': 'succeeded', approved: 'succeeded', services: 'succeeded', verify: 'succeeded', report: 'succeeded' });
     expect(liveImage(kube, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
     expect(github.deployments).toEqual([expect.objectContaining({ environment: 'production', task: 'rollback', statuses: [{ state: 'success', description: 'rolled back' }] })]);
+    expect(run.log).toContain('Summary - ## ✅ Rollback of `production` completed');
   });
 });
 
