@@ -95,7 +95,9 @@ start() {
   certificates
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/admin.token"
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/rollback.token"
-  printf '%s,admin,admin,"system:masters"\n%s,keiko-rollback,keiko-rollback\n' "$(cat "$RUN/admin.token")" "$(cat "$RUN/rollback.token")" > "$RUN/tokens.csv"
+  head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/planner.token"
+  # keiko-rollback: bound to the writer Role; keiko-planner: bound to the read-only Role (the plan job's identity)
+  printf '%s,admin,admin,"system:masters"\n%s,keiko-rollback,keiko-rollback\n%s,keiko-planner,keiko-planner\n' "$(cat "$RUN/admin.token")" "$(cat "$RUN/rollback.token")" "$(cat "$RUN/planner.token")" > "$RUN/tokens.csv"
   rm -rf "$RUN/etcd-data"
   start_bg etcd "$BIN/etcd" --data-dir "$RUN/etcd-data" --listen-client-urls "http://127.0.0.1:$PORT_ETCD" --advertise-client-urls "http://127.0.0.1:$PORT_ETCD" \
     --listen-peer-urls "http://127.0.0.1:$((PORT_ETCD + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((PORT_ETCD + 1))" \
@@ -106,6 +108,7 @@ start() {
     --service-account-signing-key-file "$RUN/pki/sa.key" --service-cluster-ip-range 10.96.0.0/16 --allow-privileged=true
   kubeconfig admin "$(cat "$RUN/admin.token")"
   kubeconfig keiko-rollback "$(cat "$RUN/rollback.token")"
+  kubeconfig keiko-planner "$(cat "$RUN/planner.token")"
   wait_ready
   start_bg kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$RUN/admin.kubeconfig" --leader-elect=false --secure-port 0 \
     --controllers deployment-controller,replicaset-controller,namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller \

@@ -73,5 +73,7 @@ describe('plans made with read-only credentials (the plan job before approval)',
     const run = await runAction('rollback-service', { environment: 'production', kubeconfig: 'x', services: 'chat-service', 'only-from': 'v1 2' });
     expect(run.code).toBe(1);
     expect(run.errorLines).toEqual(["::error::Input 'only-from' must be a version tag such as v1.2.0 (the release that failed), got \"v1 2\""]);
+    // the annotation names the step that failed
+    expect(run.stdout).toContain("::error title=rollback-service failed::Input 'only-from'");
   });
 });

@@ -42,7 +42,7 @@ describe('locks are visible and bounded', () => {
     expect(run.code).toBe(1);
     const warning = run.stdout.split('\n').findIndex((l) => l.startsWith('::warning::Safety backup: 1 other session(s) hold locks') && l.includes(`pid ${lock.pid} (user postgres, application incident-psql, idle in transaction`) && l.includes('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE'));
     expect(warning, run.stdout).toBeGreaterThanOrEqual(0);
-    expect(warning).toBeLessThan(run.stdout.split('\n').findIndex((l) => l.startsWith('::error::')));
+    expect(warning).toBeLessThan(run.stdout.split('\n').findIndex((l) => l.startsWith('::error')));
     expect(run.errorLines).toHaveLength(1);
     expect(run.errorLines[0]).toMatch(new RegExp(`^::error::Safety backup failed: gave up waiting for a lock after lock-timeout .*sessions holding locks now: pid ${lock.pid} .*; nothing was changed in the database$`));
     await lock.release();

@@ -113,6 +113,10 @@ describe('verify (dist bundle against real things)', () => {
     const run = await verify({ 'prometheus-service': 'keiko-system/prometheus:9090', kubeconfig: kube.kubeconfig, 'alert-selector': 'service=chat-service', retries: '0', 'fail-on-unhealthy': 'false' });
     expect(run.outputs.failed).toBe('alerts');
     expect(kube.requests.some((r) => r.path === '/api/v1/namespaces/keiko-system/services/prometheus:9090/proxy/api/v1/alerts')).toBe(true);
+    // fail-on-unhealthy: false keeps the step green, but the run's annotations still say it is unhealthy
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('::warning::unhealthy'))).toEqual([expect.stringMatching(/^::warning::unhealthy \(severity \w+\): alerts: /)]);
+    expect(run.errorLines).toEqual([]);
   });
 
   it('sees CrashLoopBackOff pods and an unavailable deployment in Kubernetes', async () => {

@@ -43,6 +43,27 @@ describe('rollback.yml under act', () => {
   });
 });
 
+/** The guard job of a caller: auto-rollback.yml for release v1.4.0-crashloop, as the deploy example calls it. */
+const guardJob = (header: string, deployResult: string): string => `  guard:
+${header}    permissions:
+      contents: read
+      actions: read
+      deployments: write
+      issues: write
+    uses: ./.github/workflows/auto-rollback.yml
+    with:
+      environment: production
+      services: chat-service
+      release: v1.4.0-crashloop
+      deploy-result: ${deployResult}
+      stability-window: 5s
+      actions-repository: keiko/rollback-actions
+    secrets:
+      KUBECONFIG_READONLY: \${{ secrets.KUBECONFIG_READONLY }}
+      KUBECONFIG: \${{ secrets.KUBECONFIG }}
+      ENVIRONMENTS_TOKEN: \${{ secrets.ENVIRONMENTS_TOKEN }}
+`;
+
 /** A service repository's deploy workflow, as docs/examples/deploy-with-guard.yml shows it (dispatch instead of a tag push). */
 const DEPLOY = `name: deploy
 on: workflow_dispatch
@@ -64,27 +85,7 @@ jobs:
           export KUBECONFIG="$RUNNER_TEMP/kubeconfig"
           kubectl -n keiko-production set image deployment/chat-service chat-service=registry.keiko.io/chat-service:v1.4.0-crashloop
           kubectl -n keiko-production rollout status deployment/chat-service --timeout=5s
-  guard:
-    needs: deploy
-    if: \${{ always() && (needs.deploy.result == 'success' || needs.deploy.result == 'failure') }}
-    permissions:
-      contents: read
-      actions: read
-      deployments: write
-      issues: write
-    uses: ./.github/workflows/auto-rollback.yml
-    with:
-      environment: production
-      services: chat-service
-      release: v1.4.0-crashloop
-      deploy-result: \${{ needs.deploy.result }}
-      stability-window: 5s
-      actions-repository: keiko/rollback-actions
-    secrets:
-      KUBECONFIG_READONLY: \${{ secrets.KUBECONFIG_READONLY }}
-      KUBECONFIG: \${{ secrets.KUBECONFIG }}
-      ENVIRONMENTS_TOKEN: \${{ secrets.ENVIRONMENTS_TOKEN }}
-`;
+${guardJob("    needs: deploy\n    if: ${{ always() && (needs.deploy.result == 'success' || needs.deploy.result == 'failure') }}\n", '${{ needs.deploy.result }}')}`;
 
 /** A second automatic trigger for the same release (e.g. the deployment_status event of the same deploy). */
 const SECOND_TRIGGER = `name: guard-again
@@ -92,25 +93,7 @@ on: workflow_dispatch
 permissions:
   contents: read
 jobs:
-  guard:
-    permissions:
-      contents: read
-      actions: read
-      deployments: write
-      issues: write
-    uses: ./.github/workflows/auto-rollback.yml
-    with:
-      environment: production
-      services: chat-service
-      release: v1.4.0-crashloop
-      deploy-result: failure
-      stability-window: 5s
-      actions-repository: keiko/rollback-actions
-    secrets:
-      KUBECONFIG_READONLY: \${{ secrets.KUBECONFIG_READONLY }}
-      KUBECONFIG: \${{ secrets.KUBECONFIG }}
-      ENVIRONMENTS_TOKEN: \${{ secrets.ENVIRONMENTS_TOKEN }}
-`;
+${guardJob('', 'failure')}`;
 
 describe('auto-rollback.yml under act', () => {
   it('a failing deploy is rolled back once; a second trigger for the same release rolls back nothing', async (ctx) => {

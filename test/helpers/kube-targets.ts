@@ -17,6 +17,8 @@ export interface KubeTarget {
    * the real authorizer proves the Role is enough. Emulator (no authorizer): the admin's.
    */
   actionKubeconfig: string;
+  /** Real: a user bound only to the read-only Role (the plan job's credentials). Emulator: the admin's. */
+  plannerKubeconfig: string;
   /** A fresh namespace holding `services`, each rolled out through `releases` (revision 1, 2, 3 …). */
   seed(services: string[], releases?: string[]): Promise<string>;
   liveImage(namespace: string, service: string): Promise<string>;
@@ -27,7 +29,7 @@ export interface KubeTarget {
 const REGISTRY = 'registry.keiko.io';
 let counter = 0;
 
-async function kubectlTarget(name: KubeTarget['name'], kubeconfig: string, close: () => Promise<void>, actionKubeconfig = kubeconfig, actionUser?: string): Promise<KubeTarget> {
+async function kubectlTarget(name: KubeTarget['name'], kubeconfig: string, close: () => Promise<void>, users?: { actionKubeconfig: string; plannerKubeconfig: string }): Promise<KubeTarget> {
   const kubectl = kubectlFor(kubeconfig);
   const run = async (...args: string[]): Promise<string> => {
     const result = await kubectl(...args);
@@ -42,14 +44,17 @@ async function kubectlTarget(name: KubeTarget['name'], kubeconfig: string, close
   return {
     name,
     kubeconfig,
-    actionKubeconfig,
+    actionKubeconfig: users?.actionKubeconfig ?? kubeconfig,
+    plannerKubeconfig: users?.plannerKubeconfig ?? kubeconfig,
     async seed(services, releases = ['v1.1.0', 'v1.2.0', 'v1.3.0']) {
       const namespace = `keiko-scn-${process.pid % 10000}-${++counter}`;
       // apply, not `kubectl create`: the typed create commands send protobuf, which the emulator does not speak (JSON only)
       await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-      if (actionUser) {
+      if (users) {
         await run('apply', '-n', namespace, '-f', path.join(ROOT, 'deploy/rbac/keiko-rollback-role.yaml'));
-        await run('create', 'rolebinding', 'keiko-rollback', '-n', namespace, '--role=keiko-rollback', `--user=${actionUser}`);
+        await run('create', 'rolebinding', 'keiko-rollback', '-n', namespace, '--role=keiko-rollback', '--user=keiko-rollback');
+        await run('apply', '-n', namespace, '-f', path.join(ROOT, 'deploy/rbac/keiko-rollback-readonly-role.yaml'));
+        await run('create', 'rolebinding', 'keiko-planner', '-n', namespace, '--role=keiko-rollback-readonly', '--user=keiko-planner');
       }
       for (const service of services) {
         const [first, ...rest] = releases;
@@ -84,6 +89,6 @@ export async function emulatorTarget(): Promise<KubeTarget> {
 export async function realTarget(): Promise<KubeTarget> {
   const file = process.env.KEIKO_REAL_KUBECONFIG;
   if (!file || !fs.existsSync(file)) throw new Error('KEIKO_REAL_KUBECONFIG is not set: run `npm run test:real-kube` (it starts the control plane with scripts/real-kube.sh)');
-  const user = path.join(path.dirname(file), 'keiko-rollback.kubeconfig');
-  return kubectlTarget('real', fs.readFileSync(file, 'utf8'), async () => undefined, fs.readFileSync(user, 'utf8'), 'keiko-rollback');
+  const read = (name: string): string => fs.readFileSync(path.join(path.dirname(file), `${name}.kubeconfig`), 'utf8');
+  return kubectlTarget('real', fs.readFileSync(file, 'utf8'), async () => undefined, { actionKubeconfig: read('keiko-rollback'), plannerKubeconfig: read('keiko-planner') });
 }

@@ -47,6 +47,23 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       expect(await target().liveImage(namespace, 'search-service')).toBe('registry.keiko.io/search-service:v1.1.0');
     });
 
+    it('the plan job with the read-only Role: plans, verifies and dry-runs the reroute; the writer executes that plan', async () => {
+      const namespace = await target().seed(['chat-service']);
+      const revision = await target().revision(namespace, 'chat-service');
+      const planner = target().plannerKubeconfig;
+      const dry = await runAction('rollback-service', { namespace, kubeconfig: planner, services: 'chat-service', 'dry-run': 'true' });
+      expect(dry.code, dry.stdout).toBe(0);
+      const [planned] = results(dry.outputs.result);
+      expect(planned?.status).toBe('planned');
+      // the real authorizer refuses even a dryRun=All patch without the patch verb; the emulator has no authorizer
+      if (target().name === 'real') expect(planned?.message).toBe('planned with read-only credentials: the patch was not dry-run on the server (that needs the patch verb); nothing changed');
+      const health = await runAction('verify', { namespace, kubeconfig: planner, services: 'chat-service', retries: '0', 'fail-on-unhealthy': 'false' });
+      expect(health.outputs.healthy, health.stdout).toBe('true');
+      expect(await target().revision(namespace, 'chat-service')).toBe(revision);
+      const run = await rollback(namespace, { plan: dry.outputs.plan ?? '' });
+      expect(results(run.outputs.result)[0]).toMatchObject({ status: 'rolled-back', 'to-version': 'v1.2.0' });
+    });
+
     it('a dry run changes nothing; its plan, executed twice, rolls back once', async () => {
       const namespace = await target().seed(['chat-service', 'search-service']);
       const revision = await target().revision(namespace, 'chat-service');
