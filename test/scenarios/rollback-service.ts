@@ -47,7 +47,7 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       expect(await target().liveImage(namespace, 'search-service')).toBe('registry.keiko.io/search-service:v1.1.0');
     });
 
-    it('the plan job with the read-only Role: plans, verifies and dry-runs the reroute; the writer executes that plan', async () => {
+    it('the plan job with the read-only Role: plans and verifies; the writer executes that plan', async () => {
       const namespace = await target().seed(['chat-service']);
       const revision = await target().revision(namespace, 'chat-service');
       const planner = target().plannerKubeconfig;
