@@ -1,5 +1,5 @@
 import { sleep, formatDuration } from '../core/durations.js';
-import { ConfigurationError } from '../core/errors.js';
+import { ConfigurationError, StepFailure } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { VercelApiError, type VercelClient } from './client.js';
 import { fromListed, type AliasRequest, type AliasStatus, type ListedDeployment, type VercelDeployment, type VercelProject } from './types.js';
@@ -66,5 +66,42 @@ export async function waitForAliasJob(client: VercelClient, project: VercelProje
     }
     await sleep(delay, options.signal);
     delay = Math.min(2000, Math.round(delay * 1.5));
+  }
+}
+
+/**
+ * Asks Vercel to move production's domains: `rollback` (an instant rollback, which pins production) or `promote`
+ * (which also ends the pin). Returns `unchanged` when Vercel answers 409: that deployment serves production already.
+ */
+export async function requestAliasMove(client: VercelClient, projectId: string, kind: 'rollback' | 'promote', deploymentId: string, description: string | undefined, signal: AbortSignal): Promise<'requested' | 'unchanged'> {
+  const path = kind === 'rollback' ? `/v9/projects/${encodeURIComponent(projectId)}/rollback/${deploymentId}` : `/v10/projects/${encodeURIComponent(projectId)}/promote/${deploymentId}`;
+  try {
+    await client.request('POST', path, { body: {}, query: kind === 'rollback' && description ? { description } : {}, signal });
+    return 'requested';
+  } catch (error) {
+    if (error instanceof VercelApiError && error.status === 409) return 'unchanged';
+    throw error;
+  }
+}
+
+/** Starts a production build of `gitRef` from the project's linked repository (POST /v13/deployments). */
+export async function createProductionBuild(client: VercelClient, project: VercelProject, gitRef: string | undefined, signal: AbortSignal): Promise<VercelDeployment> {
+  if (!project.link?.repoId) throw new ConfigurationError(`redeploy needs a Git repository linked to project ${project.name}, and it has none`, 'mode');
+  return client.request<VercelDeployment>('POST', '/v13/deployments', {
+    body: { name: project.name, project: project.id, target: 'production', gitSource: { type: project.link.type, ref: gitRef, repoId: project.link.repoId } },
+    signal,
+  });
+}
+
+/** Polls a build until READY (backing off to 5 s); ERROR or CANCELED is the build's failure, said with its URL. */
+export async function waitForBuild(client: VercelClient, created: VercelDeployment, what: string, options: { log: Logger; signal: AbortSignal }): Promise<VercelDeployment> {
+  let state = created.readyState;
+  for (let delay = 500; ; delay = Math.min(5000, delay * 1.5)) {
+    const latest = await readDeployment(client, created.id);
+    if (latest && latest.readyState !== state) options.log.info(`  ${created.id}: ${latest.readyState}`);
+    state = latest?.readyState ?? state;
+    if (state === 'READY' && latest) return latest;
+    if (state === 'ERROR' || state === 'CANCELED') throw new StepFailure('Redeploy', `the build of ${what} ended ${state} (https://${created.url})`);
+    await sleep(delay, options.signal);
   }
 }

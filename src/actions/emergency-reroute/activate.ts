@@ -8,7 +8,7 @@ import type { Deployment } from '../../kube/types.js';
 import type { DnsProvider } from '../../dns/provider.js';
 import { switchDns } from './dns.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
-import { applyObject, patchGatewayEnv, readLive } from './objects.js';
+import { applyObject, patchGatewayEnv, readLive } from '../../kube/apply.js';
 import { readState, replaceState, snapshotOf, writeState, type RerouteState } from '../../kube/reroute-state.js';
 
 export const CIRCUIT_BREAKER_VARS = ['CIRCUIT_BREAKER_ENABLED', 'FAILURE_THRESHOLD'];

@@ -11,7 +11,7 @@ import { objectKey, readRerouteManifest, type ManifestObject } from '../../kube/
 import { deploymentPath, type Deployment } from '../../kube/types.js';
 import { activate, circuitBreakerValues } from './activate.js';
 import type { EmergencyRerouteInputs } from './inputs.js';
-import { applyObject, diffAgainstLive, patchGatewayEnv, readLive } from './objects.js';
+import { applyObject, diffAgainstLive, patchGatewayEnv, readLive } from '../../kube/apply.js';
 import { restore } from './restore.js';
 import { describeRecord, dnsProvider } from './dns.js';
 import { readState } from '../../kube/reroute-state.js';

@@ -5,7 +5,7 @@ import { resourcePath, type ManifestObject } from '../../kube/manifest.js';
 import { deploymentPath, type Deployment } from '../../kube/types.js';
 import type { DnsProvider } from '../../dns/provider.js';
 import { restoreDns } from './dns.js';
-import { patchGatewayEnv } from './objects.js';
+import { patchGatewayEnv } from '../../kube/apply.js';
 import { deleteState, type EnvValues, type RerouteState } from '../../kube/reroute-state.js';
 
 export interface RestoreOutcome {

@@ -1,8 +1,7 @@
 import type { ActionContext, ActionResult } from '../../core/action.js';
-import { sleep } from '../../core/durations.js';
 import { ConfigurationError, StepFailure } from '../../core/errors.js';
 import { VercelApiError, VercelClient } from '../../vercel/client.js';
-import { readDeployment, readProject, waitForAliasJob, type AliasOutcome } from '../../vercel/rollback.js';
+import { createProductionBuild, readDeployment, readProject, requestAliasMove, waitForAliasJob, waitForBuild, type AliasOutcome } from '../../vercel/rollback.js';
 import { FRONTEND_PLAN_KIND, resolveTarget, sideOf, undoTarget, type FrontendPlan } from '../../vercel/frontend-plan.js';
 import type { VercelDeployment, VercelProject } from '../../vercel/types.js';
 import type { RollbackFrontendInputs } from './inputs.js';
@@ -35,13 +34,11 @@ async function currentProduction(client: VercelClient, project: VercelProject): 
 }
 
 async function moveAliases(client: VercelClient, project: VercelProject, kind: 'rollback' | 'promote', target: VercelDeployment, inputs: RollbackFrontendInputs, context: ActionContext, signal: AbortSignal): Promise<AliasOutcome | 'unchanged'> {
-  const path = kind === 'rollback' ? `/v9/projects/${encodeURIComponent(project.id)}/rollback/${target.id}` : `/v10/projects/${encodeURIComponent(project.id)}/promote/${target.id}`;
+  const description = inputs.reason ?? `keiko-rollback by ${context.actor}${context.runUrl ? ` (${context.runUrl})` : ''}`;
   try {
-    await context.log.group(`${kind === 'rollback' ? 'Roll back' : 'Promote'} to ${target.id}`, () =>
-      client.request('POST', path, { body: {}, query: kind === 'rollback' ? { description: inputs.reason ?? `keiko-rollback by ${context.actor}${context.runUrl ? ` (${context.runUrl})` : ''}` } : {}, signal }),
-    );
+    const requested = await context.log.group(`${kind === 'rollback' ? 'Roll back' : 'Promote'} to ${target.id}`, () => requestAliasMove(client, project.id, kind, target.id, description, signal));
+    if (requested === 'unchanged') return 'unchanged';
   } catch (error) {
-    if (error instanceof VercelApiError && error.status === 409) return 'unchanged';
     if (error instanceof VercelApiError && (error.status === 400 || error.status === 402)) throw new ConfigurationError(`${target.id} cannot be used: Vercel answered ${error.status} (${error.message})`, 'target');
     throw error;
   }
@@ -49,22 +46,8 @@ async function moveAliases(client: VercelClient, project: VercelProject, kind: '
 }
 
 async function redeployTarget(client: VercelClient, project: VercelProject, inputs: RollbackFrontendInputs, context: ActionContext, signal: AbortSignal): Promise<VercelDeployment> {
-  if (!project.link?.repoId) throw new ConfigurationError(`redeploy needs a Git repository linked to project ${project.name}, and it has none`, 'mode');
-  const created = await client.request<VercelDeployment>('POST', '/v13/deployments', {
-    body: { name: project.name, project: project.id, target: 'production', gitSource: { type: project.link.type, ref: inputs['git-ref'], repoId: project.link.repoId } },
-    signal,
-  });
-  return context.log.group(`Build ${inputs['git-ref']} (${created.id})`, async () => {
-    let state = created.readyState;
-    for (let delay = 500; ; delay = Math.min(5000, delay * 1.5)) {
-      const latest = await readDeployment(client, created.id);
-      if (latest && latest.readyState !== state) context.log.info(`  ${created.id}: ${latest.readyState}`);
-      state = latest?.readyState ?? state;
-      if (state === 'READY' && latest) return latest;
-      if (state === 'ERROR' || state === 'CANCELED') throw new StepFailure('Redeploy', `the build of ${inputs['git-ref']} ended ${state} (https://${created.url})`);
-      await sleep(delay, signal);
-    }
-  });
+  const created = await createProductionBuild(client, project, inputs['git-ref'], signal);
+  return context.log.group(`Build ${inputs['git-ref']} (${created.id})`, () => waitForBuild(client, created, inputs['git-ref'] ?? 'the linked branch', { log: context.log, signal }));
 }
 
 /** Converge to a plan: its target live → unchanged; its start live → move; anything else → refuse (force overrides). */

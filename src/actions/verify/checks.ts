@@ -1,28 +1,18 @@
 import type { ActionContext } from '../../core/action.js';
-import { ConfigurationError } from '../../core/errors.js';
 import { insideWorkspace } from '../../core/paths.js';
 import { addUrlSecrets, displayUrl } from '../../core/secrets.js';
 import { postgresCheck, redisCheck, tcpCheck } from '../../checks/dependencies.js';
 import { httpCheck } from '../../checks/http.js';
 import { deploymentChecks, listDeployments, podsCheck } from '../../checks/kube.js';
 import type { Platform } from '../../checks/severity.js';
-import { alertsCheck, prometheusOverHttp, queryCheck, type PrometheusGet } from '../../checks/prometheus.js';
+import { alertsCheck, prometheusOverHttp, queryCheck } from '../../checks/prometheus.js';
 import { smokeCheck } from '../../checks/smoke.js';
 import { appInsightsChecks } from '../../checks/appinsights.js';
 import type { Check } from '../../checks/types.js';
 import { KubeClient } from '../../kube/client.js';
 import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
+import { serviceProxyGet } from '../../kube/service-proxy.js';
 import type { VerifyInputs } from './inputs.js';
-
-function prometheusThroughProxy(client: KubeClient, reference: string): PrometheusGet {
-  const match = /^([a-z0-9-]+)\/([a-z0-9-]+):(\d+)$/.exec(reference);
-  if (!match) throw new ConfigurationError(`must be namespace/service:port, e.g. keiko-system/prometheus:9090, got "${reference}"`, 'prometheus-service');
-  const base = `/api/v1/namespaces/${match[1]}/services/${match[2]}:${match[3]}/proxy`;
-  return async (pathAndQuery, signal) => {
-    const [path = '', query = ''] = pathAndQuery.split('?');
-    return client.get(base + path, Object.fromEntries(new URLSearchParams(query)), signal);
-  };
-}
 
 /** Masks every secret the checks carry: header values one by one, credentials in URLs. */
 export function maskCheckSecrets(inputs: VerifyInputs, context: ActionContext): void {
@@ -60,7 +50,7 @@ export async function buildChecks(inputs: VerifyInputs, context: ActionContext):
     const deployments = deploymentChecks(client, namespace, inputs.services.length ? inputs.services : all);
     checks.push(...deployments, podsCheck(client, namespace, deployments.map((c) => c.service ?? '')));
   }
-  const prometheus = inputs['prometheus-service'] && client ? prometheusThroughProxy(client, inputs['prometheus-service']) : inputs['prometheus-url'] ? prometheusOverHttp(inputs['prometheus-url'], timeout) : undefined;
+  const prometheus = inputs['prometheus-service'] && client ? serviceProxyGet(client, inputs['prometheus-service'], 'prometheus-service') : inputs['prometheus-url'] ? prometheusOverHttp(inputs['prometheus-url'], timeout) : undefined;
   if (prometheus) {
     checks.push(alertsCheck(prometheus, inputs['alert-selector'], inputs['ignore-alerts'], inputs.services));
     for (const query of inputs['prometheus-queries']) checks.push(queryCheck(prometheus, query));

@@ -1,11 +1,11 @@
 import { stringify } from 'yaml';
-import { ConfigurationError } from '../../core/errors.js';
-import { lineDiff } from '../../core/text-diff.js';
-import { KubeApiError, type KubeClient } from '../../kube/client.js';
-import { objectKey, resourcePath, type ManifestObject } from '../../kube/manifest.js';
-import type { Logger } from '../../core/logger.js';
-import { waitForRollout } from '../../kube/rollout-watch.js';
-import { deploymentPath, type Deployment } from '../../kube/types.js';
+import { ConfigurationError } from '../core/errors.js';
+import { lineDiff } from '../core/text-diff.js';
+import { KubeApiError, type KubeClient } from './client.js';
+import { objectKey, resourcePath, type ManifestObject } from './manifest.js';
+import type { Logger } from '../core/logger.js';
+import { waitForRollout } from './rollout-watch.js';
+import { deploymentPath, type Deployment } from './types.js';
 
 export const FIELD_MANAGER = 'keiko-rollback';
 
