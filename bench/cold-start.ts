@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ACTION_NAMES } from '../src/core/action.js';
 import { dirSize, ROOT } from './actions.js';
-import { run, type Measurement } from './measure.js';
+import { type Measurement, run } from './measure.js';
 
 /** From process start to the action's first output line, per action, vs `node -e 0`; and the size of dist/. */
 export async function coldStartBenchmark(): Promise<{ measurements: Measurement[]; baseline: Measurement; distBytes: number }> {

@@ -8,7 +8,7 @@ import { takeBackup } from '../src/database/backup.js';
 import { countsOf, fingerprint } from '../src/database/fingerprint.js';
 import { connectionInfo, libpqSession } from '../src/database/libpq.js';
 import { restoreArchive } from '../src/database/restore.js';
-import { repeat, run, type Measurement } from './measure.js';
+import { type Measurement, repeat, run } from './measure.js';
 
 const ADMIN = process.env.KEIKO_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const SOURCE = 'keiko_bench_src';
@@ -39,7 +39,9 @@ async function generate(log: (line: string) => void): Promise<{ bytes: number; c
   try {
     await client.query(`CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL, plan text NOT NULL)`);
     await client.query(`INSERT INTO accounts SELECT g, 'account-' || g, (ARRAY['free','pro','enterprise'])[1 + g % 3] FROM generate_series(1, 50000) g`);
-    await client.query(`CREATE TABLE events (id bigserial PRIMARY KEY, account_id int NOT NULL REFERENCES accounts(id), kind text NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL)`);
+    await client.query(
+      `CREATE TABLE events (id bigserial PRIMARY KEY, account_id int NOT NULL REFERENCES accounts(id), kind text NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL)`,
+    );
     await client.query(`INSERT INTO events (account_id, kind, payload, created_at)
       SELECT 1 + g % 50000, (ARRAY['login','search','chat','upload'])[1 + g % 4], md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text), now() - (g || ' seconds')::interval
       FROM generate_series(1, 1000000) g`);
@@ -100,7 +102,12 @@ export async function databaseBenchmark(log: (line: string) => void): Promise<Da
     verifySamples.push(performance.now() - t0);
   }
   const verify: Measurement = { label: 'keiko archive verification (sha256 + whole pg_restore read + COPY row counts)', samples: verifySamples };
-  const restoreCustom = await repeat('keiko restore, custom format (pg_restore --single-transaction)', REPS, () => restoreArchive({ archive: lastCustom, jobs: 1, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }), { before: fresh });
+  const restoreCustom = await repeat(
+    'keiko restore, custom format (pg_restore --single-transaction)',
+    REPS,
+    () => restoreArchive({ archive: lastCustom, jobs: 1, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }),
+    { before: fresh },
+  );
   log('  database: custom format done');
   const customDir = path.join(dir, 'directory');
   const dumpDirectory = await repeat('keiko backup, directory format (pg_dump -Fd -j 2)', REPS, async () => {
@@ -108,14 +115,29 @@ export async function databaseBenchmark(log: (line: string) => void): Promise<Da
     fs.mkdirSync(customDir);
     lastDirectory = await dump(customDir, 'directory');
   });
-  const restoreDirectory = await repeat('keiko restore, directory format (pg_restore -j 2)', REPS, () => restoreArchive({ archive: lastDirectory, jobs: 2, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }), { before: fresh });
+  const restoreDirectory = await repeat(
+    'keiko restore, directory format (pg_restore -j 2)',
+    REPS,
+    () => restoreArchive({ archive: lastDirectory, jobs: 2, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }),
+    { before: fresh },
+  );
   log('  database: directory format done');
   const sql = path.join(dir, 'dump.sql');
   const plainDump = await repeat('runbook: pg_dump > dump.sql', REPS, () => run('pg_dump', ['--file', sql, SOURCE], { env: { ...process.env, ...env } }));
-  const plainRestore = await repeat('runbook: psql < dump.sql', REPS, () => run('psql', ['--quiet', '--file', sql, '--dbname', TARGET], { env: { ...process.env, ...env } }), { before: fresh });
+  const plainRestore = await repeat(
+    'runbook: psql < dump.sql',
+    REPS,
+    () => run('psql', ['--quiet', '--file', sql, '--dbname', TARGET], { env: { ...process.env, ...env } }),
+    { before: fresh },
+  );
   log('  database: runbook way done');
   await admin(`DROP DATABASE IF EXISTS ${TARGET} WITH (FORCE)`);
   fs.rmSync(dir, { recursive: true, force: true });
   const median = (m: Measurement): number => [...m.samples].sort((a, b) => a - b)[Math.floor(m.samples.length / 2)] ?? 0;
-  return { bytes, measurements: [backup, verify, restoreCustom, dumpDirectory, restoreDirectory, plainDump, plainRestore], backupMs: median(backup), verifyMs: median(verify) };
+  return {
+    bytes,
+    measurements: [backup, verify, restoreCustom, dumpDirectory, restoreDirectory, plainDump, plainRestore],
+    backupMs: median(backup),
+    verifyMs: median(verify),
+  };
 }

@@ -1,15 +1,22 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startKubeEmulator, type KubeEmulator } from '../src/sandbox/kube/index.js';
+import { type KubeEmulator, startKubeEmulator } from '../src/sandbox/kube/index.js';
 import { runDistAction } from './actions.js';
-import { repeat, run, type Measurement } from './measure.js';
+import { type Measurement, repeat, run } from './measure.js';
 
 const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(2, '0')}`);
 
 async function fleet(n: number): Promise<KubeEmulator> {
   return startKubeEmulator({
-    fixture: { namespaces: [{ name: 'keiko-production', deployments: names(n).map((name) => ({ name, releases: ['v1.1.0', 'v1.2.0', 'v1.3.0'], replicas: 1, maxSurge: 1, maxUnavailable: 0 })) }] },
+    fixture: {
+      namespaces: [
+        {
+          name: 'keiko-production',
+          deployments: names(n).map((name) => ({ name, releases: ['v1.1.0', 'v1.2.0', 'v1.3.0'], replicas: 1, maxSurge: 1, maxUnavailable: 0 })),
+        },
+      ],
+    },
     // "1 s rollouts": a new pod is Ready after 1 s, then the old one terminates
     controller: { podReadyMs: 1000, podTerminateMs: 50 },
   });
@@ -36,7 +43,12 @@ export async function fleetBenchmark(log: (line: string) => void): Promise<Fleet
   for (const n of [1, 4, 50]) {
     const ours = await fleet(n);
     const rollback = async (): Promise<void> => {
-      const result = await runDistAction('rollback-service', { services: names(n).join(','), environment: 'production', kubeconfig: ours.kubeconfig, 'max-parallel': '50' });
+      const result = await runDistAction('rollback-service', {
+        services: names(n).join(','),
+        environment: 'production',
+        kubeconfig: ours.kubeconfig,
+        'max-parallel': '50',
+      });
       if (result.code !== 0) throw new Error(`rollback-service failed: ${result.stdout.slice(-500)}`);
     };
     keiko.push(await repeat(`keiko-rollback, ${n} service(s)`, 5, rollback));

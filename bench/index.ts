@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ROOT } from './actions.js';
 import { coldStartBenchmark } from './cold-start.js';
 import { databaseBenchmark } from './database.js';
 import { fleetBenchmark } from './fleet.js';
-import { describe, median, type Measurement } from './measure.js';
-import { ROOT } from './actions.js';
+import { describe, type Measurement, median } from './measure.js';
 import { verifyBenchmark } from './verify-fanout.js';
 
 interface Target {
@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   out(`# keiko-rollback benchmark`);
   out();
-  out(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}. Date: ${new Date().toISOString()}.`);
+  out(
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}. Date: ${new Date().toISOString()}.`,
+  );
   out();
 
   progress('1/5 fleet rollback …');
@@ -45,15 +47,23 @@ async function main(): Promise<void> {
   const [one, four, fifty] = fleet.keiko.map((m) => median(m.samples));
   const [loop4, loop50] = fleet.loop.map((m) => median(m.samples));
   out();
-  out(`Ratios: runbook loop / keiko-rollback = ${((loop4 ?? 0) / (four ?? 1)).toFixed(1)}× for 4 services, ${((loop50 ?? 0) / (fifty ?? 1)).toFixed(1)}× for 50; 50 services / 1 service = ${((fifty ?? 0) / (one ?? 1)).toFixed(2)}×. (The 50-service loop runs once: about a minute a run.)`);
+  out(
+    `Ratios: runbook loop / keiko-rollback = ${((loop4 ?? 0) / (four ?? 1)).toFixed(1)}× for 4 services, ${((loop50 ?? 0) / (fifty ?? 1)).toFixed(1)}× for 50; 50 services / 1 service = ${((fifty ?? 0) / (one ?? 1)).toFixed(2)}×. (The 50-service loop runs once: about a minute a run.)`,
+  );
   target('50 services ≤ 1.5 s wall', (fifty ?? Infinity) <= 1500, `${Math.round(fifty ?? 0)} ms`);
   target('50 services ≤ 1.5× a single-service rollback', (fifty ?? Infinity) <= 1.5 * (one ?? 0), `${((fifty ?? 0) / (one ?? 1)).toFixed(2)}×`);
   target('≥ 30× faster than the runbook loop (50 services)', (loop50 ?? 0) / (fifty ?? 1) >= 30, `${((loop50 ?? 0) / (fifty ?? 1)).toFixed(1)}×`);
   out();
   out('## 2. API economy (requests to the API server for one service)');
   out();
-  out(`keiko-rollback: ${fleet.requests.keikoPerService} requests (${fleet.requests.keikoBreakdown}). kubectl rollout undo + status: ${fleet.requests.kubectlPerService} with a fresh discovery cache, ${fleet.requests.kubectlWarmPerService} with a warm one.`);
-  target('requests ≤ kubectl undo + status', fleet.requests.keikoPerService <= fleet.requests.kubectlPerService, `${fleet.requests.keikoPerService} vs ${fleet.requests.kubectlPerService} (warm cache: ${fleet.requests.kubectlWarmPerService})`);
+  out(
+    `keiko-rollback: ${fleet.requests.keikoPerService} requests (${fleet.requests.keikoBreakdown}). kubectl rollout undo + status: ${fleet.requests.kubectlPerService} with a fresh discovery cache, ${fleet.requests.kubectlWarmPerService} with a warm one.`,
+  );
+  target(
+    'requests ≤ kubectl undo + status',
+    fleet.requests.keikoPerService <= fleet.requests.kubectlPerService,
+    `${fleet.requests.keikoPerService} vs ${fleet.requests.kubectlPerService} (warm cache: ${fleet.requests.kubectlWarmPerService})`,
+  );
   out();
 
   progress('2/5 database …');
@@ -67,8 +77,14 @@ async function main(): Promise<void> {
   const restoreDir = median(db.measurements[4]?.samples ?? []);
   const psql = median(db.measurements[6]?.samples ?? []);
   out();
-  out(`Ratios: psql < dump.sql / pg_restore -j 2 = ${(psql / restoreCustom).toFixed(2)}× (custom), ${(psql / restoreDir).toFixed(2)}× (directory); verification / backup = ${((db.verifyMs / db.backupMs) * 100).toFixed(1)}%.`);
-  target('restore ≥ 1.5× faster than psql <', psql / Math.min(restoreCustom, restoreDir) >= 1.5, `${(psql / Math.min(restoreCustom, restoreDir)).toFixed(2)}× (custom ${(psql / restoreCustom).toFixed(2)}×, directory ${(psql / restoreDir).toFixed(2)}×)`);
+  out(
+    `Ratios: psql < dump.sql / pg_restore -j 2 = ${(psql / restoreCustom).toFixed(2)}× (custom), ${(psql / restoreDir).toFixed(2)}× (directory); verification / backup = ${((db.verifyMs / db.backupMs) * 100).toFixed(1)}%.`,
+  );
+  target(
+    'restore ≥ 1.5× faster than psql <',
+    psql / Math.min(restoreCustom, restoreDir) >= 1.5,
+    `${(psql / Math.min(restoreCustom, restoreDir)).toFixed(2)}× (custom ${(psql / restoreCustom).toFixed(2)}×, directory ${(psql / restoreDir).toFixed(2)}×)`,
+  );
   target('backup verification adds ≤ 10% to the backup', db.verifyMs <= 0.1 * db.backupMs, `${((db.verifyMs / db.backupMs) * 100).toFixed(1)}%`);
   out();
 

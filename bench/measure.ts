@@ -17,7 +17,12 @@ export function describe(m: Measurement, unit = 'ms'): string {
 }
 
 /** Runs `body` once to warm up, then `repetitions` times, timing each. */
-export async function repeat(label: string, repetitions: number, body: () => Promise<unknown>, options: { warmup?: boolean; before?: () => Promise<unknown> } = {}): Promise<Measurement> {
+export async function repeat(
+  label: string,
+  repetitions: number,
+  body: () => Promise<unknown>,
+  options: { warmup?: boolean; before?: () => Promise<unknown> } = {},
+): Promise<Measurement> {
   if (options.warmup !== false) {
     await options.before?.();
     await body();

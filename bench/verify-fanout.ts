@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runDistAction } from './actions.js';
-import { repeat, type Measurement } from './measure.js';
+import { type Measurement, repeat } from './measure.js';
 
 /** 100 health URLs on local servers, one of which answers after 2 s: the total should be about the slowest. */
 export async function verifyBenchmark(): Promise<{ measurement: Measurement; slowestMs: number }> {

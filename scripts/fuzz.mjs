@@ -13,5 +13,8 @@ if (!/^\d+$/.test(runs) || !/^\d+$/.test(seed)) {
   process.exit(2);
 }
 console.log(`fuzzing every input of every action: ${runs} runs per action, seed ${seed} (re-run a failure with --seed ${seed})`);
-const result = spawnSync('npx', ['vitest', 'run', 'test/fuzz', '--testTimeout', String(Number(runs) * 20_000)], { stdio: 'inherit', env: { ...process.env, FUZZ_RUNS: runs, FUZZ_SEED: seed } });
+const result = spawnSync('npx', ['vitest', 'run', 'test/fuzz', '--testTimeout', String(Number(runs) * 20_000)], {
+  stdio: 'inherit',
+  env: { ...process.env, FUZZ_RUNS: runs, FUZZ_SEED: seed },
+});
 process.exit(result.status ?? 1);

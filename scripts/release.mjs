@@ -20,7 +20,8 @@ export function releaseWorkflow(text, version, repository) {
 export function checkRelease(root, version) {
   if (!/^v\d+\.\d+\.\d+$/.test(version)) throw new Error(`--version must look like v1.2.3, got "${version}"`);
   const changelog = fs.readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8');
-  if (!new RegExp(`^## ${version.replace(/\./g, '\\.')}( |$)`, 'm').test(changelog)) throw new Error(`CHANGELOG.md has no "## ${version}" section: describe the release first`);
+  if (!new RegExp(`^## ${version.replace(/\./g, '\\.')}( |$)`, 'm').test(changelog))
+    throw new Error(`CHANGELOG.md has no "## ${version}" section: describe the release first`);
 }
 
 export function prepareRelease(root, version, repository) {

@@ -12,7 +12,10 @@ const INPUTS = ['src', 'package-lock.json', 'scripts/build.mjs', 'tsconfig.json'
 function files(relative) {
   const full = path.join(root, relative);
   if (!fs.statSync(full).isDirectory()) return [relative];
-  return fs.readdirSync(full).sort().flatMap((entry) => files(path.join(relative, entry)));
+  return fs
+    .readdirSync(full)
+    .sort()
+    .flatMap((entry) => files(path.join(relative, entry)));
 }
 
 export function sourceHash() {

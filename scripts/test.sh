@@ -52,6 +52,9 @@ if [ ! -f dist/main/index.js ] || [ "$built" != "$(node scripts/source-hash.mjs)
   echo "dist/ is older than the source (or missing): running npm run build first"
   npm run build
 fi
+# lint and format (Biome, biome.jsonc): the layers of the layout are import rules there too
+npx biome check --reporter=summary >/dev/null || { npx biome check; need "lint-clean sources" "npm run format (formatting), then fix what npm run lint still names"; }
+
 # the Go-built referees of the workflow tests (actionlint, nektos/act), pinned in test/tools; cached in .cache/tools
 command -v go >/dev/null 2>&1 || need Go "install Go 1.26 (https://go.dev/dl/): actionlint and act are built from Go modules"
 KEIKO_TOOLS_BIN=$(bash scripts/go-tools.sh actionlint act | tail -n 1)

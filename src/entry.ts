@@ -2,11 +2,12 @@
  * The one bundle every action and the CLI load (dist/main/index.js). Each action's
  * dist/<name>/index.js only calls runGitHubAction with its name.
  */
-import type { ActionName } from './core/action.js';
-import { githubHost } from './core/github-host.js';
+
+import { runPostStep } from './actions/post.js';
 import { ACTIONS } from './actions/registry.js';
 import { runCli } from './cli/index.js';
-import { runPostStep } from './actions/post.js';
+import type { ActionName } from './core/action.js';
+import { githubHost } from './core/github-host.js';
 
 /**
  * Once the outcome is written, nothing may keep the step alive: a hung server's socket would hold

@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseAction } from '@actions/workflow-parser/actions/action-parser';
 import { NoOperationTraceWriter } from '@actions/workflow-parser';
+import { parseAction } from '@actions/workflow-parser/actions/action-parser';
 import { describe, expect, it } from 'vitest';
+import { emergencyRerouteSchema } from '../src/actions/emergency-reroute/inputs.js';
 import { ACTIONS } from '../src/actions/registry.js';
-import { ACTION_NAMES } from '../src/core/action.js';
-import { readInputs } from '../src/core/inputs.js';
-import { rollbackServiceSchema } from '../src/actions/rollback-service/inputs.js';
 import { rollbackDatabaseSchema } from '../src/actions/rollback-database/inputs.js';
 import { rollbackFrontendSchema } from '../src/actions/rollback-frontend/inputs.js';
-import { emergencyRerouteSchema } from '../src/actions/emergency-reroute/inputs.js';
+import { rollbackServiceSchema } from '../src/actions/rollback-service/inputs.js';
 import { verifySchema } from '../src/actions/verify/inputs.js';
-import { readActionYaml, ROOT } from './helpers/run-action.js';
+import { ACTION_NAMES } from '../src/core/action.js';
+import { readInputs } from '../src/core/inputs.js';
+import { ROOT, readActionYaml } from './helpers/run-action.js';
 
 const SCHEMAS = {
   'rollback-service': rollbackServiceSchema,

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { gradeSeverity } from '../src/checks/severity.js';
 import { bodyProblem } from '../src/checks/http.js';
+import { gradeSeverity } from '../src/checks/severity.js';
 import type { CheckReport } from '../src/checks/types.js';
 
 const services = (n: number): string[] => Array.from({ length: n }, (_, i) => `svc-${i}`);
-const report = (service: string | null, ok: boolean, extra: Partial<CheckReport> = {}): CheckReport => ({ name: `health:${service ?? 'x'}`, service, status: ok ? 'pass' : 'fail', attempts: 1, 'latency-ms': 1, detail: '', ...extra });
+const report = (service: string | null, ok: boolean, extra: Partial<CheckReport> = {}): CheckReport => ({
+  name: `health:${service ?? 'x'}`,
+  service,
+  status: ok ? 'pass' : 'fail',
+  attempts: 1,
+  'latency-ms': 1,
+  detail: '',
+  ...extra,
+});
 function grade(total: number, failing: number, extra: CheckReport[] = []): string {
   const list = services(total);
   return gradeSeverity([...list.map((s, i) => report(s, i >= failing)), ...extra], { services: list, source: 'test' }).severity;

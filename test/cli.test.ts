@@ -21,7 +21,9 @@ describe('keiko-rollback CLI (built bundle)', () => {
   it('rejects an unknown command and an unknown flag with one error line', async () => {
     const unknown = await cli(['restart']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr.trim()).toBe('error: unknown command "restart" (commands: service, database, frontend, reroute, verify, sandbox, drill, environments, plan-summary, report, approve, claim-automatic, notify; see --help)');
+    expect(unknown.stderr.trim()).toBe(
+      'error: unknown command "restart" (commands: service, database, frontend, reroute, verify, sandbox, drill, environments, plan-summary, report, approve, claim-automatic, notify; see --help)',
+    );
     const flag = await cli(['service', '--servics', 'a']);
     expect(flag.code).toBe(1);
     expect(flag.stderr.trim()).toBe('error: unknown option --servics (see --help for the options)');

@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { databaseSummary } from '../src/actions/rollback-database/summary.js';
 import { rollbackDatabaseSchema } from '../src/actions/rollback-database/inputs.js';
+import { databaseSummary } from '../src/actions/rollback-database/summary.js';
 import { ConfigurationError, failureLine } from '../src/core/errors.js';
 import { readInputs } from '../src/core/inputs.js';
 import { parseAlembicHistory, splitOfflineSql } from '../src/database/alembic.js';
 import { lossStatements, lossTotal, splitStatements } from '../src/database/data-loss.js';
 import { compareFingerprints, differences, type Fingerprint } from '../src/database/fingerprint.js';
 import { alembicUrl, connectionInfo, jdbcUrl, libpqSession, nodeConnectionString } from '../src/database/libpq.js';
-import { decideDowngrade, parsePlan, type DowngradePlan } from '../src/database/plan.js';
+import { type DowngradePlan, decideDowngrade, parsePlan } from '../src/database/plan.js';
 import { manualRestoreCommand } from '../src/database/restore.js';
 
 describe('what a downgrade removes, read from its SQL', () => {
@@ -52,18 +52,34 @@ describe('what a downgrade removes, read from its SQL', () => {
   });
 
   it('reads Alembic history messages and splits offline SQL per revision', () => {
-    const history = parseAlembicHistory('b2 -> c3 (head), create orders with data\na1 -> b2, add users.display_name, filled from email\n<base> -> a1, create users');
+    const history = parseAlembicHistory(
+      'b2 -> c3 (head), create orders with data\na1 -> b2, add users.display_name, filled from email\n<base> -> a1, create users',
+    );
     expect(history.get('c3')).toEqual({ parent: 'b2', message: 'create orders with data' });
     expect(history.get('b2')).toEqual({ parent: 'a1', message: 'add users.display_name, filled from email' });
     expect(history.get('a1')).toEqual({ parent: 'base', message: 'create users' });
-    const sections = splitOfflineSql('BEGIN;\n-- Running downgrade c3 -> b2\nDROP TABLE orders;\n-- Running downgrade b2 -> a1\nALTER TABLE users DROP COLUMN display_name;\n');
+    const sections = splitOfflineSql(
+      'BEGIN;\n-- Running downgrade c3 -> b2\nDROP TABLE orders;\n-- Running downgrade b2 -> a1\nALTER TABLE users DROP COLUMN display_name;\n',
+    );
     expect(sections.get('c3')).toContain('DROP TABLE orders;');
     expect(sections.get('b2')).toContain('DROP COLUMN display_name');
   });
 });
 
 describe('plans', () => {
-  const plan: DowngradePlan = { version: 1, kind: 'keiko-rollback/database-plan', operation: 'downgrade', engine: 'postgres', tool: 'alembic', database: { host: 'db', port: '5432', name: 'keiko' }, 'from-revision': 'c3', 'to-revision': 'b2', migrations: [{ id: 'c3', description: 'orders' }], 'data-loss': [], 'created-at': '2026-11-26T00:00:00Z' };
+  const plan: DowngradePlan = {
+    version: 1,
+    kind: 'keiko-rollback/database-plan',
+    operation: 'downgrade',
+    engine: 'postgres',
+    tool: 'alembic',
+    database: { host: 'db', port: '5432', name: 'keiko' },
+    'from-revision': 'c3',
+    'to-revision': 'b2',
+    migrations: [{ id: 'c3', description: 'orders' }],
+    'data-loss': [],
+    'created-at': '2026-11-26T00:00:00Z',
+  };
 
   it('converge: at the target nothing happens, at the start it runs, anywhere else it refuses naming both', () => {
     expect(decideDowngrade(plan, 'b2')).toEqual({ action: 'unchanged' });
@@ -75,7 +91,9 @@ describe('plans', () => {
 
   it('a tampered plan is refused with what is wrong', () => {
     expect(parsePlan(JSON.stringify(plan))).toEqual(plan);
-    expect(parsePlan(JSON.stringify({ ...plan, 'to-revision': 'b2; DROP DATABASE x' }))).toBe("is malformed at to-revision: must be a revision id or version (letters, digits, _ and .); make the plan again instead of editing it");
+    expect(parsePlan(JSON.stringify({ ...plan, 'to-revision': 'b2; DROP DATABASE x' }))).toBe(
+      'is malformed at to-revision: must be a revision id or version (letters, digits, _ and .); make the plan again instead of editing it',
+    );
     expect(parsePlan(JSON.stringify({ ...plan, version: 3 }))).toMatch(/^has version 3; this keiko-rollback executes plan version 1/);
   });
 
@@ -89,19 +107,34 @@ describe('plans', () => {
       }
       return 'accepted';
     };
-    expect(line({ 'database-url': 'postgres://h/db', plan: JSON.stringify(plan), tool: 'flyway' })).toBe("Input 'plan' was made with tool: alembic, but tool is flyway: set tool: alembic");
+    expect(line({ 'database-url': 'postgres://h/db', plan: JSON.stringify(plan), tool: 'flyway' })).toBe(
+      "Input 'plan' was made with tool: alembic, but tool is flyway: set tool: alembic",
+    );
     expect(line({ 'database-url': 'postgres://h/db', plan: JSON.stringify(plan) })).toBe('accepted');
   });
 });
 
 describe('every libpq setting reaches every tool, never the password', () => {
-  const url = 'postgresql://app:S3cret%3Apw@db.internal:6432/keiko?sslmode=verify-full&sslrootcert=%2Fcerts%2Fca.pem&sslcert=%2Fcerts%2Fc.pem&sslkey=%2Fcerts%2Fc.key&options=-c%20search_path%3Dapp&application_name=incident&connect_timeout=5&keepalives_idle=30';
+  const url =
+    'postgresql://app:S3cret%3Apw@db.internal:6432/keiko?sslmode=verify-full&sslrootcert=%2Fcerts%2Fca.pem&sslcert=%2Fcerts%2Fc.pem&sslkey=%2Fcerts%2Fc.key&options=-c%20search_path%3Dapp&application_name=incident&connect_timeout=5&keepalives_idle=30';
 
   it('as PG* variables and a --dbname connection string; the password only in a 0600 PGPASSFILE', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-libpq-'));
     const info = connectionInfo(url);
     const session = libpqSession(info, dir, 120_000);
-    expect(session.env).toMatchObject({ PGHOST: 'db.internal', PGPORT: '6432', PGUSER: 'app', PGDATABASE: 'keiko', PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/certs/ca.pem', PGSSLCERT: '/certs/c.pem', PGSSLKEY: '/certs/c.key', PGAPPNAME: 'incident', PGCONNECT_TIMEOUT: '5', PGOPTIONS: '-c search_path=app -c lock_timeout=120000' });
+    expect(session.env).toMatchObject({
+      PGHOST: 'db.internal',
+      PGPORT: '6432',
+      PGUSER: 'app',
+      PGDATABASE: 'keiko',
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: '/certs/ca.pem',
+      PGSSLCERT: '/certs/c.pem',
+      PGSSLKEY: '/certs/c.key',
+      PGAPPNAME: 'incident',
+      PGCONNECT_TIMEOUT: '5',
+      PGOPTIONS: '-c search_path=app -c lock_timeout=120000',
+    });
     expect(session.dbname).toBe("dbname='keiko' keepalives_idle='30'");
     expect(JSON.stringify(session.env) + session.dbname).not.toContain('S3cret');
     const passfile = session.env.PGPASSFILE ?? '';
@@ -114,7 +147,9 @@ describe('every libpq setting reaches every tool, never the password', () => {
   it('node-postgres gets libpq’s meaning of sslmode; Flyway gets pgjdbc’s names; Alembic the URL intact', () => {
     const info = connectionInfo(url);
     expect(new URL(nodeConnectionString(url, info)).searchParams.get('uselibpqcompat')).toBe('true');
-    expect(jdbcUrl(info, 5000)).toBe('jdbc:postgresql://db.internal:6432/keiko?sslmode=verify-full&sslrootcert=%2Fcerts%2Fca.pem&sslcert=%2Fcerts%2Fc.pem&sslkey=%2Fcerts%2Fc.key&ApplicationName=incident&connectTimeout=5&options=-c+search_path%3Dapp+-c+lock_timeout%3D5000');
+    expect(jdbcUrl(info, 5000)).toBe(
+      'jdbc:postgresql://db.internal:6432/keiko?sslmode=verify-full&sslrootcert=%2Fcerts%2Fca.pem&sslcert=%2Fcerts%2Fc.pem&sslkey=%2Fcerts%2Fc.key&ApplicationName=incident&connectTimeout=5&options=-c+search_path%3Dapp+-c+lock_timeout%3D5000',
+    );
     expect(new URL(alembicUrl(url, info, 5000)).searchParams.get('options')).toBe('-c search_path=app -c lock_timeout=5000');
     const plain = 'postgresql://app@db/keiko?sslmode=require';
     expect(alembicUrl(plain, connectionInfo(plain), 5000)).toBe(plain);
@@ -126,22 +161,42 @@ describe('every libpq setting reaches every tool, never the password', () => {
   });
 
   it('the manual restore command is shell-quoted', () => {
-    expect(manualRestoreCommand("/backups/it's here.dump", connectionInfo('postgresql://u@h/my db'))).toBe(`pg_restore --clean --if-exists --no-owner --single-transaction -h h -p 5432 -U u -d 'my db' "/backups/it's here.dump"`);
+    expect(manualRestoreCommand("/backups/it's here.dump", connectionInfo('postgresql://u@h/my db'))).toBe(
+      `pg_restore --clean --if-exists --no-owner --single-transaction -h h -p 5432 -U u -d 'my db' "/backups/it's here.dump"`,
+    );
   });
 });
 
 describe('proof of equality', () => {
-  const table = { rows: 2, checksum: '42', scope: 'full' as const, columns: ['id integer not null'], indexes: ['CREATE UNIQUE INDEX t_pkey ON public.t USING btree (id)'] };
+  const table = {
+    rows: 2,
+    checksum: '42',
+    scope: 'full' as const,
+    columns: ['id integer not null'],
+    indexes: ['CREATE UNIQUE INDEX t_pkey ON public.t USING btree (id)'],
+  };
   it('rows, content, columns and indexes are each compared; a table the backup lacks is reported, not a difference', () => {
     const before: Fingerprint = { 'public.t': table };
     expect(differences(compareFingerprints(before, { 'public.t': table, 'public.new': table }))).toEqual([]);
     expect(differences(compareFingerprints(before, { 'public.t': { ...table, checksum: '43' } }))).toEqual(['public.t: content checksum differs']);
-    expect(differences(compareFingerprints(before, { 'public.t': { ...table, rows: 3, indexes: [] } }))).toEqual(['public.t: 2 rows expected, 3 found, indexes differ']);
+    expect(differences(compareFingerprints(before, { 'public.t': { ...table, rows: 3, indexes: [] } }))).toEqual([
+      'public.t: 2 rows expected, 3 found, indexes differ',
+    ]);
     expect(differences(compareFingerprints(before, {}))).toEqual(['public.t: in the backup, absent now']);
   });
 
   it('an uploaded artifact is called production data in the summary, with who can read it and for how long', () => {
-    const summary = databaseSummary({ title: 't', ok: true, status: 'rolled-back', fromRevision: 'c3', toRevision: 'b2', phases: [], artifact: { name: 'db-backup.dump', repository: 'keiko/platform', days: 1 } });
-    expect(summary).toContain('⚠️ **Artifact `db-backup.dump` holds production data**: everyone with read access to keiko/platform can download it for 1 day(s).');
+    const summary = databaseSummary({
+      title: 't',
+      ok: true,
+      status: 'rolled-back',
+      fromRevision: 'c3',
+      toRevision: 'b2',
+      phases: [],
+      artifact: { name: 'db-backup.dump', repository: 'keiko/platform', days: 1 },
+    });
+    expect(summary).toContain(
+      '⚠️ **Artifact `db-backup.dump` holds production data**: everyone with read access to keiko/platform can download it for 1 day(s).',
+    );
   });
 });

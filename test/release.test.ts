@@ -12,7 +12,11 @@ interface Step {
   run?: string;
   with?: Record<string, unknown>;
 }
-const release = parseYaml(fs.readFileSync(path.join(ROOT, '.github/workflows/release.yml'), 'utf8')) as { on: Record<string, { inputs?: Record<string, unknown> }>; permissions: object; jobs: Record<string, { permissions?: Record<string, string>; steps: Step[] }> };
+const release = parseYaml(fs.readFileSync(path.join(ROOT, '.github/workflows/release.yml'), 'utf8')) as {
+  on: Record<string, { inputs?: Record<string, unknown> }>;
+  permissions: object;
+  jobs: Record<string, { permissions?: Record<string, string>; steps: Step[] }>;
+};
 const runs = (release.jobs.release?.steps ?? []).map((s) => s.run ?? '').join('\n');
 
 function copyOfRepository(): string {
@@ -28,7 +32,17 @@ describe('the release', () => {
     expect(release.on.workflow_dispatch?.inputs).toHaveProperty('version');
     expect(release.permissions).toEqual({});
     expect(release.jobs.release?.permissions).toEqual({ contents: 'write' });
-    for (const piece of ['npm ci', 'npm run build', 'git status --porcelain -- dist/ actions/', 'node scripts/release.mjs --version "$VERSION"', 'git tag -a "$VERSION"', 'major="${VERSION%%.*}"', 'git push --force origin "refs/tags/$major"', 'gh release create "$VERSION"']) expect(runs).toContain(piece);
+    for (const piece of [
+      'npm ci',
+      'npm run build',
+      'git status --porcelain -- dist/ actions/',
+      'node scripts/release.mjs --version "$VERSION"',
+      'git tag -a "$VERSION"',
+      'major="${VERSION%%.*}"',
+      'git push --force origin "refs/tags/$major"',
+      'gh release create "$VERSION"',
+    ])
+      expect(runs).toContain(piece);
     // an existing version is never moved
     expect(runs).toContain('is already tagged; tags are never moved');
   });

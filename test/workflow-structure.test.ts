@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ROOT } from './helpers/run-action.js';
 
 interface Job {
@@ -33,7 +33,14 @@ function usesOfJob(job: Job): string[] {
   return (job.steps ?? []).map((s) => s.uses ?? '').filter(Boolean);
 }
 
-const WORKFLOWS = ['.github/workflows/rollback.yml', '.github/workflows/auto-rollback.yml', '.github/workflows/ci.yml', '.github/workflows/release.yml', 'docs/examples/deploy-with-guard.yml', 'docs/examples/guard-on-deployment-status.yml'];
+const WORKFLOWS = [
+  '.github/workflows/rollback.yml',
+  '.github/workflows/auto-rollback.yml',
+  '.github/workflows/ci.yml',
+  '.github/workflows/release.yml',
+  'docs/examples/deploy-with-guard.yml',
+  'docs/examples/guard-on-deployment-status.yml',
+];
 const WRITE_SECRETS = ['KUBECONFIG', 'DATABASE_URL', 'VERCEL_TOKEN'];
 const text = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const APPROVAL = ['approve-environment', 'approve-issue'];
@@ -50,11 +57,15 @@ describe('rollback.yml structure', () => {
     expect(rollback.jobs['approve-environment']?.if).toBe("needs.plan.outputs.approval == 'environment'");
     expect(rollback.jobs['approve-issue']?.if).toBe("needs.plan.outputs.approval == 'issue'");
     expect(rollback.jobs['approve-issue']?.steps?.some((s) => s.run?.includes('keiko-rollback.js approve '))).toBe(true);
-    expect(rollback.jobs.approved?.if).toBe("${{ !cancelled() && (needs.approve-environment.result == 'success' || needs.approve-issue.result == 'success') }}");
+    expect(rollback.jobs.approved?.if).toBe(
+      "${{ !cancelled() && (needs.approve-environment.result == 'success' || needs.approve-issue.result == 'success') }}",
+    );
   });
 
   it('every job that changes anything needs the approval; the plan job only dry-runs', () => {
-    const changing = Object.entries(rollback.jobs).filter(([, job]) => usesOfJob(job).some((u) => u.includes('/actions/')) || (job.steps ?? []).some((s) => s.run?.includes(' report ')));
+    const changing = Object.entries(rollback.jobs).filter(
+      ([, job]) => usesOfJob(job).some((u) => u.includes('/actions/')) || (job.steps ?? []).some((s) => s.run?.includes(' report ')),
+    );
     expect(changing.length).toBeGreaterThan(5);
     for (const [name, job] of changing) {
       if (name === 'plan') {
@@ -74,7 +85,9 @@ describe('rollback.yml structure', () => {
     }
     // the read-only ones are what the plan works with
     expect(JSON.stringify(rollback.jobs.plan)).toContain('secrets.KUBECONFIG_READONLY');
-    const writers = Object.entries(rollback.jobs).filter(([, job]) => WRITE_SECRETS.some((s) => new RegExp(`secrets\\.${s}\\b(?!_READONLY)`).test(JSON.stringify(job)))).map(([n]) => n);
+    const writers = Object.entries(rollback.jobs)
+      .filter(([, job]) => WRITE_SECRETS.some((s) => new RegExp(`secrets\\.${s}\\b(?!_READONLY)`).test(JSON.stringify(job))))
+      .map(([n]) => n);
     expect(writers.sort()).toEqual(['database', 'frontend', 'reroute', 'restore-reroute', 'services', 'verify']);
     for (const name of writers) expect(dependsOn(rollback, name, 'approved'), name).toBe(true);
   });
@@ -90,7 +103,8 @@ describe('rollback.yml structure', () => {
     const execute = rollback.jobs[job]?.steps?.find((s) => s.uses?.endsWith(`/actions/${action}`));
     expect(execute?.with?.plan).toBe(`\${{ needs.plan.outputs.${output} }}`);
     // a target only when no plan could be made before approval (no read-only credential for that system)
-    if (execute?.with?.target !== undefined) expect(String(execute.with.target)).toMatch(new RegExp(`^\\$\\{\\{ needs\\.plan\\.outputs\\.${output} == '' && inputs\\.`));
+    if (execute?.with?.target !== undefined)
+      expect(String(execute.with.target)).toMatch(new RegExp(`^\\$\\{\\{ needs\\.plan\\.outputs\\.${output} == '' && inputs\\.`));
     expect(needsOf(rollback.jobs[job])).toContain('plan');
   });
 
@@ -115,7 +129,9 @@ describe('rollback.yml structure', () => {
     expect(rollback.concurrency).toEqual({ group: 'rollback-${{ inputs.environment }}', 'cancel-in-progress': false });
     expect(rollback.jobs['approve-environment']?.permissions).toEqual({});
     for (const [name, job] of Object.entries(rollback.jobs)) {
-      const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === 'write').map(([k]) => k);
+      const writes = Object.entries(job.permissions ?? {})
+        .filter(([, v]) => v === 'write')
+        .map(([k]) => k);
       expect(writes, name).toEqual(name === 'report' ? ['deployments', 'issues'] : name === 'approve-issue' ? ['issues'] : []);
     }
   });
@@ -133,19 +149,29 @@ describe('every workflow', () => {
   });
 
   it.each(WORKFLOWS)('%s: third-party actions are pinned by full commit SHA with the version in a comment', (file) => {
-    for (const line of text(file).split('\n').filter((l) => /^\s*(- )?uses: [^.]/.test(l) && !l.includes('.github/workflows/'))) {
+    for (const line of text(file)
+      .split('\n')
+      .filter((l) => /^\s*(- )?uses: [^.]/.test(l) && !l.includes('.github/workflows/'))) {
       expect(line, file).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/);
     }
   });
 
-  it.each(['.github/workflows/rollback.yml', '.github/workflows/auto-rollback.yml'])('%s: every checkout keeps no credentials behind for caller code, and no @v1 is hard-coded', (file) => {
-    for (const job of Object.values(read(file).jobs)) {
-      for (const step of job.steps ?? []) if (step.uses?.startsWith('actions/checkout@')) expect(step.with?.['persist-credentials'], file).toBe(false);
-      if (job.uses) expect(job.uses).toBe('./.github/workflows/rollback.yml');
-    }
-    // comments may show callers how to pin; the workflow itself never names a moving tag
-    expect(text(file).split('\n').filter((l) => !l.trim().startsWith('#')).join('\n')).not.toMatch(/@v1\b(?!\.)/m);
-  });
+  it.each(['.github/workflows/rollback.yml', '.github/workflows/auto-rollback.yml'])(
+    '%s: every checkout keeps no credentials behind for caller code, and no @v1 is hard-coded',
+    (file) => {
+      for (const job of Object.values(read(file).jobs)) {
+        for (const step of job.steps ?? []) if (step.uses?.startsWith('actions/checkout@')) expect(step.with?.['persist-credentials'], file).toBe(false);
+        if (job.uses) expect(job.uses).toBe('./.github/workflows/rollback.yml');
+      }
+      // comments may show callers how to pin; the workflow itself never names a moving tag
+      expect(
+        text(file)
+          .split('\n')
+          .filter((l) => !l.trim().startsWith('#'))
+          .join('\n'),
+      ).not.toMatch(/@v1\b(?!\.)/m);
+    },
+  );
 });
 
 describe('auto-rollback.yml and the examples', () => {
@@ -154,7 +180,14 @@ describe('auto-rollback.yml and the examples', () => {
     expect(auto.jobs.guard?.steps?.find((s) => s.uses?.endsWith('/actions/verify'))?.with?.['stability-window']).toBe('${{ inputs.stability-window }}');
     expect(auto.jobs.guard?.steps?.some((s) => s.run?.includes('keiko-rollback.js claim-automatic'))).toBe(true);
     expect(auto.jobs.rollback?.if).toBe("needs.guard.outputs.rollback == 'true'");
-    expect(auto.jobs.rollback?.with).toMatchObject({ target: 'previous', release: '${{ inputs.release }}', automatic: true, severity: '${{ needs.guard.outputs.severity }}', 'claim-deployment': '${{ needs.guard.outputs.claim-deployment }}', 'detected-at': '${{ needs.guard.outputs.detected-at }}' });
+    expect(auto.jobs.rollback?.with).toMatchObject({
+      target: 'previous',
+      release: '${{ inputs.release }}',
+      automatic: true,
+      severity: '${{ needs.guard.outputs.severity }}',
+      'claim-deployment': '${{ needs.guard.outputs.claim-deployment }}',
+      'detected-at': '${{ needs.guard.outputs.detected-at }}',
+    });
     expect(auto.concurrency).toBeUndefined();
   });
 

@@ -14,7 +14,12 @@ function workflowFiles(): string[] {
   const dirs = [path.join(ROOT, '.github', 'workflows'), path.join(ROOT, 'docs', 'examples')];
   return dirs
     .filter((dir) => fs.existsSync(dir))
-    .flatMap((dir) => fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(dir, f)));
+    .flatMap((dir) =>
+      fs
+        .readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => path.join(dir, f)),
+    );
 }
 
 interface Problem {
@@ -55,6 +60,9 @@ describe.each(workflowFiles().map((f) => [path.relative(ROOT, f), f]))('%s', (_n
 
 it('actionlint catches a broken workflow (the check can fail)', () => {
   const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-lint-')), 'broken.yml');
-  fs.writeFileSync(broken, 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with: { node: 20 }\n      - run: echo ${{ github.event.issue.title }}\n        shell: nonsense\n');
+  fs.writeFileSync(
+    broken,
+    'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with: { node: 20 }\n      - run: echo ${{ github.event.issue.title }}\n        shell: nonsense\n',
+  );
   expect(actionlint(broken).length).toBeGreaterThan(0);
 });

@@ -25,12 +25,18 @@ export async function runPostStep(name: ActionName, host: ActionHost): Promise<v
   try {
     const inputs = readInputs(SCHEMAS[name], host);
     // a post step never holds up the job: a few seconds per lease, then the Lease expires by itself
-    const client = new KubeClient(await loadKubeConfig(inputs, secrets), host.log, { signal: AbortSignal.timeout(15_000), requestTimeoutMs: 5_000, policy: { baseDelayMs: 200, maxDelayMs: 1000, budgetMs: 5_000 } });
+    const client = new KubeClient(await loadKubeConfig(inputs, secrets), host.log, {
+      signal: AbortSignal.timeout(15_000),
+      requestTimeoutMs: 5_000,
+      policy: { baseDelayMs: 200, maxDelayMs: 1000, budgetMs: 5_000 },
+    });
     for (const lease of leases) {
       const released = await releaseLeaseIfHeld(client, lease.namespace, lease.name, lease.holder);
       host.log.info(released ? `released lease ${lease.name} left by a cancelled rollback` : `lease ${lease.name} is no longer held by this run`);
     }
   } catch (error) {
-    host.log.warning(secrets.redact(`could not release leases ${leases.map((l) => l.name).join(', ')}: ${describeError(error)}; they expire by themselves within 60s`));
+    host.log.warning(
+      secrets.redact(`could not release leases ${leases.map((l) => l.name).join(', ')}: ${describeError(error)}; they expire by themselves within 60s`),
+    );
   }
 }

@@ -1,7 +1,7 @@
-import { runAction, type ActionHost, type ActionName, type ActionResult } from '../core/action.js';
-import type { ActionManifest } from './manifest.js';
+import { type ActionHost, type ActionName, type ActionResult, runAction } from '../core/action.js';
 import { emergencyRerouteAction } from './emergency-reroute/definition.js';
 import { manifest as emergencyRerouteManifest } from './emergency-reroute/manifest.js';
+import type { ActionManifest } from './manifest.js';
 import { rollbackDatabaseAction } from './rollback-database/definition.js';
 import { manifest as rollbackDatabaseManifest } from './rollback-database/manifest.js';
 import { rollbackFrontendAction } from './rollback-frontend/definition.js';

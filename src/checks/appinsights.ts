@@ -1,4 +1,4 @@
-import { errorText, type Check, type CheckOutcome } from './types.js';
+import { type Check, type CheckOutcome, errorText } from './types.js';
 
 export interface AppInsightsOptions {
   apiUrl: string;

@@ -2,7 +2,7 @@ import net from 'node:net';
 import pg from 'pg';
 import { abortable } from '../core/durations.js';
 import { displayUrl } from '../core/secrets.js';
-import { errorText, type Check } from './types.js';
+import { type Check, errorText } from './types.js';
 
 export function postgresCheck(url: string, timeoutMs: number): Check {
   return {
@@ -36,7 +36,10 @@ export function redisCheck(url: string, timeoutMs: number): Check {
       client.on('error', () => undefined);
       try {
         // a server that accepts and never answers: the PING gets the request timeout too
-        const pong = await abortable(client.connect().then(() => client.ping()), AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+        const pong = await abortable(
+          client.connect().then(() => client.ping()),
+          AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        );
         const latencyMs = Math.round(performance.now() - started);
         return { ok: pong === 'PONG', latencyMs, detail: `PING → ${pong} from ${displayUrl(url)} in ${latencyMs}ms` };
       } catch (error) {

@@ -1,4 +1,4 @@
-import { errorText, type Check, type CheckOutcome } from './types.js';
+import { type Check, type CheckOutcome, errorText } from './types.js';
 
 export interface StatusRange {
   from: number;
@@ -44,7 +44,11 @@ export function httpCheck(name: string, service: string | undefined, url: string
     async run(signal): Promise<CheckOutcome> {
       const started = performance.now();
       try {
-        const response = await fetch(url, { headers: Object.fromEntries(options.headers), signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]), redirect: 'manual' });
+        const response = await fetch(url, {
+          headers: Object.fromEntries(options.headers),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
+          redirect: 'manual',
+        });
         const body = await response.text();
         const latencyMs = Math.round(performance.now() - started);
         const statusOk = options.expectedStatus.some((r) => response.status >= r.from && response.status <= r.to);
@@ -53,7 +57,11 @@ export function httpCheck(name: string, service: string | undefined, url: string
           bodyProblem(body, options.expectBody),
           options.maxLatencyMs !== undefined && latencyMs > options.maxLatencyMs ? `${latencyMs}ms > max-latency ${options.maxLatencyMs}ms` : undefined,
         ].filter(Boolean);
-        return { ok: problems.length === 0, latencyMs, detail: problems.length ? `${display}: ${problems.join('; ')}` : `${display}: HTTP ${response.status} in ${latencyMs}ms` };
+        return {
+          ok: problems.length === 0,
+          latencyMs,
+          detail: problems.length ? `${display}: ${problems.join('; ')}` : `${display}: HTTP ${response.status} in ${latencyMs}ms`,
+        };
       } catch (error) {
         return { ok: false, latencyMs: Math.round(performance.now() - started), detail: `${display}: ${errorText(error)}` };
       }

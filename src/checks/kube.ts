@@ -1,8 +1,8 @@
 import type { KubeClient } from '../kube/client.js';
 import { podProblems } from '../kube/pods.js';
 import { rolloutState } from '../kube/rollout-status.js';
-import { deploymentPath, podPath, type Deployment, type List, type Pod } from '../kube/types.js';
-import { errorText, type Check } from './types.js';
+import { type Deployment, deploymentPath, type List, type Pod, podPath } from '../kube/types.js';
+import { type Check, errorText } from './types.js';
 
 export async function listDeployments(client: KubeClient, namespace: string): Promise<string[]> {
   return (await client.get<List<Deployment>>(deploymentPath(namespace))).items.map((d) => d.metadata.name);
@@ -26,7 +26,15 @@ export function deploymentChecks(client: KubeClient, namespace: string, names: s
           state.failure,
         ].filter(Boolean);
         if (problems.length) {
-          const pods = await client.get<List<Pod>>(podPath(namespace), { labelSelector: Object.entries(d.spec.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') }, signal);
+          const pods = await client.get<List<Pod>>(
+            podPath(namespace),
+            {
+              labelSelector: Object.entries(d.spec.selector.matchLabels ?? {})
+                .map(([k, v]) => `${k}=${v}`)
+                .join(','),
+            },
+            signal,
+          );
           problems.push(...podProblems(pods.items));
         }
         return { ok: problems.length === 0, detail: problems.length ? `${name}: ${problems.join('; ')}` : `${name}: ${ready}/${desired} ready, Available` };
@@ -44,9 +52,13 @@ export function podsCheck(client: KubeClient, namespace: string, services: strin
     service: undefined,
     async run(signal) {
       try {
-        const pods = (await client.get<List<Pod>>(podPath(namespace), undefined, signal)).items.filter((p) => !services.length || services.some((s) => p.metadata.labels?.app === s || p.metadata.name.startsWith(`${s}-`)));
+        const pods = (await client.get<List<Pod>>(podPath(namespace), undefined, signal)).items.filter(
+          (p) => !services.length || services.some((s) => p.metadata.labels?.app === s || p.metadata.name.startsWith(`${s}-`)),
+        );
         const problems = podProblems(pods);
-        const restarts = pods.flatMap((p) => (p.status?.containerStatuses ?? []).filter((c) => (c.restartCount ?? 0) > 0).map((c) => `${p.metadata.name}/${c.name}: ${c.restartCount} restarts`));
+        const restarts = pods.flatMap((p) =>
+          (p.status?.containerStatuses ?? []).filter((c) => (c.restartCount ?? 0) > 0).map((c) => `${p.metadata.name}/${c.name}: ${c.restartCount} restarts`),
+        );
         const affects = [...new Set(problems.map((line) => services.find((s) => line.startsWith(`pod ${s}-`))).filter((s): s is string => Boolean(s)))];
         return {
           ok: problems.length === 0,

@@ -1,4 +1,4 @@
-import { errorText, type Check, type CheckOutcome } from './types.js';
+import { type Check, type CheckOutcome, errorText } from './types.js';
 
 export interface PromQuery {
   name: string;
@@ -54,12 +54,25 @@ export function alertsCheck(get: PrometheusGet, selector: string | undefined, ig
     async run(signal): Promise<CheckOutcome> {
       try {
         const body = (await get('/api/v1/alerts', signal)) as { data?: { alerts?: Alert[] } };
-        const firing = (body.data?.alerts ?? []).filter((a) => a.state === 'firing' && !ignore.includes(a.labels.alertname ?? '') && wanted.every(([k, v]) => a.labels[k] === v));
+        const firing = (body.data?.alerts ?? []).filter(
+          (a) => a.state === 'firing' && !ignore.includes(a.labels.alertname ?? '') && wanted.every(([k, v]) => a.labels[k] === v),
+        );
         if (!firing.length) return { ok: true, detail: `no firing alerts match ${selector ?? 'any labels'}` };
-        const names = firing.map((a) => `${a.labels.alertname}{${Object.entries(a.labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}="${v}"`).join(',')}}`);
+        const names = firing.map(
+          (a) =>
+            `${a.labels.alertname}{${Object.entries(a.labels)
+              .filter(([k]) => k !== 'alertname')
+              .map(([k, v]) => `${k}="${v}"`)
+              .join(',')}}`,
+        );
         const affects = [...new Set(firing.map((a) => a.labels.service ?? a.labels.app ?? '').filter((s) => services.includes(s)))];
         const platformWide = firing.some((a) => !services.includes(a.labels.service ?? a.labels.app ?? ''));
-        return { ok: false, detail: `firing: ${names.join(', ')}`, criticalAlert: firing.some((a) => a.labels.severity === 'critical'), ...(affects.length && !platformWide ? { affects } : {}) };
+        return {
+          ok: false,
+          detail: `firing: ${names.join(', ')}`,
+          criticalAlert: firing.some((a) => a.labels.severity === 'critical'),
+          ...(affects.length && !platformWide ? { affects } : {}),
+        };
       } catch (error) {
         return { ok: false, detail: `Prometheus alerts: ${errorText(error)}` };
       }
@@ -74,7 +87,11 @@ export function queryCheck(get: PrometheusGet, query: PromQuery): Check {
     signal: true,
     async run(signal): Promise<CheckOutcome> {
       try {
-        const body = (await get(`/api/v1/query?query=${encodeURIComponent(query.expr)}`, signal)) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
+        const body = (await get(`/api/v1/query?query=${encodeURIComponent(query.expr)}`, signal)) as {
+          status?: string;
+          error?: string;
+          data?: { resultType?: string; result?: unknown };
+        };
         if (body.status !== 'success') return { ok: false, detail: `${query.name}: ${body.error ?? 'query failed'}` };
         const result = body.data?.result;
         const values: number[] =

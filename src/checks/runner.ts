@@ -44,7 +44,7 @@ async function untilGreen(check: Check, options: RunOptions): Promise<CheckRepor
 }
 
 function ended(signal: AbortSignal): string {
-  return signal.reason instanceof Error && signal.reason.name === 'TimeoutError' ? 'the run\'s timeout passed' : 'the run was cancelled';
+  return signal.reason instanceof Error && signal.reason.name === 'TimeoutError' ? "the run's timeout passed" : 'the run was cancelled';
 }
 
 /** After going green, the check repeats every interval and must stay green for the whole window. */
@@ -55,7 +55,11 @@ async function staysGreen(check: Check, first: CheckReport, options: RunOptions,
       await sleep(options.intervalMs, options.signal);
       const outcome = await abortable(check.run(options.signal), options.signal);
       attempts++;
-      if (!outcome.ok) return { ...report(check, outcome, attempts), detail: `flapped at +${formatDuration(Date.now() - started)} in the stability window: ${outcome.detail}` };
+      if (!outcome.ok)
+        return {
+          ...report(check, outcome, attempts),
+          detail: `flapped at +${formatDuration(Date.now() - started)} in the stability window: ${outcome.detail}`,
+        };
     }
   } catch (error) {
     if (!options.signal.aborted) throw error;

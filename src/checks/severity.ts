@@ -54,7 +54,9 @@ export function gradeSeverity(reports: CheckReport[], platform: Platform): Sever
   } else {
     severity = byShare(affected.size, Math.max(total, 1));
     const share = total ? Math.round((affected.size / total) * 100) : 0;
-    rules.push(`${affected.size} of ${total} platform services affected (${share}%; platform: ${platform.source})${affected.size ? `: ${[...affected].join(', ')}` : ''} → ${severity}`);
+    rules.push(
+      `${affected.size} of ${total} platform services affected (${share}%; platform: ${platform.source})${affected.size ? `: ${[...affected].join(', ')}` : ''} → ${severity}`,
+    );
   }
   if (signals.length && severity !== 'critical') {
     const raised = ORDER[Math.min(ORDER.indexOf(severity) + 1, ORDER.length - 1)] ?? severity;
@@ -66,7 +68,9 @@ export function gradeSeverity(reports: CheckReport[], platform: Platform): Sever
     severity = raise(severity, 'high');
     rules.push(`a firing alert labelled severity=critical (${critical.name}) makes it at least high → high`);
   }
-  const reason = dependencies.length ? `platform-wide dependency failed: ${dependencies.map((r) => r.name).join(', ')} (all users)` : rules[0]?.replace(/ → \w+$/, '') ?? '';
+  const reason = dependencies.length
+    ? `platform-wide dependency failed: ${dependencies.map((r) => r.name).join(', ')} (all users)`
+    : (rules[0]?.replace(/ → \w+$/, '') ?? '');
   return { severity, affected: dependencies.length ? [...known] : [...affected], total, reason, rules };
 }
 

@@ -1,5 +1,5 @@
-import { runTool } from '../core/exec.js';
 import { formatDuration } from '../core/durations.js';
+import { runTool } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
 import type { Check } from './types.js';
 
@@ -17,7 +17,13 @@ export function smokeArgs(line: string): string[] {
 export async function smokeSyntaxProblem(line: string): Promise<string | undefined> {
   const run = await runTool('bash', ['-n', ...smokeArgs(line)], { timeoutMs: 10_000 });
   if (run.exitCode === 0) return undefined;
-  return run.stderr.trim().split('\n').map((l) => l.replace(/^bash: -c: /, '')).join(' ') || `bash -n exited ${run.exitCode}`;
+  return (
+    run.stderr
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/^bash: -c: /, ''))
+      .join(' ') || `bash -n exited ${run.exitCode}`
+  );
 }
 
 export function smokeCheck(index: number, line: string, cwd: string, timeoutMs: () => number, log: Logger): Check {
@@ -32,7 +38,9 @@ export function smokeCheck(index: number, line: string, cwd: string, timeoutMs: 
       const run = await runTool('bash', smokeArgs(line), { cwd, timeoutMs: limit });
       const latencyMs = Math.round(performance.now() - started);
       const output = `${run.stdout}${run.stderr}`.trimEnd();
-      await log.group(`smoke: ${line} → ${run.timedOut ? 'timed out' : `exit ${run.exitCode}`} (${formatDuration(latencyMs)})`, async () => log.info(output || '(no output)'));
+      await log.group(`smoke: ${line} → ${run.timedOut ? 'timed out' : `exit ${run.exitCode}`} (${formatDuration(latencyMs)})`, async () =>
+        log.info(output || '(no output)'),
+      );
       const lastLine = output.split('\n').pop() ?? '';
       if (run.timedOut) return { ok: false, latencyMs, detail: `${line}: timed out after ${formatDuration(limit)}` };
       return { ok: run.exitCode === 0, latencyMs, detail: `${line}: exit ${run.exitCode}${lastLine ? ` — ${lastLine.slice(0, 200)}` : ''}` };

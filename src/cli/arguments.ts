@@ -43,7 +43,9 @@ export function parseArguments(argv: readonly string[], knownFlags: ReadonlySet<
         result.flags[name] = explicit ? next : 'true';
         if (explicit) i++;
       } else if (next === undefined || next.startsWith('--')) {
-        throw new ConfigurationError(`option --${name} needs a value${next === undefined ? '' : ` (the next word is the option ${next})`}: write --${name} VALUE, or --${name}=VALUE when the value starts with --`);
+        throw new ConfigurationError(
+          `option --${name} needs a value${next === undefined ? '' : ` (the next word is the option ${next})`}: write --${name} VALUE, or --${name}=VALUE when the value starts with --`,
+        );
       } else {
         result.flags[name] = next;
         i++;

@@ -1,8 +1,8 @@
+import type { ActionManifest } from '../actions/manifest.js';
 import type { ActionHost } from '../core/action.js';
 import { runContextFromEnv } from '../core/github-host.js';
 import type { Logger } from '../core/logger.js';
 import { createSecretRegistry } from '../core/secrets.js';
-import type { ActionManifest } from '../actions/manifest.js';
 
 export interface CliStreams {
   out: (text: string) => void;

@@ -2,17 +2,53 @@ import fs from 'node:fs';
 import { ConfigurationError } from '../core/errors.js';
 import { OutsideFailure } from '../core/outside.js';
 import { checkEnvironment, readEnvironmentsConfig, syncEnvironments } from '../github/environments.js';
-import { openIncidentIssue, planSummary, recordDeployment, rollbackReport, type JobOutcome } from '../github/report.js';
+import { type JobOutcome, openIncidentIssue, planSummary, recordDeployment, rollbackReport } from '../github/report.js';
 import { parseArguments } from './arguments.js';
 import type { CliStreams } from './cli-host.js';
-import { commandContext, required, requestOf, runUrlOf, severityOf, timeOf, writeOutputs, writeSummary, type GitHubCommandContext } from './github-context.js';
+import { commandContext, type GitHubCommandContext, requestOf, required, runUrlOf, severityOf, timeOf, writeOutputs, writeSummary } from './github-context.js';
 import { approveCommand, claimCommand, communicate, notifyCommand } from './incident-commands.js';
 
 const FLAGS = new Set([
-  'statuspage-page-id', 'statuspage-components', 'statuspage-api-url', 'statuspage-incident', 'chat', 'repo', 'config', 'severity', 'environment', 'services', 'target',
-  'database-tool', 'database-target', 'frontend-target', 'frontend-project', 'vercel-team', 'reroute', 'circuit-breaker', 'dry-run', 'reason', 'needs', 'started-at',
-  'detected-at', 'incident-issue', 'ref', 'requested-at', 'timeout', 'release', 'automatic', 'claim-deployment', 'actor', 'services-plan', 'database-plan',
-  'frontend-plan', 'poll-interval', 'deploy-result', 'deploy-failure-severity', 'healthy', 'failed', 'stage',
+  'statuspage-page-id',
+  'statuspage-components',
+  'statuspage-api-url',
+  'statuspage-incident',
+  'chat',
+  'repo',
+  'config',
+  'severity',
+  'environment',
+  'services',
+  'target',
+  'database-tool',
+  'database-target',
+  'frontend-target',
+  'frontend-project',
+  'vercel-team',
+  'reroute',
+  'circuit-breaker',
+  'dry-run',
+  'reason',
+  'needs',
+  'started-at',
+  'detected-at',
+  'incident-issue',
+  'ref',
+  'requested-at',
+  'timeout',
+  'release',
+  'automatic',
+  'claim-deployment',
+  'actor',
+  'services-plan',
+  'database-plan',
+  'frontend-plan',
+  'poll-interval',
+  'deploy-result',
+  'deploy-failure-severity',
+  'healthy',
+  'failed',
+  'stage',
 ]);
 
 export const GITHUB_COMMANDS = ['environments', 'plan-summary', 'report', 'approve', 'claim-automatic', 'notify'];
@@ -73,7 +109,14 @@ function jobsOf(flags: Record<string, string>): Record<string, JobOutcome> {
 async function reportCommand(context: GitHubCommandContext): Promise<number> {
   const { flags } = context;
   const startedAt = timeOf(flags, 'started-at', new Date());
-  const input = { request: requestOf(flags), jobs: jobsOf(flags), startedAt, detectedAt: timeOf(flags, 'detected-at', startedAt), finishedAt: new Date(), runUrl: runUrlOf(context.env) };
+  const input = {
+    request: requestOf(flags),
+    jobs: jobsOf(flags),
+    startedAt,
+    detectedAt: timeOf(flags, 'detected-at', startedAt),
+    finishedAt: new Date(),
+    runUrl: runUrlOf(context.env),
+  };
   const report = rollbackReport(input);
   let markdown = report.markdown;
   let recorded = true;

@@ -4,8 +4,8 @@ import { ConfigurationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { createRunClock, MAX_TIMER_MS, type RunClock } from '../core/run-clock.js';
 import { createSecretRegistry, type SecretRegistry } from '../core/secrets.js';
-import { githubApi, type GitHubApi } from '../github/api.js';
-import { SEVERITIES, type RollbackSeverity } from '../github/environments.js';
+import { type GitHubApi, githubApi } from '../github/api.js';
+import { type RollbackSeverity, SEVERITIES } from '../github/environments.js';
 import type { RollbackRequest } from '../github/report.js';
 import type { CliStreams } from './cli-host.js';
 
@@ -22,10 +22,16 @@ export interface GitHubCommandContext {
 
 export function commandContext(flags: Record<string, string>, env: NodeJS.ProcessEnv, streams: CliStreams, defaultTimeout = '2m'): GitHubCommandContext {
   const secrets = createSecretRegistry();
-  const log: Logger = { info: (m) => streams.err(`${secrets.redact(m)}\n`), warning: (m) => streams.err(`warning: ${secrets.redact(m)}\n`), debug: () => undefined, group: async (_n, b) => b() };
+  const log: Logger = {
+    info: (m) => streams.err(`${secrets.redact(m)}\n`),
+    warning: (m) => streams.err(`warning: ${secrets.redact(m)}\n`),
+    debug: () => undefined,
+    group: async (_n, b) => b(),
+  };
   // one clock for the command, like an action's `timeout`: a hung GitHub cannot hold the job
   const limit = parseDuration(flags.timeout ?? defaultTimeout);
-  if (limit === undefined || limit <= 0 || limit > MAX_TIMER_MS) throw new ConfigurationError(`--timeout must be a duration such as 90s or 2m, at most 596h, got "${flags.timeout}"`);
+  if (limit === undefined || limit <= 0 || limit > MAX_TIMER_MS)
+    throw new ConfigurationError(`--timeout must be a duration such as 90s or 2m, at most 596h, got "${flags.timeout}"`);
   const clock = createRunClock(limit);
   return {
     flags,
@@ -36,7 +42,8 @@ export function commandContext(flags: Record<string, string>, env: NodeJS.Proces
     clock,
     api(tokenVariable = 'GITHUB_TOKEN') {
       const token = env[tokenVariable] || (tokenVariable === 'GITHUB_TOKEN' ? env.GH_TOKEN : undefined);
-      if (!token) throw new ConfigurationError(`${tokenVariable} is not set: export a token (for \`environments sync\`, one with admin rights on the repository)`);
+      if (!token)
+        throw new ConfigurationError(`${tokenVariable} is not set: export a token (for \`environments sync\`, one with admin rights on the repository)`);
       secrets.add(token);
       return githubApi(token, env.GITHUB_API_URL, clock.signal);
     },
@@ -92,7 +99,12 @@ export function writeSummary(markdown: string, context: Pick<GitHubCommandContex
 /** `name=value` lines for a later step (GITHUB_OUTPUT), or JSON on stdout outside a runner. */
 export function writeOutputs(outputs: Record<string, string>, context: Pick<GitHubCommandContext, 'env' | 'streams'>): void {
   if (context.env.GITHUB_OUTPUT) {
-    fs.appendFileSync(context.env.GITHUB_OUTPUT, Object.entries(outputs).map(([k, v]) => `${k}=${v.replace(/[\r\n]+/g, ' ')}\n`).join(''));
+    fs.appendFileSync(
+      context.env.GITHUB_OUTPUT,
+      Object.entries(outputs)
+        .map(([k, v]) => `${k}=${v.replace(/[\r\n]+/g, ' ')}\n`)
+        .join(''),
+    );
   } else context.streams.out(`${JSON.stringify(outputs)}\n`);
 }
 

@@ -14,7 +14,7 @@ export function mainHelp(): string {
     '  sandbox    local emulators: `sandbox kube --port 8001 --fixture <file>`',
     '  drill      rehearse the whole runbook against a local sandbox',
     '  environments sync|check   the rollback-<severity> GitHub environments (approval by severity)',
-    '  plan-summary, report      the reusable workflow\'s plan and report summaries',
+    "  plan-summary, report      the reusable workflow's plan and report summaries",
     '',
     'Runbook form: keiko-rollback service <service-name> <target-version> [environment]',
     '              keiko-rollback database <target-migration> [environment]   (URL from DATABASE_URL_<ENVIRONMENT>, or DATABASE_URL)',
@@ -33,7 +33,11 @@ function firstSentence(text: string): string {
 
 export function commandHelp(manifest: ActionManifest): string {
   const inputs = Object.entries(manifest.inputs).map(([name, spec]) => {
-    const tags = [spec.required ? 'required' : undefined, spec.default !== undefined ? `default: ${spec.default}` : undefined, spec.secret ? `secret, or ${envNameForInput(name)}` : undefined]
+    const tags = [
+      spec.required ? 'required' : undefined,
+      spec.default !== undefined ? `default: ${spec.default}` : undefined,
+      spec.secret ? `secret, or ${envNameForInput(name)}` : undefined,
+    ]
       .filter(Boolean)
       .join('; ');
     return `  --${name.padEnd(24)} ${spec.description}${tags ? ` (${tags})` : ''}`;
@@ -41,7 +45,10 @@ export function commandHelp(manifest: ActionManifest): string {
   const outputs = Object.entries(manifest.outputs).map(([name, description]) => `  ${name.padEnd(26)} ${description}`);
   const usage =
     manifest.command === 'service'
-      ? ['Usage: keiko-rollback service --services <names> [--target previous|revision:N|<version>] [...]', '       keiko-rollback service <service-name> <target-version> [environment]']
+      ? [
+          'Usage: keiko-rollback service --services <names> [--target previous|revision:N|<version>] [...]',
+          '       keiko-rollback service <service-name> <target-version> [environment]',
+        ]
       : manifest.command === 'database'
         ? [
             'Usage: keiko-rollback database --target <revision|-N|base> [--<input> <value> ...] [--yes]',

@@ -1,17 +1,22 @@
 import { parseDuration } from '../core/durations.js';
 import { ConfigurationError } from '../core/errors.js';
 import { claimAutomaticRollback } from '../github/automatic-claim.js';
-import { approvalTimeoutMs, readEnvironmentsConfig, type RollbackSeverity } from '../github/environments.js';
+import { approvalTimeoutMs, type RollbackSeverity, readEnvironmentsConfig } from '../github/environments.js';
 import { awaitIssueApproval } from '../github/issue-approval.js';
 import type { RollbackRequest } from '../github/report.js';
-import { postChatMessage, postStatuspageIncident, type IncidentStage } from '../notify/notify.js';
-import { required, requestOf, runUrlOf, severityOf, writeOutputs, writeSummary, type GitHubCommandContext } from './github-context.js';
+import { type IncidentStage, postChatMessage, postStatuspageIncident } from '../notify/notify.js';
+import { type GitHubCommandContext, requestOf, required, runUrlOf, severityOf, writeOutputs, writeSummary } from './github-context.js';
 
 const STAGE_TITLE: Record<IncidentStage, string> = { started: 'Identified — rollback started', resolved: 'Resolved', failed: 'Ongoing' };
 
 function messageOf(request: RollbackRequest, stage: IncidentStage): { title: string; text: string } {
   const title = `${STAGE_TITLE[stage]}: rollback of ${request.environment} (${request.severity})`;
-  const outcome = stage === 'started' ? 'The rollback was approved and is running.' : stage === 'resolved' ? 'The platform is healthy again.' : 'The rollback did not complete; the incident team is on it.';
+  const outcome =
+    stage === 'started'
+      ? 'The rollback was approved and is running.'
+      : stage === 'resolved'
+        ? 'The platform is healthy again.'
+        : 'The rollback did not complete; the incident team is on it.';
   return { title, text: `${request.reason}. Services: ${request.services || 'none'} → ${request.target}. ${outcome}` };
 }
 
@@ -29,7 +34,21 @@ export async function communicate(context: GitHubCommandContext, request: Rollba
   };
   if (flags['statuspage-page-id'] && apiKey) {
     try {
-      const incident = await postStatuspageIncident({ apiUrl: flags['statuspage-api-url'] || 'https://api.statuspage.io', apiKey, pageId: flags['statuspage-page-id'], componentIds: (flags['statuspage-components'] ?? '').split(',').map((c) => c.trim()).filter(Boolean) }, title, text, stage, incidentId || undefined);
+      const incident = await postStatuspageIncident(
+        {
+          apiUrl: flags['statuspage-api-url'] || 'https://api.statuspage.io',
+          apiKey,
+          pageId: flags['statuspage-page-id'],
+          componentIds: (flags['statuspage-components'] ?? '')
+            .split(',')
+            .map((c) => c.trim())
+            .filter(Boolean),
+        },
+        title,
+        text,
+        stage,
+        incidentId || undefined,
+      );
       if (stage === 'started' && env.GITHUB_OUTPUT) writeOutputs({ 'statuspage-incident': incident.id }, context);
       lines.push(`- Status page: incident ${incident.link} (${stage === 'resolved' ? 'resolved' : 'identified'})`);
     } catch (error) {
@@ -65,7 +84,11 @@ export async function notifyCommand(context: GitHubCommandContext): Promise<numb
 }
 
 function planMarkdown(flags: Record<string, string>): string {
-  const parts = [['Services', flags['services-plan']], ['Database', flags['database-plan']], ['Frontend', flags['frontend-plan']]].filter(([, plan]) => plan);
+  const parts = [
+    ['Services', flags['services-plan']],
+    ['Database', flags['database-plan']],
+    ['Frontend', flags['frontend-plan']],
+  ].filter(([, plan]) => plan);
   if (!parts.length) return '_No per-phase plan was made before approval (see the plan job of the run)._';
   return parts.map(([name, plan]) => `<details><summary>${name} plan (exactly what runs)</summary>\n\n\`\`\`json\n${plan}\n\`\`\`\n</details>`).join('\n\n');
 }
@@ -75,24 +98,31 @@ export async function approveCommand(context: GitHubCommandContext): Promise<num
   const severity: RollbackSeverity = severityOf(flags);
   const config = readEnvironmentsConfig(flags.config ?? '.github/rollback-environments.yml');
   const policy = config.environments[severity];
-  if (policy.reviewers.length === 0) throw new ConfigurationError(`.github/rollback-environments.yml names no reviewers for ${severity}: nobody could approve`, 'severity');
+  if (policy.reviewers.length === 0)
+    throw new ConfigurationError(`.github/rollback-environments.yml names no reviewers for ${severity}: nobody could approve`, 'severity');
   const pollMs = parseDuration(flags['poll-interval'] ?? '10s');
   if (pollMs === undefined || pollMs <= 0) throw new ConfigurationError(`--poll-interval must be a duration such as 10s, got "${flags['poll-interval']}"`);
   const api = context.api();
   const membership = env.MEMBERSHIP_TOKEN ? context.api('MEMBERSHIP_TOKEN') : api;
-  const outcome = await awaitIssueApproval(api, membership, {
-    repo: required(flags, 'repo'),
-    severity,
-    environment: required(flags, 'environment'),
-    reason: required(flags, 'reason'),
-    actor: required(flags, 'actor'),
-    runId: env.GITHUB_RUN_ID ?? 'local',
-    runUrl: runUrlOf(env),
-    planMarkdown: planMarkdown(flags),
-    policy,
-    timeoutMs: approvalTimeoutMs(policy, severity),
-    pollMs,
-  }, context.log, context.clock.signal);
+  const outcome = await awaitIssueApproval(
+    api,
+    membership,
+    {
+      repo: required(flags, 'repo'),
+      severity,
+      environment: required(flags, 'environment'),
+      reason: required(flags, 'reason'),
+      actor: required(flags, 'actor'),
+      runId: env.GITHUB_RUN_ID ?? 'local',
+      runUrl: runUrlOf(env),
+      planMarkdown: planMarkdown(flags),
+      policy,
+      timeoutMs: approvalTimeoutMs(policy, severity),
+      pollMs,
+    },
+    context.log,
+    context.clock.signal,
+  );
   if (outcome.approved) {
     writeSummary(`✅ Approved by @${outcome.by} on issue #${outcome.issue}.`, context);
     return 0;
@@ -118,10 +148,22 @@ export async function claimCommand(context: GitHubCommandContext): Promise<numbe
     runUrl: runUrlOf(context.env),
   });
   if (outcome.rollback) {
-    writeOutputs({ rollback: 'true', severity: outcome.severity, reason: outcome.reason, 'detected-at': new Date().toISOString().replace(/\.\d+Z$/, 'Z'), deployment: String(outcome.deployment) }, context);
+    writeOutputs(
+      {
+        rollback: 'true',
+        severity: outcome.severity,
+        reason: outcome.reason,
+        'detected-at': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        deployment: String(outcome.deployment),
+      },
+      context,
+    );
     writeSummary(`## 🔁 Automatic rollback claimed\n\n${outcome.reason}\n\nSeverity ${outcome.severity}; deployment record ${outcome.deployment}.`, context);
   } else {
-    writeOutputs({ rollback: 'false', severity: '', reason: outcome.why, 'detected-at': '', deployment: outcome.deployment ? String(outcome.deployment) : '' }, context);
+    writeOutputs(
+      { rollback: 'false', severity: '', reason: outcome.why, 'detected-at': '', deployment: outcome.deployment ? String(outcome.deployment) : '' },
+      context,
+    );
     writeSummary(`## No automatic rollback\n\n${outcome.why}.`, context);
   }
   context.log.info(outcome.rollback ? `rolling back: ${outcome.reason}` : outcome.why);

@@ -1,10 +1,10 @@
-import { ConfigurationError, failureLine } from '../core/errors.js';
 import { ACTIONS, actionForCommand, type RegisteredAction } from '../actions/registry.js';
+import { ConfigurationError, failureLine } from '../core/errors.js';
 import { parseArguments } from './arguments.js';
-import { askOnTerminal, planText, planThenRun, runOnce, terminalActor } from './plan-flow.js';
 import type { CliStreams } from './cli-host.js';
-import { commandHelp, mainHelp } from './help.js';
 import { GITHUB_COMMANDS, runGitHubCommand } from './github-commands.js';
+import { commandHelp, mainHelp } from './help.js';
+import { askOnTerminal, planText, planThenRun, runOnce, terminalActor } from './plan-flow.js';
 import { runSandboxCommand } from './sandbox-command.js';
 
 const defaultStreams: CliStreams = {
@@ -20,14 +20,19 @@ export function databaseUrlVariable(environment: string): string {
 }
 
 /** Maps the runbook's `database-rollback.sh <target-migration> [environment]` onto inputs and the URL's variable. */
-function databasePositionals(positionals: string[], flags: Record<string, string>, env: NodeJS.ProcessEnv): { flags: Record<string, string>; env: NodeJS.ProcessEnv } {
+function databasePositionals(
+  positionals: string[],
+  flags: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+): { flags: Record<string, string>; env: NodeJS.ProcessEnv } {
   const [target, environment] = positionals;
   const merged: Record<string, string> = { ...flags, ...(target ? { target } : {}) };
   if (merged['database-url'] || env.KEIKO_DATABASE_URL) return { flags: merged, env };
   const variable = environment ? databaseUrlVariable(environment) : 'DATABASE_URL';
   const url = env[variable];
   if (url) return { flags: merged, env: { ...env, KEIKO_DATABASE_URL: url } };
-  if (environment) throw new ConfigurationError(`${variable} is not set: export the ${environment} database's URL in it (kept out of argv), or pass --database-url`);
+  if (environment)
+    throw new ConfigurationError(`${variable} is not set: export the ${environment} database's URL in it (kept out of argv), or pass --database-url`);
   return { flags: merged, env };
 }
 
@@ -46,7 +51,12 @@ function runbookPositionals(action: RegisteredAction, positionals: string[], fla
 }
 
 async function runActionCommand(action: RegisteredAction, argv: string[], givenEnv: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
-  const switches = new Set([...Object.entries(action.manifest.inputs).filter(([, input]) => input.default === 'true' || input.default === 'false').map(([name]) => name), 'yes']);
+  const switches = new Set([
+    ...Object.entries(action.manifest.inputs)
+      .filter(([, input]) => input.default === 'true' || input.default === 'false')
+      .map(([name]) => name),
+    'yes',
+  ]);
   const parsed = parseArguments(argv, new Set([...Object.keys(action.manifest.inputs), ...(action.manifest.inputs.plan ? ['yes', 'plan-out'] : [])]), switches);
   if (parsed.help) {
     streams.out(`${commandHelp(action.manifest)}\n`);
@@ -54,10 +64,18 @@ async function runActionCommand(action: RegisteredAction, argv: string[], givenE
   }
   const { yes, 'plan-out': planOut, ...given } = parsed.flags;
   const positional = action.manifest.name === 'rollback-database' && parsed.positionals.length <= 2;
-  const { flags, env } = positional ? databasePositionals(parsed.positionals, given, givenEnv) : { flags: runbookPositionals(action, parsed.positionals, given), env: givenEnv };
+  const { flags, env } = positional
+    ? databasePositionals(parsed.positionals, given, givenEnv)
+    : { flags: runbookPositionals(action, parsed.positionals, given), env: givenEnv };
   if (flags.plan) flags.plan = planText(flags.plan);
   const request = { action, flags, env: { ...env, KEIKO_ACTOR: await terminalActor(env) }, streams, ...(planOut ? { planOut } : {}) };
-  const confirm = Boolean(action.manifest.inputs.plan) && streams.interactive === true && streams.ask !== undefined && yes !== 'true' && flags['dry-run'] !== 'true' && !flags.plan;
+  const confirm =
+    Boolean(action.manifest.inputs.plan) &&
+    streams.interactive === true &&
+    streams.ask !== undefined &&
+    yes !== 'true' &&
+    flags['dry-run'] !== 'true' &&
+    !flags.plan;
   return confirm ? planThenRun(request) : runOnce(request);
 }
 
@@ -72,7 +90,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (GITHUB_COMMANDS.includes(command)) return await runGitHubCommand(command, rest, env, streams);
     const action = actionForCommand(command);
     if (!action) {
-      const known = Object.values(ACTIONS).map((a) => a.manifest.command).join(', ');
+      const known = Object.values(ACTIONS)
+        .map((a) => a.manifest.command)
+        .join(', ');
       throw new ConfigurationError(`unknown command "${command}" (commands: ${known}, sandbox, drill, ${GITHUB_COMMANDS.join(', ')}; see --help)`);
     }
     return await runActionCommand(action, rest, env, streams);

@@ -3,7 +3,7 @@ import type { RegisteredAction } from '../actions/registry.js';
 import { ConfigurationError } from '../core/errors.js';
 import { runTool } from '../core/exec.js';
 import { processCancellation } from '../core/github-host.js';
-import { cliHost, type CliStreams } from './cli-host.js';
+import { type CliStreams, cliHost } from './cli-host.js';
 
 export interface RunRequest {
   action: RegisteredAction;

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../core/errors.js';
 import type { CliStreams } from './cli-host.js';
-import { runDrill, type DrillSandbox } from './drill.js';
+import { type DrillSandbox, runDrill } from './drill.js';
 
 /** The sandbox ships as its own bundle so that no action bundle carries an emulator. */
 export interface SandboxModule extends DrillSandbox {
@@ -16,7 +16,9 @@ async function loadSandbox(): Promise<SandboxModule> {
   try {
     return (await import(/* webpackIgnore: true */ url)) as SandboxModule;
   } catch (error) {
-    throw new ConfigurationError(`the sandbox is not available here (${error instanceof Error ? error.message : String(error)}); run it from a checkout after \`npm ci\``);
+    throw new ConfigurationError(
+      `the sandbox is not available here (${error instanceof Error ? error.message : String(error)}); run it from a checkout after \`npm ci\``,
+    );
   }
 }
 

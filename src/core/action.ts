@@ -1,18 +1,12 @@
 import type { z } from 'zod';
 import { ConfigurationError, failureLine, RunTimeout } from './errors.js';
-import { readInputs, type InputSource } from './inputs.js';
+import { type InputSource, readInputs } from './inputs.js';
 import type { Logger } from './logger.js';
+import { createRunClock, isAbort, RELEASE_GRACE_MS, type RunClock } from './run-clock.js';
 import { createSecretRegistry, credentialsInText, type SecretRegistry } from './secrets.js';
 import { failureSummary } from './summary.js';
-import { createRunClock, isAbort, RELEASE_GRACE_MS, type RunClock } from './run-clock.js';
 
-export const ACTION_NAMES = [
-  'rollback-service',
-  'rollback-database',
-  'rollback-frontend',
-  'emergency-reroute',
-  'verify',
-] as const;
+export const ACTION_NAMES = ['rollback-service', 'rollback-database', 'rollback-frontend', 'emergency-reroute', 'verify'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 /** What `main` gets besides its inputs: everything it may touch in the outside world. */
@@ -70,7 +64,9 @@ export function defineAction<S extends z.ZodObject>(definition: ActionDefinition
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
 function runEnded(clock: RunClock): RunTimeout {
-  return new RunTimeout(`${clock.timedOut() ? `timed out after ${clock.label}` : 'cancelled'}; what was done is in the log above — read the live state before re-running`);
+  return new RunTimeout(
+    `${clock.timedOut() ? `timed out after ${clock.label}` : 'cancelled'}; what was done is in the log above — read the live state before re-running`,
+  );
 }
 
 /**

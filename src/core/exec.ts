@@ -25,7 +25,13 @@ const TIMEOUT_EXIT = 124;
  * `INPUT_VERCEL-TOKEN`, …), the CLI's secret inputs (`KEIKO_*`), the CLI's per-environment
  * database URLs, and the runner's own tokens. A tool gets what it needs through `env` instead.
  */
-const PRIVATE_VARIABLES = [/^INPUT_/i, /^KEIKO_.*(URL|TOKEN|KEY|KUBECONFIG|PASSWORD|SECRET|HEADERS)/, /^DATABASE_URL_/, /^ACTIONS_(RUNTIME_TOKEN|ID_TOKEN_REQUEST_TOKEN|ID_TOKEN_REQUEST_URL|RESULTS_URL|RUNTIME_URL|CACHE_URL)$/, /^GITHUB_TOKEN$/];
+const PRIVATE_VARIABLES = [
+  /^INPUT_/i,
+  /^KEIKO_.*(URL|TOKEN|KEY|KUBECONFIG|PASSWORD|SECRET|HEADERS)/,
+  /^DATABASE_URL_/,
+  /^ACTIONS_(RUNTIME_TOKEN|ID_TOKEN_REQUEST_TOKEN|ID_TOKEN_REQUEST_URL|RESULTS_URL|RUNTIME_URL|CACHE_URL)$/,
+  /^GITHUB_TOKEN$/,
+];
 
 /** The environment a child process starts from: this process's, without the private variables. */
 export function childEnvironment(source: NodeJS.ProcessEnv): Record<string, string> {
@@ -38,7 +44,11 @@ export function childEnvironment(source: NodeJS.ProcessEnv): Record<string, stri
  * Runs a tool through @actions/exec with an argument array: no shell ever parses it. A time limit
  * wraps it in coreutils `timeout`, which ends it (TERM, then KILL after 10 s) when the limit passes.
  */
-function invocation(tool: string, args: readonly string[], options: ToolOptions): { command: string; commandArgs: string[]; env: Record<string, string>; seconds: number | undefined } {
+function invocation(
+  tool: string,
+  args: readonly string[],
+  options: ToolOptions,
+): { command: string; commandArgs: string[]; env: Record<string, string>; seconds: number | undefined } {
   const seconds = options.timeoutMs !== undefined ? Math.max(1, Math.ceil(options.timeoutMs / 1000)) : undefined;
   const [command, commandArgs] = seconds !== undefined ? ['timeout', ['--signal=TERM', '--kill-after=10', `${seconds}s`, tool, ...args]] : [tool, [...args]];
   const env = childEnvironment(process.env);

@@ -1,5 +1,5 @@
-import * as core from '@actions/core';
 import os from 'node:os';
+import * as core from '@actions/core';
 import type { ActionContext, ActionHost } from './action.js';
 import type { Logger } from './logger.js';
 
@@ -35,15 +35,16 @@ export function processCancellation(): AbortSignal {
 }
 
 /** Identity of this run, from the runner's environment (or the terminal's, for the CLI). */
-export function runContextFromEnv(env: NodeJS.ProcessEnv, saveState: (name: string, value: string) => void = () => undefined): Omit<ActionContext, 'log' | 'secrets' | 'clock'> {
+export function runContextFromEnv(
+  env: NodeJS.ProcessEnv,
+  saveState: (name: string, value: string) => void = () => undefined,
+): Omit<ActionContext, 'log' | 'secrets' | 'clock'> {
   const repository = env.GITHUB_REPOSITORY;
   const runId = env.GITHUB_RUN_ID;
   const inActions = Boolean(repository && runId);
   return {
     env,
-    runId: inActions
-      ? `${repository}/${runId}/${env.GITHUB_RUN_ATTEMPT ?? '1'}/${env.GITHUB_JOB ?? 'job'}`
-      : `local/${os.hostname()}/${process.pid}`,
+    runId: inActions ? `${repository}/${runId}/${env.GITHUB_RUN_ATTEMPT ?? '1'}/${env.GITHUB_JOB ?? 'job'}` : `local/${os.hostname()}/${process.pid}`,
     runUrl: inActions ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${repository}/actions/runs/${runId}` : undefined,
     actor: env.GITHUB_ACTOR ?? env.KEIKO_ACTOR ?? env.USER ?? 'unknown',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),

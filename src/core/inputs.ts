@@ -21,9 +21,7 @@ function fail(ctx: z.core.$RefinementCtx, message: string): typeof z.NEVER {
 }
 
 export function requiredString(hint: string) {
-  return z
-    .string({ error: () => `is required: ${hint}` })
-    .transform((value) => value.trim());
+  return z.string({ error: () => `is required: ${hint}` }).transform((value) => value.trim());
 }
 
 export function optionalString() {

@@ -20,4 +20,3 @@ export function createMemoryLogger(): Logger & { lines: string[] } {
     },
   };
 }
-

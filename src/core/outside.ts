@@ -17,7 +17,22 @@ export interface OutsideSystem {
 export type FailureKind = 'unreachable' | 'no-answer' | 'http';
 
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
-const TRANSPORT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'ECONNABORTED']);
+const TRANSPORT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'ECONNABORTED',
+]);
 
 /**
  * A failure of the outside world (unreachable, hung, refused credentials, throttled, broken), as
@@ -35,7 +50,16 @@ export class OutsideFailure extends Error {
     readonly kind: FailureKind,
     readonly status: number | undefined,
     detail: string,
-    readonly extra: { cause?: unknown; statusText?: string; retryAfterMs?: number; code?: string; noSuchApi?: boolean; waitedMs?: number; runTimedOut?: boolean; invalidCredentials?: boolean } = {},
+    readonly extra: {
+      cause?: unknown;
+      statusText?: string;
+      retryAfterMs?: number;
+      code?: string;
+      noSuchApi?: boolean;
+      waitedMs?: number;
+      runTimedOut?: boolean;
+      invalidCredentials?: boolean;
+    } = {},
   ) {
     super(detail, extra.cause !== undefined ? { cause: extra.cause } : undefined);
   }
@@ -54,16 +78,23 @@ export class OutsideFailure extends Error {
     const detail = this.message.trim();
     const statusLine = `${status ?? ''} ${this.extra.statusText ?? ''}`.trim();
     if (this.kind === 'unreachable') {
-      if (TLS_CODES.test(this.extra.code ?? '')) return `${this.at()} failed the TLS handshake for ${call} (${this.extra.code}): check the certificate authority${system.urlInput ? ` in ${system.urlInput}` : ''}.`;
+      if (TLS_CODES.test(this.extra.code ?? ''))
+        return `${this.at()} failed the TLS handshake for ${call} (${this.extra.code}): check the certificate authority${system.urlInput ? ` in ${system.urlInput}` : ''}.`;
       return `${this.at()} is unreachable for ${call} (${this.extra.code ?? detail})${this.over()}: check ${system.urlInput ?? 'its address'} and that this machine can reach it.`;
     }
-    if (this.kind === 'no-answer') return `${this.at()} did not answer ${call} within ${formatDuration(this.extra.waitedMs ?? 0)}${this.extra.runTimedOut ? ", when the run's timeout ran out" : ''}${this.over()}: check that it is up and not overloaded.`;
-    if (status === 401 || this.extra.invalidCredentials) return `${system.name} rejected the credentials${system.credential ? ` in ${system.credential}` : ''} (${status === 401 ? '401 Unauthorized' : statusLine}) for ${call}: check that they are valid and not expired.`;
-    if (status === 403) return `${system.name} denied ${call} (403 Forbidden${detail ? `: ${detail}` : ''}): ${system.forbiddenHint ?? `give the credential${system.credential ? ` in ${system.credential}` : ''} the permission for it`}.`;
-    if (status === 404 && this.extra.noSuchApi) return `${this.at()} has no API for ${call} (404): check ${system.urlInput ?? 'the server address'} (wrong server URL or API version).`;
+    if (this.kind === 'no-answer')
+      return `${this.at()} did not answer ${call} within ${formatDuration(this.extra.waitedMs ?? 0)}${this.extra.runTimedOut ? ", when the run's timeout ran out" : ''}${this.over()}: check that it is up and not overloaded.`;
+    if (status === 401 || this.extra.invalidCredentials)
+      return `${system.name} rejected the credentials${system.credential ? ` in ${system.credential}` : ''} (${status === 401 ? '401 Unauthorized' : statusLine}) for ${call}: check that they are valid and not expired.`;
+    if (status === 403)
+      return `${system.name} denied ${call} (403 Forbidden${detail ? `: ${detail}` : ''}): ${system.forbiddenHint ?? `give the credential${system.credential ? ` in ${system.credential}` : ''} the permission for it`}.`;
+    if (status === 404 && this.extra.noSuchApi)
+      return `${this.at()} has no API for ${call} (404): check ${system.urlInput ?? 'the server address'} (wrong server URL or API version).`;
     if (status === 429) return `${system.name} kept throttling ${call} (429 Too Many Requests)${this.over()}: wait for its rate limit to reset, then re-run.`;
-    if (status !== undefined && status >= 500) return `${this.at()} failed ${call} with ${statusLine}${detail ? `: ${detail}` : ''}${this.over()}: check its health or status page, then re-run.`;
-    if (!detail) return `${system.name} answered ${statusLine} to ${call} with no explanation: check the request's size and the server's limits (${system.urlInput ?? 'its address'}).`;
+    if (status !== undefined && status >= 500)
+      return `${this.at()} failed ${call} with ${statusLine}${detail ? `: ${detail}` : ''}${this.over()}: check its health or status page, then re-run.`;
+    if (!detail)
+      return `${system.name} answered ${statusLine} to ${call} with no explanation: check the request's size and the server's limits (${system.urlInput ?? 'its address'}).`;
     return `${system.name} refused ${call} (${statusLine}): ${detail}.`;
   }
 }
@@ -91,11 +122,16 @@ export function causeCode(error: unknown): string | undefined {
 export function transportFailure(error: unknown, system: OutsideSystem, call: string, waitedMs?: number): unknown {
   if (error instanceof OutsideFailure) return error;
   if (!(error instanceof Error)) return error;
-  if (error.name === 'TimeoutError' && waitedMs !== undefined) return new OutsideFailure(system, call, 'no-answer', undefined, 'no answer', { cause: error, waitedMs });
+  if (error.name === 'TimeoutError' && waitedMs !== undefined)
+    return new OutsideFailure(system, call, 'no-answer', undefined, 'no answer', { cause: error, waitedMs });
   const code = causeCode(error);
-  if (code && (TRANSPORT_CODES.has(code) || TLS_CODES.test(code))) return new OutsideFailure(system, call, 'unreachable', undefined, code, { cause: error, code });
+  if (code && (TRANSPORT_CODES.has(code) || TLS_CODES.test(code)))
+    return new OutsideFailure(system, call, 'unreachable', undefined, code, { cause: error, code });
   if (error.message === 'fetch failed' || error.message === 'terminated' || error.message === 'other side closed') {
-    return new OutsideFailure(system, call, 'unreachable', undefined, (error.cause instanceof Error ? error.cause.message : '') || error.message, { cause: error, ...(code ? { code } : {}) });
+    return new OutsideFailure(system, call, 'unreachable', undefined, (error.cause instanceof Error ? error.cause.message : '') || error.message, {
+      cause: error,
+      ...(code ? { code } : {}),
+    });
   }
   return error;
 }
@@ -107,7 +143,11 @@ export function transportFailure(error: unknown, system: OutsideSystem, call: st
 export function cutByRun(error: unknown, run: AbortSignal, system: OutsideSystem, call: string, startedAt: number): unknown {
   const reason: unknown = run.reason;
   if (!(reason instanceof Error && reason.name === 'TimeoutError')) return error;
-  return new OutsideFailure(system, call, 'no-answer', undefined, "no answer before the run's timeout", { cause: error, waitedMs: Date.now() - startedAt, runTimedOut: true });
+  return new OutsideFailure(system, call, 'no-answer', undefined, "no answer before the run's timeout", {
+    cause: error,
+    waitedMs: Date.now() - startedAt,
+    runTimedOut: true,
+  });
 }
 
 /** Whether a thrown value should be retried as a transient network failure. */

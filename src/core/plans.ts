@@ -14,7 +14,8 @@ export function parseVersionedPlan<S extends z.ZodType>(text: string, kind: stri
   }
   const head = parsed as { version?: unknown; kind?: unknown } | null;
   if (head?.kind !== kind) return `is not a ${madeBy} plan (kind must be "${kind}"): pass the \`plan\` output of ${madeBy}`;
-  if (head.version !== version) return `has version ${JSON.stringify(head.version)}; this keiko-rollback executes plan version ${version}: make the plan again with this version`;
+  if (head.version !== version)
+    return `has version ${JSON.stringify(head.version)}; this keiko-rollback executes plan version ${version}: make the plan again with this version`;
   const result = schema.safeParse(parsed);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

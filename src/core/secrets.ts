@@ -28,7 +28,7 @@ export function createSecretRegistry(onAdd: (value: string) => void = () => unde
       const longestFirst = [...values].sort((a, b) => b.length - a.length);
       for (const value of longestFirst) out = out.split(value).join('***');
       // however short, a password in a URL or a token in a query is never printed
-      return out.replace(USER_INFO, '//$1:***@').replace(SECRET_QUERY, (match, value: string) => match.slice(0, match.length - value.length) + '***');
+      return out.replace(USER_INFO, '//$1:***@').replace(SECRET_QUERY, (match, value: string) => `${match.slice(0, match.length - value.length)}***`);
     },
   };
 }

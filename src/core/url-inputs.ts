@@ -26,7 +26,10 @@ export function urlProblem(text: string, schemes: readonly string[], example: st
   }
   if (!schemes.includes(url.protocol)) return `must start with ${schemes.map((s) => `${s}//`).join(' or ')} (such as ${example}), got "${text}"`;
   if (!url.hostname && !url.pathname.startsWith('/')) return `has no host: write it as ${example}`;
-  for (const [part, value] of [['user name', url.username], ['password', url.password]] as const) {
+  for (const [part, value] of [
+    ['user name', url.username],
+    ['password', url.password],
+  ] as const) {
     try {
       decodeURIComponent(value);
     } catch {
@@ -64,7 +67,9 @@ export function tokenProblem(token: string): string | undefined {
 }
 
 export function headerValueProblem(value: string): string | undefined {
-  return HEADER_SAFE_VALUE.test(value) ? undefined : 'has a header value with a character HTTP cannot carry (a line break, a control character or one beyond Latin-1)';
+  return HEADER_SAFE_VALUE.test(value)
+    ? undefined
+    : 'has a header value with a character HTTP cannot carry (a line break, a control character or one beyond Latin-1)';
 }
 
 /** A secret token (optional unless `hint` says how to give it). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigurationError } from '../core/errors.js';
 import { runTool, tail } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
-import { MigrationError, type Migration, type MigrationTool } from './migrations.js';
+import { type Migration, MigrationError, type MigrationTool } from './migrations.js';
 
 const REVISION = /^([0-9A-Za-z_]+)(?: \(.*\))?\s*$/;
 const HISTORY_LINE = /^(<base>|[0-9A-Za-z_, ()]+?) -> ([0-9A-Za-z_]+)\b[^,]*(?:, (.*))?$/;
@@ -19,7 +19,11 @@ export function parseAlembicHistory(text: string): Map<string, AlembicRevision> 
   const revisions = new Map<string, AlembicRevision>();
   for (const line of text.split('\n')) {
     const match = HISTORY_LINE.exec(line.trim());
-    if (match) revisions.set(match[2] ?? '', { parent: match[1] === '<base>' ? 'base' : ((match[1] ?? '').split(',')[0]?.trim() ?? 'base'), message: match[3]?.trim() ?? '' });
+    if (match)
+      revisions.set(match[2] ?? '', {
+        parent: match[1] === '<base>' ? 'base' : ((match[1] ?? '').split(',')[0]?.trim() ?? 'base'),
+        message: match[3]?.trim() ?? '',
+      });
   }
   return revisions;
 }
@@ -53,7 +57,13 @@ export function alembicTool(options: { workingDirectory: string; databaseUrl: st
     throw new ConfigurationError(`has no alembic.ini (${options.workingDirectory}): point it at the folder of your Alembic project`, 'working-directory');
   }
   const alembic = async (args: string[], timeoutMs?: number, echo = false) =>
-    runTool('alembic', args, { cwd: options.workingDirectory, env: { ...options.env, DATABASE_URL: options.databaseUrl }, log: options.log, echo, ...(timeoutMs ? { timeoutMs } : {}) });
+    runTool('alembic', args, {
+      cwd: options.workingDirectory,
+      env: { ...options.env, DATABASE_URL: options.databaseUrl },
+      log: options.log,
+      echo,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
   // the history is read once per run: it is the project's files, not the database's state
   let known: Promise<Map<string, AlembicRevision>> | undefined;
   const history = async (): Promise<Map<string, AlembicRevision>> => {
@@ -87,8 +97,10 @@ export function alembicTool(options: { workingDirectory: string; databaseUrl: st
         if (!resolved) throw new ConfigurationError(`is ${target}, but ${current} has only ${ancestors.length} revision(s) below it`, 'target');
         return resolved;
       }
-      if (!parents.has(target)) throw new ConfigurationError(`"${target}" is not a revision of this Alembic project (known: ${[...parents.keys()].join(', ')})`, 'target');
-      if (!ancestors.includes(target)) throw new ConfigurationError(`"${target}" is not below the current revision ${current}: a rollback only goes down`, 'target');
+      if (!parents.has(target))
+        throw new ConfigurationError(`"${target}" is not a revision of this Alembic project (known: ${[...parents.keys()].join(', ')})`, 'target');
+      if (!ancestors.includes(target))
+        throw new ConfigurationError(`"${target}" is not below the current revision ${current}: a rollback only goes down`, 'target');
       return target;
     },
     async downgrade(target, _current, timeoutMs) {

@@ -6,7 +6,7 @@ import { describeError } from '../core/errors.js';
 import { runTool, streamTool, tail } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
 import { fingerprintSchema } from './fingerprint.js';
-import { tableKey, type TableCounts } from './postgres.js';
+import { type TableCounts, tableKey } from './postgres.js';
 
 export type BackupFormat = 'custom' | 'directory';
 
@@ -65,7 +65,11 @@ export function readRecord(archive: string): BackupRecord | undefined {
   const record = backupRecordSchema.safeParse(parsed);
   if (!record.success) {
     const version = (parsed as { version?: unknown } | null)?.version;
-    throw new ArchiveError(version !== 1 ? `its record ${file} has version ${JSON.stringify(version)}; this keiko-rollback reads version 1` : `its record ${file} is malformed (${record.error.issues[0]?.message ?? 'invalid'})`);
+    throw new ArchiveError(
+      version !== 1
+        ? `its record ${file} has version ${JSON.stringify(version)}; this keiko-rollback reads version 1`
+        : `its record ${file} is malformed (${record.error.issues[0]?.message ?? 'invalid'})`,
+    );
   }
   return record.data;
 }
@@ -113,7 +117,8 @@ export async function readWholeArchive(archive: string, log: Logger, timeoutMs: 
   const sums = await sha256Of(archive);
   if (record) {
     const damaged = Object.keys({ ...record.sha256, ...sums }).filter((file) => record.sha256[file] !== sums[file]);
-    if (damaged.length) throw new ArchiveError(`differs from what was written at backup time (sha256 of ${damaged.map((f) => f || path.basename(archive)).join(', ')})`);
+    if (damaged.length)
+      throw new ArchiveError(`differs from what was written at backup time (sha256 of ${damaged.map((f) => f || path.basename(archive)).join(', ')})`);
   }
   const toc = await tableOfContents(archive, log);
   const rows: TableCounts = {};
@@ -149,4 +154,3 @@ export function missingData(content: ArchiveContent, expected: TableCounts): str
     .filter(([name, rows]) => rows > 0 && content.rows[name] !== rows)
     .map(([name, rows]) => `${name} (${rows} rows expected, ${content.rows[name] ?? 'no'} in the archive)`);
 }
-

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describeError } from '../core/errors.js';
 import { runTool, tail } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
-import { ArchiveError, missingData, readWholeArchive, writeRecord, type ArchiveContent, type BackupFormat, type BackupRecord } from './archive.js';
-import { countsOf, fingerprint, type Fingerprint } from './fingerprint.js';
+import { type ArchiveContent, ArchiveError, type BackupFormat, type BackupRecord, missingData, readWholeArchive, writeRecord } from './archive.js';
+import { countsOf, type Fingerprint, fingerprint } from './fingerprint.js';
 import type { LibpqSession } from './libpq.js';
 import { connect, type DatabaseTarget } from './postgres.js';
 
@@ -18,7 +18,10 @@ export interface Backup extends ArchiveContent {
 export class BackupError extends Error {}
 
 export function backupName(database: string, format: BackupFormat, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `db-backup-${database}-${stamp}${format === 'custom' ? '.dump' : ''}`;
 }
 
@@ -91,13 +94,25 @@ export async function takeBackup(options: DumpOptions): Promise<Backup | { skipp
     if (options.shouldDump && !options.shouldDump(print)) return { skipped: print };
     // level 1 compresses about as well as the default for table data at half the time: a rollback waits for this
     const format = options.format === 'custom' ? ['--format=custom'] : ['--format=directory', `--jobs=${options.jobs}`];
-    const args = [...format, '--compress=1', `--snapshot=${snapshot}`, `--lock-wait-timeout=${Math.round(options.target.lockTimeoutMs)}`, '--no-password', '--file', file, '--dbname', options.libpq.dbname];
+    const args = [
+      ...format,
+      '--compress=1',
+      `--snapshot=${snapshot}`,
+      `--lock-wait-timeout=${Math.round(options.target.lockTimeoutMs)}`,
+      '--no-password',
+      '--file',
+      file,
+      '--dbname',
+      options.libpq.dbname,
+    ];
     const run = await runTool('pg_dump', args, { env: options.libpq.env, timeoutMs: options.timeoutMs, log: options.log });
     if (run.timedOut || run.exitCode !== 0) {
       fs.rmSync(file, { recursive: true, force: true });
       const how = typeof run.exitCode === 'number' ? `exit ${run.exitCode}` : 'killed by a signal: a full disk or a file size limit?';
       const why = tail(run.stderr);
-      throw new BackupError(run.timedOut ? 'pg_dump timed out (the partial file was removed)' : `pg_dump failed (${how}; the partial file was removed)${why ? `: ${why}` : ''}`);
+      throw new BackupError(
+        run.timedOut ? 'pg_dump timed out (the partial file was removed)' : `pg_dump failed (${how}; the partial file was removed)${why ? `: ${why}` : ''}`,
+      );
     }
   } finally {
     await client.query('COMMIT').catch(() => undefined);

@@ -29,7 +29,8 @@ export interface LossStatement {
 /** The migration tools' own bookkeeping: its rows are not the application's data. */
 const BOOKKEEPING = new Set(['public.alembic_version', 'public.flyway_schema_history']);
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?`;
-const splitIdents = (list: string): string[] => [...list.matchAll(new RegExp(IDENT, 'g'))].map((m) => m[0]).filter((name) => !/^(CASCADE|RESTRICT|ONLY)$/i.test(name));
+const splitIdents = (list: string): string[] =>
+  [...list.matchAll(new RegExp(IDENT, 'g'))].map((m) => m[0]).filter((name) => !/^(CASCADE|RESTRICT|ONLY)$/i.test(name));
 const unquote = (name: string): string => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase());
 
 /** Splits SQL into statements at top-level semicolons (not inside quotes or dollar-quoted bodies). */
@@ -59,7 +60,11 @@ export function splitStatements(sql: string): string[] {
   return statements.filter(Boolean);
 }
 
-const withoutComments = (statement: string): string => statement.replace(/--[^\n]*/g, ' ').replace(/\s+/g, ' ').trim();
+const withoutComments = (statement: string): string =>
+  statement
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** The statements of one migration's downgrade SQL that drop or delete data. */
 export function lossStatements(migration: string, sql: string): LossStatement[] {
@@ -70,20 +75,37 @@ export function lossStatements(migration: string, sql: string): LossStatement[] 
       const key = tableKey(table);
       if (!BOOKKEEPING.has(key)) found.push({ migration, statement, table: key, sql: text, ...extra });
     };
-    let m: RegExpExecArray | null;
-    if ((m = new RegExp(String.raw`^DROP TABLE (?:IF EXISTS )?(.+?)(?: CASCADE| RESTRICT)?$`, 'i').exec(text))) {
-      for (const table of splitIdents(m[1] ?? '')) add('DROP TABLE', table);
-    } else if ((m = new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(${IDENT}) (.*)$`, 'i').exec(text))) {
-      const table = m[1] ?? '';
-      for (const drop of (m[2] ?? '').matchAll(new RegExp(String.raw`DROP (?:COLUMN )?(?:IF EXISTS )?(${IDENT})`, 'gi'))) {
-        const column = drop[1] ?? '';
-        if (!/^CONSTRAINT$/i.test(column)) add('DROP COLUMN', table, { column: unquote(column) });
-      }
-    } else if ((m = /^TRUNCATE (?:TABLE )?(?:ONLY )?(.+?)(?: (?:RESTART|CONTINUE) IDENTITY)?(?: CASCADE| RESTRICT)?$/i.exec(text))) {
-      for (const table of splitIdents(m[1] ?? '')) add('TRUNCATE', table);
-    } else if ((m = new RegExp(String.raw`^DELETE FROM (?:ONLY )?(${IDENT})(?: (?:AS )?\w+)?(?: WHERE (.*))?$`, 'i').exec(text))) {
-      add('DELETE', m[1] ?? '', m[2] ? { where: m[2] } : {});
-    } else if (/\b(DROP (SCHEMA|DATABASE|MATERIALIZED VIEW|OWNED)|TRUNCATE|DELETE FROM)\b/i.test(text) || /^(DO|EXECUTE|CALL)\b/i.test(text)) {
+    // the statement shapes that lose data, tried in order; the first that matches says what is lost
+    const shapes: [RegExp, (m: RegExpExecArray) => void][] = [
+      [
+        /^DROP TABLE (?:IF EXISTS )?(.+?)(?: CASCADE| RESTRICT)?$/i,
+        (m) => {
+          for (const table of splitIdents(m[1] ?? '')) add('DROP TABLE', table);
+        },
+      ],
+      [
+        new RegExp(`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(${IDENT}) (.*)$`, 'i'),
+        (m) => {
+          for (const drop of (m[2] ?? '').matchAll(new RegExp(`DROP (?:COLUMN )?(?:IF EXISTS )?(${IDENT})`, 'gi'))) {
+            const column = drop[1] ?? '';
+            if (!/^CONSTRAINT$/i.test(column)) add('DROP COLUMN', m[1] ?? '', { column: unquote(column) });
+          }
+        },
+      ],
+      [
+        /^TRUNCATE (?:TABLE )?(?:ONLY )?(.+?)(?: (?:RESTART|CONTINUE) IDENTITY)?(?: CASCADE| RESTRICT)?$/i,
+        (m) => {
+          for (const table of splitIdents(m[1] ?? '')) add('TRUNCATE', table);
+        },
+      ],
+      [
+        new RegExp(String.raw`^DELETE FROM (?:ONLY )?(${IDENT})(?: (?:AS )?\w+)?(?: WHERE (.*))?$`, 'i'),
+        (m) => add('DELETE', m[1] ?? '', m[2] ? { where: m[2] } : {}),
+      ],
+    ];
+    const shape = shapes.map(([pattern, handle]) => [pattern.exec(text), handle] as const).find(([m]) => m !== null);
+    if (shape?.[0]) shape[1](shape[0]);
+    else if (/\b(DROP (SCHEMA|DATABASE|MATERIALIZED VIEW|OWNED)|TRUNCATE|DELETE FROM)\b/i.test(text) || /^(DO|EXECUTE|CALL)\b/i.test(text)) {
       found.push({ migration, statement: 'UNKNOWN', table: '—', sql: text });
     }
   }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { qualified, USER_TABLES, type TableCounts } from './postgres.js';
+import { qualified, type TableCounts, USER_TABLES } from './postgres.js';
 
 /**
  * Tables up to this size are checksummed whole; above it, the first SAMPLE_ROWS rows by primary key
@@ -31,7 +31,9 @@ async function shapes(client: pg.Client): Promise<{ columns: Map<string, string[
      ORDER BY 1, a.attnum`,
   );
   for (const { t, c } of cols.rows) columns.set(t, [...(columns.get(t) ?? []), c]);
-  const idx = await client.query<{ t: string; d: string }>(`SELECT schemaname || '.' || tablename AS t, indexdef AS d FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`);
+  const idx = await client.query<{ t: string; d: string }>(
+    `SELECT schemaname || '.' || tablename AS t, indexdef AS d FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
+  );
   for (const { t, d } of idx.rows) indexes.set(t, [...(indexes.get(t) ?? []), d]);
   return { columns, indexes };
 }
@@ -110,7 +112,16 @@ export function compareCounts(expected: TableCounts, actual: Fingerprint): Table
   return names.map((table) => {
     const rowsBefore = expected[table];
     const rowsAfter = actual[table]?.rows;
-    return { table, rowsBefore, rowsAfter, checksum: 'not compared', columns: 'not compared', indexes: 'not compared', scope: rowsBefore === undefined ? 'absent' : 'none', equal: rowsBefore === undefined || rowsBefore === rowsAfter };
+    return {
+      table,
+      rowsBefore,
+      rowsAfter,
+      checksum: 'not compared',
+      columns: 'not compared',
+      indexes: 'not compared',
+      scope: rowsBefore === undefined ? 'absent' : 'none',
+      equal: rowsBefore === undefined || rowsBefore === rowsAfter,
+    };
   });
 }
 
@@ -123,7 +134,12 @@ export function differences(comparison: readonly TableComparison[]): string[] {
     .filter((c) => !c.equal)
     .map((c) => {
       if (c.rowsAfter === undefined) return `${c.table}: in the backup, absent now`;
-      const parts = [c.rowsBefore !== c.rowsAfter ? `${c.rowsBefore} rows expected, ${c.rowsAfter} found` : '', c.checksum === 'different' ? 'content checksum differs' : '', c.columns === 'different' ? 'columns differ' : '', c.indexes === 'different' ? 'indexes differ' : ''];
+      const parts = [
+        c.rowsBefore !== c.rowsAfter ? `${c.rowsBefore} rows expected, ${c.rowsAfter} found` : '',
+        c.checksum === 'different' ? 'content checksum differs' : '',
+        c.columns === 'different' ? 'columns differ' : '',
+        c.indexes === 'different' ? 'indexes differ' : '',
+      ];
       return `${c.table}: ${parts.filter(Boolean).join(', ')}`;
     });
 }

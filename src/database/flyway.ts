@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError } from '../core/errors.js';
-import { runTool, tail, type ToolRun } from '../core/exec.js';
+import { runTool, type ToolRun, tail } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
-import { MigrationError, type Migration, type MigrationTool } from './migrations.js';
-import { jdbcUrl, type ConnectionInfo } from './libpq.js';
+import { type ConnectionInfo, jdbcUrl } from './libpq.js';
+import { type Migration, MigrationError, type MigrationTool } from './migrations.js';
 
 /** The parts of Flyway's `info -outputType=json` result (InfoResult) that matter here. */
 interface FlywayInfo {
@@ -41,7 +41,13 @@ function parseJson<T>(run: ToolRun, what: string): T {
 export function undoLocations(workingDirectory: string): string[] {
   const conf = path.join(workingDirectory, 'flyway.conf');
   const line = fs.existsSync(conf) ? /^\s*flyway\.locations\s*=\s*(.+)$/m.exec(fs.readFileSync(conf, 'utf8'))?.[1] : undefined;
-  const entries = line ? line.split(',').map((l) => l.trim()).filter((l) => l.startsWith('filesystem:')).map((l) => l.slice('filesystem:'.length)) : ['sql'];
+  const entries = line
+    ? line
+        .split(',')
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith('filesystem:'))
+        .map((l) => l.slice('filesystem:'.length))
+    : ['sql'];
   return entries.map((dir) => path.resolve(workingDirectory, dir));
 }
 
@@ -63,7 +69,12 @@ export function flywayTool(options: { workingDirectory: string; connection: Conn
   const { user, password } = options.connection;
   const base = ['-outputType=json', `-url=${jdbcUrl(options.connection, options.lockTimeoutMs)}`, `-user=${user}`];
   const flyway = (command: string, timeoutMs?: number) =>
-    runTool('flyway', [command, ...base], { cwd: options.workingDirectory, env: password ? { FLYWAY_PASSWORD: password } : {}, log: options.log, ...(timeoutMs ? { timeoutMs } : {}) });
+    runTool('flyway', [command, ...base], {
+      cwd: options.workingDirectory,
+      env: password ? { FLYWAY_PASSWORD: password } : {},
+      log: options.log,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
   const info = async (): Promise<FlywayInfo> => parseJson<FlywayInfo>(await flyway('info'), 'info');
   const applied = (result: FlywayInfo): string[] =>
     (result.migrations ?? [])
@@ -81,11 +92,13 @@ export function flywayTool(options: { workingDirectory: string; connection: Conn
       const steps = /^-(\d+)$/.exec(target);
       if (steps) {
         const n = Number(steps[1]);
-        if (n > versions.filter((v) => compareVersions(v, current) <= 0).length) throw new ConfigurationError(`is ${target}, but only ${versions.length} versioned migration(s) are applied`, 'target');
+        if (n > versions.filter((v) => compareVersions(v, current) <= 0).length)
+          throw new ConfigurationError(`is ${target}, but only ${versions.length} versioned migration(s) are applied`, 'target');
         return below[below.length - n] ?? 'base';
       }
       if (target === 'base') return 'base';
-      if (!below.includes(target)) throw new ConfigurationError(`"${target}" is not an applied version below ${current} (applied: ${versions.join(', ') || 'none'})`, 'target');
+      if (!below.includes(target))
+        throw new ConfigurationError(`"${target}" is not an applied version below ${current} (applied: ${versions.join(', ') || 'none'})`, 'target');
       return target;
     },
     async downgrade(target, current, timeoutMs) {
@@ -108,11 +121,23 @@ export function flywayTool(options: { workingDirectory: string; connection: Conn
       const result = await info();
       const locations = undoLocations(options.workingDirectory);
       return (result.migrations ?? [])
-        .filter((m) => m.category === 'Versioned' && m.state === 'Success' && m.version && compareVersions(m.version, current) <= 0 && (target === 'base' || compareVersions(m.version, target) > 0))
+        .filter(
+          (m) =>
+            m.category === 'Versioned' &&
+            m.state === 'Success' &&
+            m.version &&
+            compareVersions(m.version, current) <= 0 &&
+            (target === 'base' || compareVersions(m.version, target) > 0),
+        )
         .sort((a, b) => compareVersions(b.version ?? '0', a.version ?? '0'))
         .map((m) => {
           const sql = undoScript(locations, m.version ?? '');
-          return { id: m.version ?? '', description: `${m.description ?? ''}${m.undoable === 'Yes' || sql ? '' : ' (NO undo migration)'}`, sql, ...(sql === undefined ? { sqlProblem: `no undo script U${m.version ?? ''}__*.sql in ${locations.join(', ')}` } : {}) };
+          return {
+            id: m.version ?? '',
+            description: `${m.description ?? ''}${m.undoable === 'Yes' || sql ? '' : ' (NO undo migration)'}`,
+            sql,
+            ...(sql === undefined ? { sqlProblem: `no undo script U${m.version ?? ''}__*.sql in ${locations.join(', ')}` } : {}),
+          };
         });
     },
   };

@@ -44,7 +44,17 @@ const ENV_OF: Record<string, string> = {
 };
 
 /** libpq parameters without an environment variable: they travel in a `--dbname` connection string. */
-const CONNINFO_ONLY = new Set(['keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count', 'tcp_user_timeout', 'fallback_application_name', 'replication', 'sslnegotiation', 'passfile']);
+const CONNINFO_ONLY = new Set([
+  'keepalives',
+  'keepalives_idle',
+  'keepalives_interval',
+  'keepalives_count',
+  'tcp_user_timeout',
+  'fallback_application_name',
+  'replication',
+  'sslnegotiation',
+  'passfile',
+]);
 
 /** Node-postgres' own switch; never handed to libpq (which would refuse an unknown keyword). */
 const NODE_ONLY = new Set(['uselibpqcompat']);
@@ -55,10 +65,16 @@ export function connectionInfo(databaseUrl: string): ConnectionInfo {
   for (const [key, value] of url.searchParams) {
     if (key === 'host') continue;
     if (key === 'sslpassword') {
-      throw new ConfigurationError('has sslpassword, which pg_dump and pg_restore could only receive in their arguments: use a client key without a passphrase, readable only by the runner', 'database-url');
+      throw new ConfigurationError(
+        'has sslpassword, which pg_dump and pg_restore could only receive in their arguments: use a client key without a passphrase, readable only by the runner',
+        'database-url',
+      );
     }
     if (!(key in ENV_OF) && !CONNINFO_ONLY.has(key) && !NODE_ONLY.has(key)) {
-      throw new ConfigurationError(`has the query parameter "${key}", which is not a libpq connection parameter (e.g. sslmode, sslrootcert, sslcert, sslkey, options, application_name, connect_timeout)`, 'database-url');
+      throw new ConfigurationError(
+        `has the query parameter "${key}", which is not a libpq connection parameter (e.g. sslmode, sslrootcert, sslcert, sslkey, options, application_name, connect_timeout)`,
+        'database-url',
+      );
     }
     params[key] = value;
   }
@@ -105,13 +121,18 @@ export function libpqSession(info: ConnectionInfo, tempDir: string, lockTimeoutM
   }
   env.PGOPTIONS = optionsWithLockTimeout(info, lockTimeoutMs);
   env.PGAPPNAME = applicationName(info);
-  const conninfo = [`dbname=${quoteConninfo(info.database)}`, ...Object.entries(info.params).filter(([key]) => CONNINFO_ONLY.has(key)).map(([key, value]) => `${key}=${quoteConninfo(value)}`)];
+  const conninfo = [
+    `dbname=${quoteConninfo(info.database)}`,
+    ...Object.entries(info.params)
+      .filter(([key]) => CONNINFO_ONLY.has(key))
+      .map(([key, value]) => `${key}=${quoteConninfo(value)}`),
+  ];
   const session = { env, dbname: conninfo.join(' '), dispose: () => undefined };
   if (!info.password) return session;
   fs.mkdirSync(tempDir, { recursive: true });
   const file = path.join(tempDir, `keiko-pgpass-${process.pid}-${Date.now()}`);
-  const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
-  fs.writeFileSync(file, `${escape(info.host)}:${info.port}:*:${escape(info.user)}:${escape(info.password)}\n`, { mode: 0o600 });
+  const escapeField = (v: string): string => v.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+  fs.writeFileSync(file, `${escapeField(info.host)}:${info.port}:*:${escapeField(info.user)}:${escapeField(info.password)}\n`, { mode: 0o600 });
   env.PGPASSFILE = file;
   return { ...session, dispose: () => fs.rmSync(file, { force: true }) };
 }

@@ -31,7 +31,10 @@ export const MONITOR_APPLICATION_NAME = 'keiko-rollback-lock-monitor';
 
 export function describeSessions(sessions: readonly BlockingSession[]): string {
   return sessions
-    .map((s) => `pid ${s.pid} (user ${s.user || '?'}, application ${s.application || '-'}, ${s.state || 'active'} for ${formatDuration(s.seconds * 1000)}): ${s.query.replace(/\s+/g, ' ').trim() || '(no query)'}`)
+    .map(
+      (s) =>
+        `pid ${s.pid} (user ${s.user || '?'}, application ${s.application || '-'}, ${s.state || 'active'} for ${formatDuration(s.seconds * 1000)}): ${s.query.replace(/\s+/g, ' ').trim() || '(no query)'}`,
+    )
     .join('; ');
 }
 
@@ -64,7 +67,10 @@ export async function startLockMonitor(target: DatabaseTarget, application: stri
   const started = (await client.query<{ t: string }>('SELECT now()::text AS t')).rows[0]?.t ?? 'now';
   const holders = (): Promise<BlockingSession[]> => rows(client, HOLDERS, [application, MONITOR_APPLICATION_NAME]);
   const before = await holders();
-  if (before.length) log.warning(`${step}: ${before.length} other session(s) hold locks on tables of this database and may make it wait (up to lock-timeout): ${describeSessions(before)}`);
+  if (before.length)
+    log.warning(
+      `${step}: ${before.length} other session(s) hold locks on tables of this database and may make it wait (up to lock-timeout): ${describeSessions(before)}`,
+    );
   const timedOutOn: BlockingSession[] = [];
   let lastReport = 0;
   const check = async (): Promise<void> => {
@@ -102,5 +108,8 @@ export function isLockTimeout(message: string): boolean {
 
 /** The line of a tool's error output that says it gave up on a lock, when one does (Alembic's traceback hides it above its last lines). */
 export function lockTimeoutLine(output: string): string | undefined {
-  return output.split('\n').find((line) => isLockTimeout(line))?.trim();
+  return output
+    .split('\n')
+    .find((line) => isLockTimeout(line))
+    ?.trim();
 }

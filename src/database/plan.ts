@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseVersionedPlan } from '../core/plans.js';
-import { dataLossSchema, type DataLoss } from './data-loss.js';
+import { type DataLoss, dataLossSchema } from './data-loss.js';
 import type { ConnectionInfo } from './libpq.js';
 
 export const PLAN_KIND = 'keiko-rollback/database-plan';

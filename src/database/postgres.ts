@@ -2,7 +2,7 @@ import pg from 'pg';
 import { ConfigurationError, describeError } from '../core/errors.js';
 import { OutsideFailure } from '../core/outside.js';
 import { displayUrl } from '../core/secrets.js';
-import { nodeConnectionString, type ConnectionInfo } from './libpq.js';
+import { type ConnectionInfo, nodeConnectionString } from './libpq.js';
 
 export type { ConnectionInfo } from './libpq.js';
 
@@ -34,9 +34,15 @@ export async function connect(target: DatabaseTarget, applicationName?: string):
 function connectFailure(target: DatabaseTarget, error: unknown, timeoutMs: number): Error {
   const system = { name: 'PostgreSQL', where: where(target), urlInput: 'database-url' };
   const code = (error as { code?: unknown }).code;
-  if (/timeout expired|connection timeout/i.test(describeError(error))) return new OutsideFailure(system, 'the connection', 'no-answer', undefined, 'no answer', { cause: error, waitedMs: timeoutMs });
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new OutsideFailure(system, 'the connection', 'unreachable', undefined, code, { cause: error, code });
-  if (/Connection terminated/i.test(describeError(error))) return new OutsideFailure(system, 'the connection', 'unreachable', undefined, 'connection closed by the server', { cause: error, code: 'connection closed' });
+  if (/timeout expired|connection timeout/i.test(describeError(error)))
+    return new OutsideFailure(system, 'the connection', 'no-answer', undefined, 'no answer', { cause: error, waitedMs: timeoutMs });
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+    return new OutsideFailure(system, 'the connection', 'unreachable', undefined, code, { cause: error, code });
+  if (/Connection terminated/i.test(describeError(error)))
+    return new OutsideFailure(system, 'the connection', 'unreachable', undefined, 'connection closed by the server', {
+      cause: error,
+      code: 'connection closed',
+    });
   return new ConfigurationError(`could not connect to ${where(target)}: ${reason(error)}`, 'database-url');
 }
 
@@ -52,7 +58,9 @@ function where(target: DatabaseTarget): string {
 
 function reason(error: unknown): string {
   const message = describeError(error).replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca/, '');
-  return /certificate|self[- ]signed|SSL|TLS/i.test(message) ? `${message}: check that sslrootcert names the CA that signed the server's certificate, and sslmode` : message;
+  return /certificate|self[- ]signed|SSL|TLS/i.test(message)
+    ? `${message}: check that sslrootcert names the CA that signed the server's certificate, and sslmode`
+    : message;
 }
 
 export async function withClient<T>(target: DatabaseTarget, body: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -86,7 +94,9 @@ export function quoteTable(client: pg.Client, key: string): string {
 
 /** `schema.table` or `table` (public) as written in SQL, quotes removed, lower-cased where unquoted. */
 export function tableKey(reference: string): string {
-  const parts = [...reference.matchAll(/"((?:[^"]|"")+)"|([^."\s]+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : (m[2] ?? '').toLowerCase()));
+  const parts = [...reference.matchAll(/"((?:[^"]|"")+)"|([^."\s]+)/g)].map((m) =>
+    m[1] !== undefined ? m[1].replace(/""/g, '"') : (m[2] ?? '').toLowerCase(),
+  );
   return parts.length === 1 ? `public.${parts[0]}` : parts.slice(-2).join('.');
 }
 

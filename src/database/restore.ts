@@ -10,7 +10,22 @@ export class RestoreError extends Error {}
  * PGPASSWORD or ~/.pgpass; --single-transaction makes a second failure leave the database as it was.
  */
 export function manualRestoreCommand(archive: string, info: ConnectionInfo): string {
-  return quote(['pg_restore', '--clean', '--if-exists', '--no-owner', '--single-transaction', '-h', info.host, '-p', info.port, '-U', info.user, '-d', info.database, archive]);
+  return quote([
+    'pg_restore',
+    '--clean',
+    '--if-exists',
+    '--no-owner',
+    '--single-transaction',
+    '-h',
+    info.host,
+    '-p',
+    info.port,
+    '-U',
+    info.user,
+    '-d',
+    info.database,
+    archive,
+  ]);
 }
 
 export interface RestoreOptions {

@@ -30,7 +30,11 @@ export function sqlcmd(connection: SqlServerConnection, log: Logger) {
     async query(sql: string): Promise<string[][]> {
       const run = await runTool('sqlcmd', [...base, '-Q', `SET NOCOUNT ON; ${sql}`], { env, log, timeoutMs: 60_000 });
       if (run.exitCode !== 0) throw new Error(`sqlcmd failed (exit ${run.exitCode}): ${tail(run.stderr || run.stdout)}`);
-      return run.stdout.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => l.split(','));
+      return run.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .map((l) => l.split(','));
     },
     async runFile(file: string, timeoutMs: number): Promise<void> {
       const run = await runTool('sqlcmd', [...base, '-i', file], { env, log, timeoutMs, echo: true });
@@ -42,7 +46,9 @@ export function sqlcmd(connection: SqlServerConnection, log: Logger) {
 
 /** Row counts of every base table, through INFORMATION_SCHEMA (the same query on every SQL Server). */
 export async function sqlServerCounts(client: ReturnType<typeof sqlcmd>): Promise<TableCounts> {
-  const tables = await client.query("SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME");
+  const tables = await client.query(
+    "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME",
+  );
   const counts: TableCounts = {};
   for (const [schema = '', name = ''] of tables) {
     const [[count] = ['0']] = await client.query(`SELECT COUNT(*) FROM [${schema.replace(/]/g, ']]')}].[${name.replace(/]/g, ']]')}]`);
@@ -56,6 +62,7 @@ export function checkSqlBackup(file: string): number {
   if (!fs.existsSync(file)) throw new ConfigurationError(`${file} does not exist: give the .sql backup to restore`, 'restore-from');
   const text = fs.readFileSync(file, 'utf8');
   if (!text.trim()) throw new ConfigurationError(`${file} is empty`, 'restore-from');
-  if (!/\b(CREATE|INSERT|ALTER)\b/i.test(text)) throw new ConfigurationError(`${file} does not look like a SQL backup (no CREATE, ALTER or INSERT statement)`, 'restore-from');
+  if (!/\b(CREATE|INSERT|ALTER)\b/i.test(text))
+    throw new ConfigurationError(`${file} does not look like a SQL backup (no CREATE, ALTER or INSERT statement)`, 'restore-from');
   return Buffer.byteLength(text);
 }

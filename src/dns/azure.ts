@@ -1,4 +1,4 @@
-import { dnsRequest, type DnsEndpoint, type DnsProvider, type DnsRecord, type RecordType } from './provider.js';
+import { type DnsEndpoint, type DnsProvider, type DnsRecord, dnsRequest, type RecordType } from './provider.js';
 
 interface RecordSet {
   properties: { TTL: number; ARecords?: { ipv4Address: string }[]; CNAMERecord?: { cname: string } };
@@ -23,7 +23,10 @@ export function azureDnsProvider(apiUrl: string, endpoint: DnsEndpoint, subscrip
     async write(zone, record, value, previous) {
       // a name holds either A records or one CNAME: switching type removes the other record set first
       if (previous && previous.type !== value.type) await dnsRequest('Azure DNS', url(zone, previous.type, record), endpoint, { method: 'DELETE' });
-      const properties = value.type === 'A' ? { TTL: value.ttl, ARecords: value.values.map((ipv4Address) => ({ ipv4Address })) } : { TTL: value.ttl, CNAMERecord: { cname: value.values[0] } };
+      const properties =
+        value.type === 'A'
+          ? { TTL: value.ttl, ARecords: value.values.map((ipv4Address) => ({ ipv4Address })) }
+          : { TTL: value.ttl, CNAMERecord: { cname: value.values[0] } };
       await dnsRequest('Azure DNS', url(zone, value.type, record), endpoint, { method: 'PUT', body: { properties } });
     },
     async remove(zone, record, previous) {

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../core/errors.js';
-import { dnsRequest, type DnsEndpoint, type DnsProvider, type DnsRecord, type RecordType } from './provider.js';
+import { type DnsEndpoint, type DnsProvider, type DnsRecord, dnsRequest, type RecordType } from './provider.js';
 
 interface Envelope<T> {
   success: boolean;
@@ -27,7 +27,11 @@ export function cloudflareProvider(apiUrl: string, endpoint: DnsEndpoint): DnsPr
   const fqdn = (zone: string, record: string): string => (record === '@' ? zone : `${record}.${zone}`);
   const existing = async (zone: string, record: string): Promise<{ zone: string; records: CfRecord[] }> => {
     const id = await zoneId(zone);
-    const list = await dnsRequest<Envelope<CfRecord[]>>('Cloudflare', `${base}/zones/${id}/dns_records?name=${encodeURIComponent(fqdn(zone, record))}`, endpoint);
+    const list = await dnsRequest<Envelope<CfRecord[]>>(
+      'Cloudflare',
+      `${base}/zones/${id}/dns_records?name=${encodeURIComponent(fqdn(zone, record))}`,
+      endpoint,
+    );
     return { zone: id, records: (list?.result ?? []).filter((r) => r.type === 'A' || r.type === 'CNAME') };
   };
   return {
@@ -39,7 +43,8 @@ export function cloudflareProvider(apiUrl: string, endpoint: DnsEndpoint): DnsPr
     },
     async write(zone, record, value) {
       const { zone: id, records } = await existing(zone, record);
-      for (const stale of records.slice(value.values.length)) await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records/${stale.id}`, endpoint, { method: 'DELETE' });
+      for (const stale of records.slice(value.values.length))
+        await dnsRequest('Cloudflare', `${base}/zones/${id}/dns_records/${stale.id}`, endpoint, { method: 'DELETE' });
       for (const [i, content] of value.values.entries()) {
         const body = { type: value.type, name: fqdn(zone, record), content, ttl: value.ttl, proxied: value.proxied ?? false };
         const current = records[i];

@@ -1,6 +1,6 @@
-import { cutByRun, displayUrl, OutsideFailure, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
-import { parseRetryAfter, withRetry } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
+import { cutByRun, displayUrl, OutsideFailure, type OutsideSystem, transientFailure, transportFailure } from '../core/outside.js';
+import { parseRetryAfter, withRetry } from '../core/retry.js';
 
 export type RecordType = 'A' | 'CNAME';
 
@@ -43,11 +43,22 @@ function isJson(text: string): boolean {
 }
 
 function dnsSystem(provider: string, url: string): OutsideSystem {
-  return { name: `${provider} API`, where: displayUrl(new URL(url).origin), credential: 'dns-token', urlInput: 'dns-api-url', forbiddenHint: 'give dns-token the right to edit the zone in dns-zone' };
+  return {
+    name: `${provider} API`,
+    where: displayUrl(new URL(url).origin),
+    credential: 'dns-token',
+    urlInput: 'dns-api-url',
+    forbiddenHint: 'give dns-token the right to edit the zone in dns-zone',
+  };
 }
 
 /** JSON over HTTP with the provider's bearer token; 429/5xx and network failures retried within the run's time. */
-export async function dnsRequest<T>(provider: string, url: string, endpoint: DnsEndpoint, init: { method?: string; body?: object } = {}): Promise<T | undefined> {
+export async function dnsRequest<T>(
+  provider: string,
+  url: string,
+  endpoint: DnsEndpoint,
+  init: { method?: string; body?: object } = {},
+): Promise<T | undefined> {
   const method = init.method ?? 'GET';
   const system = dnsSystem(provider, url);
   const call = `${method} ${new URL(url).pathname}`;
@@ -68,11 +79,15 @@ export async function dnsRequest<T>(provider: string, url: string, endpoint: Dns
         throw run?.aborted ? cutByRun(error, run, system, call, startedAt) : transportFailure(error, system, call, REQUEST_TIMEOUT_MS);
       });
       // the provider's 404 is JSON (no such record); any other 404 comes from something else at dns-api-url
-      if (response.status === 404 && !isJson(text)) throw new OutsideFailure(system, call, 'http', 404, text.slice(0, 200).trim(), { statusText: response.statusText, noSuchApi: true });
+      if (response.status === 404 && !isJson(text))
+        throw new OutsideFailure(system, call, 'http', 404, text.slice(0, 200).trim(), { statusText: response.statusText, noSuchApi: true });
       if (response.status === 404 && method !== 'PUT') return undefined;
       if (!response.ok) {
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-        throw new OutsideFailure(system, call, 'http', response.status, text.slice(0, 200).trim(), { statusText: response.statusText, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+        throw new OutsideFailure(system, call, 'http', response.status, text.slice(0, 200).trim(), {
+          statusText: response.statusText,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        });
       }
       return (text ? JSON.parse(text) : undefined) as T | undefined;
     },
@@ -81,6 +96,10 @@ export async function dnsRequest<T>(provider: string, url: string, endpoint: Dns
       reason: error instanceof OutsideFailure ? `${error.status ?? error.extra.code ?? error.kind}` : 'failed',
       ...(error instanceof OutsideFailure && error.extra.retryAfterMs !== undefined ? { delayMs: error.extra.retryAfterMs } : {}),
     }),
-    { policy: { baseDelayMs: 250, maxDelayMs: 2000, budgetMs: 60_000 }, ...(run ? { signal: run } : {}), onRetry: (_e, delay, attempt, reason) => endpoint.log.info(`  ↻ ${provider}: ${reason ?? 'failed'}; retry ${attempt} in ${Math.round(delay)}ms`) },
+    {
+      policy: { baseDelayMs: 250, maxDelayMs: 2000, budgetMs: 60_000 },
+      ...(run ? { signal: run } : {}),
+      onRetry: (_e, delay, attempt, reason) => endpoint.log.info(`  ↻ ${provider}: ${reason ?? 'failed'}; retry ${attempt} in ${Math.round(delay)}ms`),
+    },
   );
 }

@@ -1,4 +1,4 @@
-import { displayUrl, OutsideFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
+import { displayUrl, OutsideFailure, type OutsideSystem, transportFailure } from '../core/outside.js';
 
 /** The GitHub REST calls this project makes, over Octokit (base URL from GITHUB_API_URL, as on runners and GHES). */
 export interface GitHubApi {
@@ -16,28 +16,44 @@ function githubFailure(error: unknown, system: OutsideSystem, call: string): unk
   if (status === 500 && response === undefined && (error as { cause?: unknown }).cause instanceof Error) {
     const cause = (error as { cause: Error }).cause;
     const named = transportFailure(cause, system, call, REQUEST_TIMEOUT_MS);
-    return named instanceof OutsideFailure ? named : new OutsideFailure(system, call, 'unreachable', undefined, (cause.cause instanceof Error ? cause.cause.message : '') || cause.message, { cause });
+    return named instanceof OutsideFailure
+      ? named
+      : new OutsideFailure(system, call, 'unreachable', undefined, (cause.cause instanceof Error ? cause.cause.message : '') || cause.message, { cause });
   }
   if (typeof status === 'number' && status > 0) {
     const data = (error as { response?: { data?: unknown } }).response?.data;
     const message = typeof data === 'object' && data !== null ? (data as { message?: unknown }).message : undefined;
     // GitHub always answers JSON with a message; a 404 without one comes from something else at GITHUB_API_URL
-    return new OutsideFailure(system, call, 'http', status, typeof message === 'string' ? message : '', { cause: error, ...(status === 404 && typeof message !== 'string' ? { noSuchApi: true } : {}) });
+    return new OutsideFailure(system, call, 'http', status, typeof message === 'string' ? message : '', {
+      cause: error,
+      ...(status === 404 && typeof message !== 'string' ? { noSuchApi: true } : {}),
+    });
   }
   return transportFailure(error, system, call, REQUEST_TIMEOUT_MS);
 }
 
 export function githubApi(token: string, baseUrl = process.env.GITHUB_API_URL ?? 'https://api.github.com', signal?: AbortSignal): GitHubApi {
-  const system: OutsideSystem = { name: 'GitHub API', where: displayUrl(baseUrl), credential: 'the GitHub token (GITHUB_TOKEN, or environments-token for environment settings)', urlInput: 'GITHUB_API_URL', forbiddenHint: 'give the token the permission this call needs (deployments: write, issues: write; environments need an admin token)' };
+  const system: OutsideSystem = {
+    name: 'GitHub API',
+    where: displayUrl(baseUrl),
+    credential: 'the GitHub token (GITHUB_TOKEN, or environments-token for environment settings)',
+    urlInput: 'GITHUB_API_URL',
+    forbiddenHint: 'give the token the permission this call needs (deployments: write, issues: write; environments need an admin token)',
+  };
   return {
     async request<T>(method: string, path: string, body?: object): Promise<T> {
       const { getOctokit } = await import('@actions/github');
       const octokit = getOctokit(token, { baseUrl });
       const call = `${method} ${path}`;
       try {
-        const response = await octokit.request(call, { ...(body ?? {}), headers: { 'x-github-api-version': '2022-11-28' }, request: { signal: AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) } });
+        const response = await octokit.request(call, {
+          ...(body ?? {}),
+          headers: { 'x-github-api-version': '2022-11-28' },
+          request: { signal: AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) },
+        });
         // every call here answers a JSON object (or nothing); text means the answer was cut or is not GitHub's
-        if (typeof response.data === 'string' && response.status !== 204) throw new OutsideFailure(system, call, 'unreachable', undefined, 'the answer was cut off or is not JSON', { code: 'incomplete answer' });
+        if (typeof response.data === 'string' && response.status !== 204)
+          throw new OutsideFailure(system, call, 'unreachable', undefined, 'the answer was cut off or is not JSON', { code: 'incomplete answer' });
         return response.data as T;
       } catch (error) {
         if (error instanceof OutsideFailure) throw error;

@@ -1,5 +1,5 @@
 import type { GitHubApi } from './api.js';
-import { SEVERITIES, type RollbackSeverity } from './environments.js';
+import { type RollbackSeverity, SEVERITIES } from './environments.js';
 
 /**
  * At most one automatic rollback per environment and release. Each guard that wants to roll back writes a
@@ -32,7 +32,13 @@ interface DeploymentRecord {
 
 function claimsRelease(record: DeploymentRecord, release: string): boolean {
   const payload = typeof record.payload === 'string' ? safeJson(record.payload) : record.payload;
-  return record.task === 'rollback' && typeof payload === 'object' && payload !== null && (payload as { automatic?: unknown }).automatic === true && (payload as { release?: unknown }).release === release;
+  return (
+    record.task === 'rollback' &&
+    typeof payload === 'object' &&
+    payload !== null &&
+    (payload as { automatic?: unknown }).automatic === true &&
+    (payload as { release?: unknown }).release === release
+  );
 }
 
 function safeJson(text: string): unknown {
@@ -52,10 +58,16 @@ export async function claimAutomaticRollback(api: GitHubApi, verdict: GuardVerdi
   const deployFailed = verdict.deployResult !== 'success';
   if (verdict.healthy && !deployFailed) return { rollback: false, why: `${verdict.release} is healthy in ${verdict.environment}: nothing to roll back` };
   const severity = guardSeverity(verdict);
-  const reason = deployFailed ? `automatic: the deploy of ${verdict.release} ended ${verdict.deployResult}${verdict.healthy ? '' : ` and post-deploy checks failed (${verdict.failed || 'unhealthy'})`}` : `automatic: post-deploy checks failed after ${verdict.release} (${verdict.failed || 'unhealthy'})`;
+  const reason = deployFailed
+    ? `automatic: the deploy of ${verdict.release} ended ${verdict.deployResult}${verdict.healthy ? '' : ` and post-deploy checks failed (${verdict.failed || 'unhealthy'})`}`
+    : `automatic: post-deploy checks failed after ${verdict.release} (${verdict.failed || 'unhealthy'})`;
   const list = `/repos/${verdict.repo}/deployments?environment=${encodeURIComponent(verdict.environment)}&task=rollback&per_page=100`;
   const earlier = (await api.request<DeploymentRecord[]>('GET', list)).filter((d) => claimsRelease(d, verdict.release));
-  if (earlier.length) return { rollback: false, why: `an automatic rollback of ${verdict.release} in ${verdict.environment} was already claimed (deployment ${Math.min(...earlier.map((d) => d.id))}); this trigger stands down` };
+  if (earlier.length)
+    return {
+      rollback: false,
+      why: `an automatic rollback of ${verdict.release} in ${verdict.environment} was already claimed (deployment ${Math.min(...earlier.map((d) => d.id))}); this trigger stands down`,
+    };
   const mine = await api.request<{ id: number }>('POST', `/repos/${verdict.repo}/deployments`, {
     ref: verdict.ref,
     environment: verdict.environment,
@@ -68,9 +80,21 @@ export async function claimAutomaticRollback(api: GitHubApi, verdict: GuardVerdi
   const claims = (await api.request<DeploymentRecord[]>('GET', list)).filter((d) => claimsRelease(d, verdict.release));
   const winner = Math.min(mine.id, ...claims.map((d) => d.id));
   if (winner !== mine.id) {
-    await api.request('POST', `/repos/${verdict.repo}/deployments/${mine.id}/statuses`, { state: 'inactive', description: `duplicate: deployment ${winner} rolls ${verdict.release} back`, ...(verdict.runUrl ? { log_url: verdict.runUrl } : {}) });
-    return { rollback: false, why: `another trigger claimed the automatic rollback of ${verdict.release} first (deployment ${winner}); this one stands down`, deployment: mine.id };
+    await api.request('POST', `/repos/${verdict.repo}/deployments/${mine.id}/statuses`, {
+      state: 'inactive',
+      description: `duplicate: deployment ${winner} rolls ${verdict.release} back`,
+      ...(verdict.runUrl ? { log_url: verdict.runUrl } : {}),
+    });
+    return {
+      rollback: false,
+      why: `another trigger claimed the automatic rollback of ${verdict.release} first (deployment ${winner}); this one stands down`,
+      deployment: mine.id,
+    };
   }
-  await api.request('POST', `/repos/${verdict.repo}/deployments/${mine.id}/statuses`, { state: 'in_progress', description: 'automatic rollback waiting for approval', ...(verdict.runUrl ? { log_url: verdict.runUrl } : {}) });
+  await api.request('POST', `/repos/${verdict.repo}/deployments/${mine.id}/statuses`, {
+    state: 'in_progress',
+    description: 'automatic rollback waiting for approval',
+    ...(verdict.runUrl ? { log_url: verdict.runUrl } : {}),
+  });
   return { rollback: true, severity, reason, deployment: mine.id };
 }

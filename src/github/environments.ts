@@ -49,8 +49,16 @@ export function readEnvironmentsConfig(path: string): EnvironmentsConfig {
   }
   for (const severity of SEVERITIES) {
     const policy = parsed.data.environments[severity];
-    if (policy['admins-bypass'] && NO_BYPASS.includes(severity)) throw new ConfigurationError(`${path}: environments.${severity}.admins-bypass: must be false: an admin must not skip the approval of a ${severity} rollback`, 'config');
-    if (policy.tags.length && !Array.isArray(policy.branches)) throw new ConfigurationError(`${path}: environments.${severity}.branches: must be a list of branch patterns (e.g. [main]) when tags are named: GitHub admits tags only through custom policies`, 'config');
+    if (policy['admins-bypass'] && NO_BYPASS.includes(severity))
+      throw new ConfigurationError(
+        `${path}: environments.${severity}.admins-bypass: must be false: an admin must not skip the approval of a ${severity} rollback`,
+        'config',
+      );
+    if (policy.tags.length && !Array.isArray(policy.branches))
+      throw new ConfigurationError(
+        `${path}: environments.${severity}.branches: must be a list of branch patterns (e.g. [main]) when tags are named: GitHub admits tags only through custom policies`,
+        'config',
+      );
     approvalTimeoutMs(policy, severity, path);
   }
   return parsed.data;
@@ -60,7 +68,8 @@ export function approvalTimeoutMs(policy: EnvironmentPolicy, severity: RollbackS
   const text = policy['approval-timeout'] ?? DEFAULT_APPROVAL_TIMEOUT[severity];
   const ms = parseDuration(text);
   // a GitHub-hosted job ends after 6 hours, so a longer wait could never be answered
-  if (ms === undefined || ms <= 0 || ms > 6 * 3_600_000) throw new ConfigurationError(`${path}: environments.${severity}.approval-timeout: must be a duration up to 6h such as 15m, got "${text}"`, 'config');
+  if (ms === undefined || ms <= 0 || ms > 6 * 3_600_000)
+    throw new ConfigurationError(`${path}: environments.${severity}.approval-timeout: must be a duration up to 6h such as 15m, got "${text}"`, 'config');
   return ms;
 }
 
@@ -73,7 +82,12 @@ interface EnvironmentResponse {
   name: string;
   can_admins_bypass?: boolean;
   deployment_branch_policy?: { protected_branches: boolean; custom_branch_policies: boolean } | null;
-  protection_rules?: { type: string; wait_timer?: number; prevent_self_review?: boolean; reviewers?: { type: string; reviewer: { id: number; login?: string; slug?: string } }[] }[];
+  protection_rules?: {
+    type: string;
+    wait_timer?: number;
+    prevent_self_review?: boolean;
+    reviewers?: { type: string; reviewer: { id: number; login?: string; slug?: string } }[];
+  }[];
 }
 
 async function reviewerIds(api: GitHubApi, owner: string, policy: EnvironmentPolicy): Promise<{ type: 'User' | 'Team'; id: number; name: string }[]> {
@@ -81,7 +95,11 @@ async function reviewerIds(api: GitHubApi, owner: string, policy: EnvironmentPol
     policy.reviewers.map(async (r) => {
       if (r.type === 'User') return { type: r.type, id: (await api.request<{ id: number }>('GET', `/users/${encodeURIComponent(r.name)}`)).id, name: r.name };
       const [org, slug] = r.name.includes('/') ? r.name.split('/') : [owner, r.name];
-      return { type: r.type, id: (await api.request<{ id: number }>('GET', `/orgs/${encodeURIComponent(org ?? owner)}/teams/${encodeURIComponent(slug ?? '')}`)).id, name: r.name };
+      return {
+        type: r.type,
+        id: (await api.request<{ id: number }>('GET', `/orgs/${encodeURIComponent(org ?? owner)}/teams/${encodeURIComponent(slug ?? '')}`)).id,
+        name: r.name,
+      };
     }),
   );
 }
@@ -97,12 +115,16 @@ function branchPolicyBody(policy: EnvironmentPolicy): EnvironmentResponse['deplo
   return { protected_branches: false, custom_branch_policies: true };
 }
 
-const NO_REVIEWERS_ON_PLAN = 'on GitHub Free, Pro and Team, private repositories cannot have required reviewers: set `approval: issue` for this severity in .github/rollback-environments.yml (a reviewer approves with an /approve comment), or use a public repository or GitHub Enterprise';
+const NO_REVIEWERS_ON_PLAN =
+  'on GitHub Free, Pro and Team, private repositories cannot have required reviewers: set `approval: issue` for this severity in .github/rollback-environments.yml (a reviewer approves with an /approve comment), or use a public repository or GitHub Enterprise';
 
 function refused(error: unknown, env: string, repo: string): never {
   const status = error instanceof OutsideFailure ? error.status : undefined;
   if (status === 403 || status === 404 || status === 401) {
-    throw new ConfigurationError(`the token was refused (${status}) changing environment ${env} in ${repo}: environments sync needs a token with admin rights on the repository (a fine-grained token with "Administration: write", or a classic token with repo scope from an admin)`, 'token');
+    throw new ConfigurationError(
+      `the token was refused (${status}) changing environment ${env} in ${repo}: environments sync needs a token with admin rights on the repository (a fine-grained token with "Administration: write", or a classic token with repo scope from an admin)`,
+      'token',
+    );
   }
   if (status === 422) throw new ConfigurationError(`GitHub refused required reviewers for ${env} in ${repo} (422): ${NO_REVIEWERS_ON_PLAN}`, 'config');
   throw error;
@@ -111,9 +133,15 @@ function refused(error: unknown, env: string, repo: string): never {
 /** Makes the environment's custom deployment policies exactly the config's branch and tag patterns. */
 async function syncBranchPolicies(api: GitHubApi, path: string, policy: EnvironmentPolicy): Promise<void> {
   const wanted = wantedPolicies(policy);
-  const { branch_policies: present = [] } = await api.request<{ branch_policies?: (BranchPolicy & { id: number })[] }>('GET', `${path}/deployment-branch-policies?per_page=100`);
-  for (const old of present) if (!wanted.some((w) => w.name === old.name && w.type === (old.type ?? 'branch'))) await api.request('DELETE', `${path}/deployment-branch-policies/${old.id}`);
-  for (const want of wanted) if (!present.some((p) => p.name === want.name && (p.type ?? 'branch') === want.type)) await api.request('POST', `${path}/deployment-branch-policies`, want);
+  const { branch_policies: present = [] } = await api.request<{ branch_policies?: (BranchPolicy & { id: number })[] }>(
+    'GET',
+    `${path}/deployment-branch-policies?per_page=100`,
+  );
+  for (const old of present)
+    if (!wanted.some((w) => w.name === old.name && w.type === (old.type ?? 'branch')))
+      await api.request('DELETE', `${path}/deployment-branch-policies/${old.id}`);
+  for (const want of wanted)
+    if (!present.some((p) => p.name === want.name && (p.type ?? 'branch') === want.type)) await api.request('POST', `${path}/deployment-branch-policies`, want);
 }
 
 /** Creates or updates the four rollback environments through PUT /repos/{owner}/{repo}/environments/{name}. */
@@ -137,9 +165,18 @@ export async function syncEnvironments(api: GitHubApi, repo: string, config: Env
     } catch (error) {
       refused(error, env, repo);
     }
-    const refs = Array.isArray(policy.branches) ? wantedPolicies(policy).map((p) => `${p.type} ${p.name}`).join(', ') : `${policy.branches} branches`;
-    const who = policy.approval === 'issue' ? `issue approval by ${policy.reviewers.map((r) => r.name).join(', ')}` : reviewers.map((r) => `${r.type} ${r.name}`).join(', ');
-    log.info(`${env}: ${who || 'no reviewers'}; prevent self-review ${policy['prevent-self-review']}; admins bypass ${policy['admins-bypass']}; wait ${policy['wait-timer']} min; refs ${refs}`);
+    const refs = Array.isArray(policy.branches)
+      ? wantedPolicies(policy)
+          .map((p) => `${p.type} ${p.name}`)
+          .join(', ')
+      : `${policy.branches} branches`;
+    const who =
+      policy.approval === 'issue'
+        ? `issue approval by ${policy.reviewers.map((r) => r.name).join(', ')}`
+        : reviewers.map((r) => `${r.type} ${r.name}`).join(', ');
+    log.info(
+      `${env}: ${who || 'no reviewers'}; prevent self-review ${policy['prevent-self-review']}; admins bypass ${policy['admins-bypass']}; wait ${policy['wait-timer']} min; refs ${refs}`,
+    );
     done.push(env);
   }
   return done;
@@ -158,22 +195,49 @@ export async function checkEnvironment(api: GitHubApi, repo: string, severity: R
   const env = environmentName(severity);
   const policy = config.environments[severity];
   const fix = `run: keiko-rollback environments sync --repo ${repo} (with an admin token)`;
-  if (policy.reviewers.length === 0) throw new ConfigurationError(`.github/rollback-environments.yml names no reviewers for ${severity}, so nobody would have to approve a ${severity} rollback; add reviewers (User logins or org/team slugs)`, 'severity');
-  if (policy.approval === 'issue') return { approval: 'issue', line: `${severity}: approval by an /approve comment from ${policy.reviewers.map((r) => r.name).join(', ')} within ${policy['approval-timeout'] ?? DEFAULT_APPROVAL_TIMEOUT[severity]}` };
+  if (policy.reviewers.length === 0)
+    throw new ConfigurationError(
+      `.github/rollback-environments.yml names no reviewers for ${severity}, so nobody would have to approve a ${severity} rollback; add reviewers (User logins or org/team slugs)`,
+      'severity',
+    );
+  if (policy.approval === 'issue')
+    return {
+      approval: 'issue',
+      line: `${severity}: approval by an /approve comment from ${policy.reviewers.map((r) => r.name).join(', ')} within ${policy['approval-timeout'] ?? DEFAULT_APPROVAL_TIMEOUT[severity]}`,
+    };
   let found: EnvironmentResponse;
   try {
     found = await api.request<EnvironmentResponse>('GET', `/repos/${repo}/environments/${env}`);
   } catch (error) {
-    if (error instanceof OutsideFailure && error.status === 404 && !error.extra.noSuchApi) throw new ConfigurationError(`environment ${env} does not exist in ${repo}, so its approval would be skipped; ${fix}`, 'severity');
+    if (error instanceof OutsideFailure && error.status === 404 && !error.extra.noSuchApi)
+      throw new ConfigurationError(`environment ${env} does not exist in ${repo}, so its approval would be skipped; ${fix}`, 'severity');
     throw error;
   }
   const rule = found.protection_rules?.find((r) => r.type === 'required_reviewers');
   const present = rule?.reviewers ?? [];
-  if (present.length === 0) throw new ConfigurationError(`environment ${env} in ${repo} has no required reviewers, so nobody would have to approve a ${severity} rollback; ${fix} (${NO_REVIEWERS_ON_PLAN})`, 'severity');
-  const missing = policy.reviewers.filter((w) => !present.some((p) => p.type === w.type && (p.reviewer.login === w.name || p.reviewer.slug === w.name.split('/').pop())));
-  if (missing.length) throw new ConfigurationError(`environment ${env} in ${repo} lacks the reviewers the matrix demands: ${missing.map((m) => m.name).join(', ')}; ${fix}`, 'severity');
-  if (NO_BYPASS.includes(severity) && found.can_admins_bypass !== false) throw new ConfigurationError(`environment ${env} in ${repo} lets administrators bypass its reviewers, so a ${severity} rollback could run unapproved; ${fix}`, 'severity');
-  if ((rule?.prevent_self_review ?? false) !== policy['prevent-self-review']) throw new ConfigurationError(`environment ${env} in ${repo} has prevent self-review ${rule?.prevent_self_review ?? false}, the config says ${policy['prevent-self-review']}; ${fix}`, 'severity');
+  if (present.length === 0)
+    throw new ConfigurationError(
+      `environment ${env} in ${repo} has no required reviewers, so nobody would have to approve a ${severity} rollback; ${fix} (${NO_REVIEWERS_ON_PLAN})`,
+      'severity',
+    );
+  const missing = policy.reviewers.filter(
+    (w) => !present.some((p) => p.type === w.type && (p.reviewer.login === w.name || p.reviewer.slug === w.name.split('/').pop())),
+  );
+  if (missing.length)
+    throw new ConfigurationError(
+      `environment ${env} in ${repo} lacks the reviewers the matrix demands: ${missing.map((m) => m.name).join(', ')}; ${fix}`,
+      'severity',
+    );
+  if (NO_BYPASS.includes(severity) && found.can_admins_bypass !== false)
+    throw new ConfigurationError(
+      `environment ${env} in ${repo} lets administrators bypass its reviewers, so a ${severity} rollback could run unapproved; ${fix}`,
+      'severity',
+    );
+  if ((rule?.prevent_self_review ?? false) !== policy['prevent-self-review'])
+    throw new ConfigurationError(
+      `environment ${env} in ${repo} has prevent self-review ${rule?.prevent_self_review ?? false}, the config says ${policy['prevent-self-review']}; ${fix}`,
+      'severity',
+    );
   await checkRefs(api, repo, env, policy, found, fix);
   return { approval: 'environment', line: `${env}: ${present.map((p) => p.reviewer.login ?? p.reviewer.slug).join(', ')} must approve` };
 }
@@ -182,7 +246,17 @@ async function checkRefs(api: GitHubApi, repo: string, env: string, policy: Envi
   const wanted = wantedPolicies(policy);
   if (wanted.length === 0) return;
   const custom = found.deployment_branch_policy?.custom_branch_policies === true;
-  const present = custom ? ((await api.request<{ branch_policies?: BranchPolicy[] }>('GET', `/repos/${repo}/environments/${env}/deployment-branch-policies?per_page=100`)).branch_policies ?? []) : [];
-  const absent = found.deployment_branch_policy === null || found.deployment_branch_policy === undefined ? [] : wanted.filter((w) => !present.some((p) => p.name === w.name && (p.type ?? 'branch') === w.type));
-  if (absent.length) throw new ConfigurationError(`environment ${env} in ${repo} does not admit ${absent.map((a) => `${a.type} ${a.name}`).join(', ')}, so a run from there is refused at the approval ("not allowed to deploy"); ${fix}`, 'severity');
+  const present = custom
+    ? ((await api.request<{ branch_policies?: BranchPolicy[] }>('GET', `/repos/${repo}/environments/${env}/deployment-branch-policies?per_page=100`))
+        .branch_policies ?? [])
+    : [];
+  const absent =
+    found.deployment_branch_policy === null || found.deployment_branch_policy === undefined
+      ? []
+      : wanted.filter((w) => !present.some((p) => p.name === w.name && (p.type ?? 'branch') === w.type));
+  if (absent.length)
+    throw new ConfigurationError(
+      `environment ${env} in ${repo} does not admit ${absent.map((a) => `${a.type} ${a.name}`).join(', ')}, so a run from there is refused at the approval ("not allowed to deploy"); ${fix}`,
+      'severity',
+    );
 }

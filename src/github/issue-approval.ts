@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../core/durations.js';
-import { isAbort } from '../core/run-clock.js';
 import type { Logger } from '../core/logger.js';
 import { OutsideFailure } from '../core/outside.js';
+import { isAbort } from '../core/run-clock.js';
 import type { GitHubApi } from './api.js';
 import type { EnvironmentPolicy, RollbackSeverity } from './environments.js';
 
@@ -46,7 +46,10 @@ function mention(policy: EnvironmentPolicy): string {
 }
 
 async function openIssue(api: GitHubApi, request: ApprovalRequest): Promise<number> {
-  const known = await api.request<{ number: number; state?: string; body?: string | null }[]>('GET', `/repos/${request.repo}/issues?state=all&labels=${LABEL}&per_page=100`);
+  const known = await api.request<{ number: number; state?: string; body?: string | null }[]>(
+    'GET',
+    `/repos/${request.repo}/issues?state=all&labels=${LABEL}&per_page=100`,
+  );
   const reused = known.find((i) => (i.body ?? '').includes(marker(request.runId)));
   if (reused) {
     // a re-run of the approval job asks again on the same issue; answers given before it do not count
@@ -65,7 +68,11 @@ async function openIssue(api: GitHubApi, request: ApprovalRequest): Promise<numb
     '',
     request.planMarkdown,
   ].join('\n');
-  const created = await api.request<{ number: number }>('POST', `/repos/${request.repo}/issues`, { title: `Rollback approval: ${request.environment} (${request.severity}) — run ${request.runId}`, body, labels: [LABEL, `severity:${request.severity}`] });
+  const created = await api.request<{ number: number }>('POST', `/repos/${request.repo}/issues`, {
+    title: `Rollback approval: ${request.environment} (${request.severity}) — run ${request.runId}`,
+    body,
+    labels: [LABEL, `severity:${request.severity}`],
+  });
   return created.number;
 }
 
@@ -76,7 +83,10 @@ async function mayApprove(membership: GitHubApi, login: string, policy: Environm
     if (reviewer.type !== 'Team') continue;
     const [org, slug] = reviewer.name.split('/');
     try {
-      const member = await membership.request<{ state?: string }>('GET', `/orgs/${encodeURIComponent(org ?? '')}/teams/${encodeURIComponent(slug ?? '')}/memberships/${encodeURIComponent(login)}`);
+      const member = await membership.request<{ state?: string }>(
+        'GET',
+        `/orgs/${encodeURIComponent(org ?? '')}/teams/${encodeURIComponent(slug ?? '')}/memberships/${encodeURIComponent(login)}`,
+      );
       if (member.state === 'active') return true;
     } catch (error) {
       // 404: not a member, or a token that may not read the organization (then nobody from a team approves: fail closed)
@@ -91,19 +101,29 @@ function command(body: string): '/approve' | '/deny' | undefined {
   return first === '/approve' || first === '/deny' ? first : undefined;
 }
 
-async function decide(api: GitHubApi, membership: GitHubApi, request: ApprovalRequest, comment: Comment, said: '/approve' | '/deny', issue: number): Promise<ApprovalOutcome> {
+async function decide(membership: GitHubApi, request: ApprovalRequest, comment: Comment, said: '/approve' | '/deny', issue: number): Promise<ApprovalOutcome> {
   const login = comment.user?.login ?? 'ghost';
   if (said === '/deny') return { approved: false, why: `denied by @${login}`, issue };
-  if (request.policy['prevent-self-review'] && login.toLowerCase() === request.actor.toLowerCase()) return { approved: false, why: `@${login} started this run and may not approve it (prevent-self-review)`, issue };
-  if (!(await mayApprove(membership, login, request.policy))) return { approved: false, why: `@${login} is not a ${request.severity} reviewer (${request.policy.reviewers.map((r) => r.name).join(', ')})`, issue };
+  if (request.policy['prevent-self-review'] && login.toLowerCase() === request.actor.toLowerCase())
+    return { approved: false, why: `@${login} started this run and may not approve it (prevent-self-review)`, issue };
+  if (!(await mayApprove(membership, login, request.policy)))
+    return { approved: false, why: `@${login} is not a ${request.severity} reviewer (${request.policy.reviewers.map((r) => r.name).join(', ')})`, issue };
   return { approved: true, by: login, issue };
 }
 
-export async function awaitIssueApproval(api: GitHubApi, membership: GitHubApi, request: ApprovalRequest, log: Logger, signal: AbortSignal): Promise<ApprovalOutcome> {
+export async function awaitIssueApproval(
+  api: GitHubApi,
+  membership: GitHubApi,
+  request: ApprovalRequest,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<ApprovalOutcome> {
   const issue = await openIssue(api, request);
   const commentsPath = `/repos/${request.repo}/issues/${issue}/comments?per_page=100`;
   const before = new Set((await api.request<Comment[]>('GET', commentsPath)).map((c) => c.id));
-  log.info(`Waiting up to ${formatDuration(request.timeoutMs)} for /approve or /deny from ${request.policy.reviewers.map((r) => r.name).join(', ')} on issue #${issue}`);
+  log.info(
+    `Waiting up to ${formatDuration(request.timeoutMs)} for /approve or /deny from ${request.policy.reviewers.map((r) => r.name).join(', ')} on issue #${issue}`,
+  );
   const deadline = Date.now() + request.timeoutMs;
   let lastProgress = Date.now();
   let outcome: ApprovalOutcome | undefined;
@@ -113,7 +133,7 @@ export async function awaitIssueApproval(api: GitHubApi, membership: GitHubApi, 
       before.add(comment.id);
       const said = command(comment.body);
       if (said) {
-        outcome = await decide(api, membership, request, comment, said, issue);
+        outcome = await decide(membership, request, comment, said, issue);
         break;
       }
     }
@@ -131,10 +151,16 @@ export async function awaitIssueApproval(api: GitHubApi, membership: GitHubApi, 
     } catch (error) {
       if (!isAbort(error)) throw error;
       // the command's own --timeout or a cancel: nothing more can be posted with a dead signal; fail closed
-      return { approved: false, why: `the wait was stopped (the command's --timeout, or the job was cancelled) before anyone answered on issue #${issue}`, issue };
+      return {
+        approved: false,
+        why: `the wait was stopped (the command's --timeout, or the job was cancelled) before anyone answered on issue #${issue}`,
+        issue,
+      };
     }
   }
-  const text = outcome.approved ? `Approved by @${outcome.by}: the ${request.severity} rollback of \`${request.environment}\` starts now.` : `Not approved — ${outcome.why}. The rollback does not run (fail closed); start a new run to ask again.`;
+  const text = outcome.approved
+    ? `Approved by @${outcome.by}: the ${request.severity} rollback of \`${request.environment}\` starts now.`
+    : `Not approved — ${outcome.why}. The rollback does not run (fail closed); start a new run to ask again.`;
   await api.request('POST', `/repos/${request.repo}/issues/${issue}/comments`, { body: text });
   await api.request('PATCH', `/repos/${request.repo}/issues/${issue}`, { state: 'closed' });
   return outcome;

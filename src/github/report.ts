@@ -1,6 +1,6 @@
+import { DECISION_MATRIX } from '../checks/severity.js';
 import { formatDuration } from '../core/durations.js';
 import { markdownTable } from '../core/summary.js';
-import { DECISION_MATRIX } from '../checks/severity.js';
 import type { GitHubApi } from './api.js';
 import { environmentName, type RollbackSeverity } from './environments.js';
 
@@ -29,12 +29,27 @@ const iso = (date: Date): string => date.toISOString().replace(/\.\d+Z$/, 'Z');
 /** The plan job's header: what will happen, who approves, by when (counted from when the problem was detected). */
 export function planSummary(request: RollbackRequest, detectedAt: Date): string {
   const matrix = DECISION_MATRIX[request.severity];
-  const deadline = matrix.deadlineMinutes === null ? 'scheduled (no deadline)' : matrix.deadlineMinutes === 0 ? 'immediately' : `by ${iso(new Date(detectedAt.getTime() + matrix.deadlineMinutes * 60_000))} (${matrix.deadlineMinutes} min after detection at ${iso(detectedAt)})`;
+  const deadline =
+    matrix.deadlineMinutes === null
+      ? 'scheduled (no deadline)'
+      : matrix.deadlineMinutes === 0
+        ? 'immediately'
+        : `by ${iso(new Date(detectedAt.getTime() + matrix.deadlineMinutes * 60_000))} (${matrix.deadlineMinutes} min after detection at ${iso(detectedAt)})`;
   const approval = request.approval === 'issue' ? 'an `/approve` comment on the approval issue' : `environment \`${environmentName(request.severity)}\``;
   const rows = [
     ['Traffic', request.reroute ? `backup ingress${request.circuitBreaker ? ' + circuit breaker' : ''}, restored when verify is healthy` : 'unchanged'],
-    ['Services', request.services ? `${request.services} → ${request.target}${request.release ? ` (only those still running ${request.release})` : ''}` : 'not rolled back'],
-    ['Database', request.databaseTool && request.databaseTool !== 'none' ? `${request.databaseTool} downgrade to ${request.databaseTarget} (verified backup first)` : 'not rolled back'],
+    [
+      'Services',
+      request.services
+        ? `${request.services} → ${request.target}${request.release ? ` (only those still running ${request.release})` : ''}`
+        : 'not rolled back',
+    ],
+    [
+      'Database',
+      request.databaseTool && request.databaseTool !== 'none'
+        ? `${request.databaseTool} downgrade to ${request.databaseTarget} (verified backup first)`
+        : 'not rolled back',
+    ],
     ['Frontend', request.frontendTarget ? `Vercel production → ${request.frontendTarget}` : 'not rolled back'],
     ['Verify', 'health, alerts and smoke checks after the rollback'],
   ];
@@ -76,7 +91,11 @@ const PHASES = ['plan', 'approve-environment', 'approve-issue', 'approved', 'rer
 const ICON: Record<string, string> = { success: '✅', failure: '❌', cancelled: '🚫', skipped: '➖' };
 
 export function overallSucceeded(jobs: Record<string, JobOutcome>): boolean {
-  return Object.values(jobs).every((j) => j.result === 'success' || j.result === 'skipped') && jobs.verify?.outputs?.healthy !== 'false' && (jobs.approved === undefined || jobs.approved.result === 'success');
+  return (
+    Object.values(jobs).every((j) => j.result === 'success' || j.result === 'skipped') &&
+    jobs.verify?.outputs?.healthy !== 'false' &&
+    (jobs.approved === undefined || jobs.approved.result === 'success')
+  );
 }
 
 interface ServiceLine {
@@ -95,14 +114,19 @@ function serviceProblems(jobs: Record<string, JobOutcome>): string[] {
   } catch {
     return ['- services: the result could not be read (open the run for its log)'];
   }
-  return lines.filter((l) => l.status !== 'rolled-back' && l.status !== 'unchanged' && l.status !== 'planned').map((l) => `- \`${l.service ?? '?'}\` ${l.status ?? '?'}: ${l.message ?? 'no message'}`);
+  return lines
+    .filter((l) => l.status !== 'rolled-back' && l.status !== 'unchanged' && l.status !== 'planned')
+    .map((l) => `- \`${l.service ?? '?'}\` ${l.status ?? '?'}: ${l.message ?? 'no message'}`);
 }
 
 function frontendLines(input: ReportInput): string[] {
   const frontend = input.jobs.frontend?.outputs;
   if (frontend?.pinned !== 'true') return [];
   const project = input.request.frontendProject || '<project>';
-  return [`> ⚠️ **Vercel production of \`${project}\` is pinned to ${frontend['deployment-id'] ?? 'the rolled-back deployment'}**: new deploys build but do not go live. When the fix is deployed: \`keiko-rollback frontend --mode undo-rollback --project ${project}\` (or \`vercel promote <deployment>\`).`, ''];
+  return [
+    `> ⚠️ **Vercel production of \`${project}\` is pinned to ${frontend['deployment-id'] ?? 'the rolled-back deployment'}**: new deploys build but do not go live. When the fix is deployed: \`keiko-rollback frontend --mode undo-rollback --project ${project}\` (or \`vercel promote <deployment>\`).`,
+    '',
+  ];
 }
 
 export function rollbackReport(input: ReportInput): { markdown: string; ok: boolean; deadlineMet: boolean | null } {
@@ -118,11 +142,16 @@ export function rollbackReport(input: ReportInput): { markdown: string; ok: bool
     '',
     `**Reason:** ${input.request.reason}${input.request.automatic ? ' (automatic)' : ''}`,
     '',
-    `**Severity:** ${input.request.severity} · **Detected:** ${iso(input.detectedAt)} · **${ok ? "Resolved" : "Ended"}:** ${formatDuration(sinceDetection)} after detection (the rollback itself took ${formatDuration(input.finishedAt.getTime() - input.startedAt.getTime())})`,
+    `**Severity:** ${input.request.severity} · **Detected:** ${iso(input.detectedAt)} · **${ok ? 'Resolved' : 'Ended'}:** ${formatDuration(sinceDetection)} after detection (the rollback itself took ${formatDuration(input.finishedAt.getTime() - input.startedAt.getTime())})`,
     '',
     `**Matrix deadline:** ${matrix.action}${deadlineMet === null ? '' : deadlineMet ? ' — met' : ' — MISSED'}`,
     '',
-    ...(verify ? [`**After the rollback:** healthy=${verify.healthy ?? '?'}, severity=${verify.severity ?? '?'}${verify.failed ? `, failing: ${verify.failed}` : ''}`, ''] : []),
+    ...(verify
+      ? [
+          `**After the rollback:** healthy=${verify.healthy ?? '?'}, severity=${verify.severity ?? '?'}${verify.failed ? `, failing: ${verify.failed}` : ''}`,
+          '',
+        ]
+      : []),
     ...(problems.length ? ['**Services that did not roll back:**', '', ...problems, ''] : []),
     ...(input.jobs.database?.outputs?.restored === 'true' ? ['**Database:** the downgrade failed and the verified backup was restored.', ''] : []),
     ...frontendLines(input),
@@ -138,15 +167,26 @@ export function rollbackReport(input: ReportInput): { markdown: string; ok: bool
  * final status; otherwise a new deployment (task `rollback`, which the guards ignore, so it never triggers one).
  */
 export async function recordDeployment(api: GitHubApi, repo: string, ref: string, input: ReportInput, ok: boolean, claimed?: number): Promise<number> {
-  const id = claimed ?? (await api.request<{ id: number }>('POST', `/repos/${repo}/deployments`, {
-    ref,
-    environment: input.request.environment,
-    description: `rollback: ${input.request.reason}`.slice(0, 140),
-    auto_merge: false,
-    required_contexts: [],
-    task: 'rollback',
-    payload: { rollback: true, automatic: input.request.automatic, release: input.request.release, severity: input.request.severity, services: input.request.services, target: input.request.target },
-  })).id;
+  const id =
+    claimed ??
+    (
+      await api.request<{ id: number }>('POST', `/repos/${repo}/deployments`, {
+        ref,
+        environment: input.request.environment,
+        description: `rollback: ${input.request.reason}`.slice(0, 140),
+        auto_merge: false,
+        required_contexts: [],
+        task: 'rollback',
+        payload: {
+          rollback: true,
+          automatic: input.request.automatic,
+          release: input.request.release,
+          severity: input.request.severity,
+          services: input.request.services,
+          target: input.request.target,
+        },
+      })
+    ).id;
   await api.request('POST', `/repos/${repo}/deployments/${id}/statuses`, {
     state: ok ? 'success' : 'failure',
     environment: input.request.environment,

@@ -1,11 +1,11 @@
 import { stringify } from 'yaml';
 import { ConfigurationError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { lineDiff } from '../core/text-diff.js';
 import { KubeApiError, type KubeClient } from './client.js';
-import { objectKey, resourcePath, type ManifestObject } from './manifest.js';
-import type { Logger } from '../core/logger.js';
+import { type ManifestObject, objectKey, resourcePath } from './manifest.js';
 import { waitForRollout } from './rollout-watch.js';
-import { deploymentPath, type Deployment } from './types.js';
+import { type Deployment, deploymentPath } from './types.js';
 
 export const FIELD_MANAGER = 'keiko-rollback';
 
@@ -25,14 +25,32 @@ function comparable(object: ManifestObject | undefined): string {
 }
 
 export function diffAgainstLive(desired: ManifestObject, live: ManifestObject | undefined): string {
-  if (!live) return `+ ${objectKey(desired)} (new)\n${comparable(desired).trimEnd().split('\n').map((l) => `+ ${l}`).join('\n')}`;
-  const wanted = { ...live, metadata: { ...live.metadata, labels: { ...live.metadata.labels, ...desired.metadata.labels }, annotations: { ...live.metadata.annotations, ...desired.metadata.annotations } }, spec: { ...(live.spec as object), ...(desired.spec as object) } };
+  if (!live)
+    return `+ ${objectKey(desired)} (new)\n${comparable(desired)
+      .trimEnd()
+      .split('\n')
+      .map((l) => `+ ${l}`)
+      .join('\n')}`;
+  const wanted = {
+    ...live,
+    metadata: {
+      ...live.metadata,
+      labels: { ...live.metadata.labels, ...desired.metadata.labels },
+      annotations: { ...live.metadata.annotations, ...desired.metadata.annotations },
+    },
+    spec: { ...(live.spec as object), ...(desired.spec as object) },
+  };
   const lines = lineDiff(comparable(live).trimEnd(), comparable(wanted).trimEnd());
   return lines.some((l) => !l.startsWith('  ')) ? `~ ${objectKey(desired)}\n${lines.join('\n')}` : `= ${objectKey(desired)} (no change)`;
 }
 
 /** Server-side apply as field manager keiko-rollback; a conflict names the other manager. */
-export async function applyObject(client: KubeClient, object: ManifestObject, namespace: string, options: { force: boolean; dryRun: boolean }): Promise<ManifestObject> {
+export async function applyObject(
+  client: KubeClient,
+  object: ManifestObject,
+  namespace: string,
+  options: { force: boolean; dryRun: boolean },
+): Promise<ManifestObject> {
   try {
     return await client.request<ManifestObject>('PATCH', resourcePath(object, namespace, object.metadata.name), {
       body: JSON.stringify(object),
@@ -41,7 +59,10 @@ export async function applyObject(client: KubeClient, object: ManifestObject, na
     });
   } catch (error) {
     if (error instanceof KubeApiError && error.code === 409 && error.message.startsWith('Apply failed')) {
-      throw new ConfigurationError(`is false and ${objectKey(object)} is owned by another field manager: ${error.message}. Set force: true to take those fields over`, 'force');
+      throw new ConfigurationError(
+        `is false and ${objectKey(object)} is owned by another field manager: ${error.message}. Set force: true to take those fields over`,
+        'force',
+      );
     }
     throw error;
   }
@@ -51,7 +72,13 @@ export async function applyObject(client: KubeClient, object: ManifestObject, na
  * Sends the gateway's env strategic merge patch (what `kubectl set env` sends); unless it is a dry
  * run, waits for the rollout and returns its final status line.
  */
-export async function patchGatewayEnv(client: KubeClient, namespace: string, name: string, patch: object, options: { dryRun: boolean; signal?: AbortSignal; log: Logger }): Promise<string | undefined> {
+export async function patchGatewayEnv(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  patch: object,
+  options: { dryRun: boolean; signal?: AbortSignal; log: Logger },
+): Promise<string | undefined> {
   const patched = await client.request<Deployment>('PATCH', deploymentPath(namespace, name), {
     body: patch,
     contentType: 'application/strategic-merge-patch+json',

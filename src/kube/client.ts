@@ -1,11 +1,11 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Dispatcher } from 'undici';
-import { cutByRun, displayUrl, OutsideFailure, retryableStatus, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
-import { RELEASE_GRACE_MS } from '../core/run-clock.js';
-import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
+import { cutByRun, displayUrl, OutsideFailure, type OutsideSystem, retryableStatus, transientFailure, transportFailure } from '../core/outside.js';
+import { parseRetryAfter, type RetryDecision, type RetryPolicy, withRetry } from '../core/retry.js';
+import { RELEASE_GRACE_MS } from '../core/run-clock.js';
 
 /** Who the Kubernetes API is for messages: its address, the credential input and the shipped Role. */
 export function kubeSystem(server: string): OutsideSystem {
@@ -38,7 +38,11 @@ export class KubeApiError extends OutsideFailure {
     readonly retryAfterMs?: number,
     where: { system?: OutsideSystem; call?: string; noSuchApi?: boolean } = {},
   ) {
-    super(where.system ?? kubeSystem(''), where.call ?? 'a request', 'http', code, message, { statusText: reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(where.noSuchApi ? { noSuchApi: true } : {}) });
+    super(where.system ?? kubeSystem(''), where.call ?? 'a request', 'http', code, message, {
+      statusText: reason,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(where.noSuchApi ? { noSuchApi: true } : {}),
+    });
   }
 }
 
@@ -154,7 +158,11 @@ export class KubeClient {
     }
   }
 
-  private apiError(response: { status: number; statusText: string; headers: { get(name: string): string | null } }, text: string, call: string): OutsideFailure {
+  private apiError(
+    response: { status: number; statusText: string; headers: { get(name: string): string | null } },
+    text: string,
+    call: string,
+  ): OutsideFailure {
     let reason = response.statusText;
     let message = text.slice(0, 500);
     let isStatus = false;
@@ -167,22 +175,19 @@ export class KubeClient {
       // not a Status object: keep the raw text
     }
     // a 404 that is not a Status comes from something that is not this API (a wrong URL or proxy): not "object not found"
-    if (response.status === 404 && !isStatus) return new OutsideFailure(this.system, call, 'http', 404, message.trim(), { statusText: reason, noSuchApi: true });
+    if (response.status === 404 && !isStatus)
+      return new OutsideFailure(this.system, call, 'http', 404, message.trim(), { statusText: reason, noSuchApi: true });
     return new KubeApiError(response.status, reason, message.trim(), parseRetryAfter(response.headers.get('retry-after')), { system: this.system, call });
   }
 
   /** One API call, retried on throttling, server errors and dropped connections. */
   request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const signal = this.callSignal(options.signal, undefined);
-    return withRetry(
-      () => this.once<T>(method, path, options),
-      classifyKubeError,
-      {
-        ...(this.options.policy ? { policy: this.options.policy } : {}),
-        ...(signal ? { signal } : {}),
-        onRetry: (_error, delay, attempt, reason) => this.log.info(`  ↻ ${method} ${path}: ${reason ?? 'failed'}; retry ${attempt} in ${Math.round(delay)}ms`),
-      },
-    );
+    return withRetry(() => this.once<T>(method, path, options), classifyKubeError, {
+      ...(this.options.policy ? { policy: this.options.policy } : {}),
+      ...(signal ? { signal } : {}),
+      onRetry: (_error, delay, attempt, reason) => this.log.info(`  ↻ ${method} ${path}: ${reason ?? 'failed'}; retry ${attempt} in ${Math.round(delay)}ms`),
+    });
   }
 
   get<T>(path: string, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<T> {
@@ -208,10 +213,17 @@ export class KubeClient {
     const abort = (): void => controller.abort(runSignal.reason);
     runSignal.addEventListener('abort', abort, { once: true });
     // the headers of a watch come at once; a server that sends none is hung
-    const headerCap = setTimeout(() => controller.abort(new DOMException('no answer', 'TimeoutError')), this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const headerCap = setTimeout(
+      () => controller.abort(new DOMException('no answer', 'TimeoutError')),
+      this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    );
     let resourceVersion = query.resourceVersion;
     try {
-      const response = await fetch(url, { headers: Object.fromEntries(new Headers(headers)), signal: controller.signal, ...(dispatcher ? { dispatcher } : {}) }).catch((error: unknown) => {
+      const response = await fetch(url, {
+        headers: Object.fromEntries(new Headers(headers)),
+        signal: controller.signal,
+        ...(dispatcher ? { dispatcher } : {}),
+      }).catch((error: unknown) => {
         if (runSignal.aborted) throw error;
         throw transportFailure(error, this.system, call, this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
       });

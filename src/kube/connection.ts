@@ -37,7 +37,8 @@ export function kubeconfigInput() {
       if (decoded === undefined) {
         ctx.addIssue({
           code: 'custom',
-          message: 'is neither kubeconfig YAML nor base64 of it: pass the file content (e.g. a secret holding `cat ~/.kube/config`) or `base64 -w0 ~/.kube/config`',
+          message:
+            'is neither kubeconfig YAML nor base64 of it: pass the file content (e.g. a secret holding `cat ~/.kube/config`) or `base64 -w0 ~/.kube/config`',
         });
         return z.NEVER;
       }
@@ -74,7 +75,10 @@ export function resolveNamespace(inputs: KubeTargetInputs): string | undefined {
 
 export function namespaceProblem(inputs: KubeTargetInputs): { input: string; message: string } | undefined {
   if (!inputs.namespace && !inputs.environment) {
-    return { input: 'namespace', message: 'is required: set `namespace`, or `environment` (the namespace is then `namespace-template` with {environment} replaced)' };
+    return {
+      input: 'namespace',
+      message: 'is required: set `namespace`, or `environment` (the namespace is then `namespace-template` with {environment} replaced)',
+    };
   }
   const namespace = resolveNamespace(inputs) ?? '';
   const problem = dnsLabelProblem(namespace);
@@ -109,10 +113,7 @@ function maskIssuedTokens(kc: KubeConfig, secrets: SecretRegistry): void {
  * The kubeconfig from the input, else KUBECONFIG / ~/.kube/config / in-cluster. Credentials are
  * registered as secrets before the config is used for anything.
  */
-export async function loadKubeConfig(
-  inputs: { kubeconfig?: string | undefined; context?: string | undefined },
-  secrets: SecretRegistry,
-): Promise<KubeConfig> {
+export async function loadKubeConfig(inputs: { kubeconfig?: string | undefined; context?: string | undefined }, secrets: SecretRegistry): Promise<KubeConfig> {
   // loaded on first use: the Kubernetes client is most of the bundle, and verify or database runs need not pay for it
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
@@ -130,7 +131,11 @@ export async function loadKubeConfig(
   }
   if (inputs.context) {
     if (!kc.getContexts().some((c) => c.name === inputs.context)) {
-      const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
+      const known =
+        kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ') || 'none';
       throw new ConfigurationError(`"${inputs.context}" is not a context of the kubeconfig (it has: ${known})`, 'context');
     }
     kc.setCurrentContext(inputs.context);

@@ -1,18 +1,18 @@
 import type { KubeClient } from './client.js';
 import {
   CHANGE_CAUSE_ANNOTATION,
+  type Container,
+  type Deployment,
   deploymentPath,
   imagesOf,
   imageTag,
+  type List,
   POD_TEMPLATE_HASH,
+  type PodTemplate,
   REVISION_ANNOTATION,
+  type ReplicaSet,
   replicaSetPath,
   selectorString,
-  type Container,
-  type Deployment,
-  type List,
-  type PodTemplate,
-  type ReplicaSet,
 } from './types.js';
 
 export interface Revision {

@@ -29,5 +29,7 @@ export function readLeaseState(text: string): LeaseRecord[] | string {
   const parsed = leaseState.safeParse(value);
   if (parsed.success) return parsed.data.leases;
   const version = typeof value === 'object' && value !== null && 'version' in value ? String((value as { version: unknown }).version) : 'none';
-  return version !== String(LEASE_STATE_VERSION) ? `the saved lease state has version ${version}; this step reads version ${LEASE_STATE_VERSION}` : `the saved lease state is damaged: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+  return version !== String(LEASE_STATE_VERSION)
+    ? `the saved lease state has version ${version}; this step reads version ${LEASE_STATE_VERSION}`
+    : `the saved lease state is damaged: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
 }

@@ -1,6 +1,6 @@
 import { sleep } from '../core/durations.js';
-import { releaseSignal } from '../core/run-clock.js';
 import type { Logger } from '../core/logger.js';
+import { releaseSignal } from '../core/run-clock.js';
 import { KubeApiError, type KubeClient } from './client.js';
 import { leasePath } from './types.js';
 
@@ -83,7 +83,12 @@ async function acquireLeaseOnce(client: KubeClient, options: LeaseOptions, seen:
     const spec = { holderIdentity: holder, leaseDurationSeconds: duration, acquireTime: now, renewTime: now };
     try {
       const created = await client.request<Lease>('POST', leasePath(namespace), {
-        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'keiko-rollback' } }, spec: { ...spec, leaseTransitions: 0 } },
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'keiko-rollback' } },
+          spec: { ...spec, leaseTransitions: 0 },
+        },
         signal: options.signal,
       });
       return startHolding(client, options, created, duration, waitedFor);
@@ -122,13 +127,16 @@ async function acquireLeaseOnce(client: KubeClient, options: LeaseOptions, seen:
 function startHolding(client: KubeClient, options: LeaseOptions, lease: Lease, duration: number, waitedFor: string | undefined): HeldLease {
   const path = leasePath(options.namespace, options.name);
   let latest = lease;
-  const renewer = setInterval(() => {
-    const renewed = { ...latest, spec: { ...latest.spec, renewTime: microTime() } };
-    client
-      .request<Lease>('PUT', path, { body: renewed })
-      .then((result) => (latest = result))
-      .catch((error: unknown) => options.log.warning(`could not renew lease ${options.name}: ${error instanceof Error ? error.message : String(error)}`));
-  }, (duration * 1000) / 3);
+  const renewer = setInterval(
+    () => {
+      const renewed = { ...latest, spec: { ...latest.spec, renewTime: microTime() } };
+      client
+        .request<Lease>('PUT', path, { body: renewed })
+        .then((result) => (latest = result))
+        .catch((error: unknown) => options.log.warning(`could not renew lease ${options.name}: ${error instanceof Error ? error.message : String(error)}`));
+    },
+    (duration * 1000) / 3,
+  );
   renewer.unref();
   return {
     namespace: options.namespace,
@@ -139,7 +147,9 @@ function startHolding(client: KubeClient, options: LeaseOptions, lease: Lease, d
       clearInterval(renewer);
       try {
         // a few seconds of its own: the run's signal may have ended (timeout, cancel) and the Lease must still go
-        await client.withSignal(releaseSignal()).request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: latest.metadata.resourceVersion } } });
+        await client
+          .withSignal(releaseSignal())
+          .request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: latest.metadata.resourceVersion } } });
       } catch (error) {
         // gone already, or taken over after expiry: either way it is no longer ours to delete
         if (!(error instanceof KubeApiError && (error.code === 404 || error.code === 409))) throw error;
@@ -164,7 +174,9 @@ export async function releaseLeaseIfHeld(client: KubeClient, namespace: string, 
   try {
     const lease = await client.get<Lease>(leasePath(namespace, name));
     if (lease.spec?.holderIdentity !== holder) return false;
-    await client.request('DELETE', leasePath(namespace, name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: lease.metadata.resourceVersion } } });
+    await client.request('DELETE', leasePath(namespace, name), {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: lease.metadata.resourceVersion } },
+    });
     return true;
   } catch (error) {
     if (error instanceof KubeApiError && (error.code === 404 || error.code === 409)) return false;

@@ -1,7 +1,7 @@
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { KubeClient } from './client.js';
-import { podPath, type ContainerStatus, type List, type Pod } from './types.js';
+import { type ContainerStatus, type List, type Pod, podPath } from './types.js';
 
 /** Waiting reasons that do not heal by themselves while the pod template stays as it is. */
 const STUCK = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError']);
@@ -11,7 +11,9 @@ type Status = ContainerStatus & { lastState?: { terminated?: { exitCode?: number
 
 function describe(pod: Pod, status: Status, reason: string): string {
   const last = status.lastState?.terminated;
-  const exit = last ? `; last exit code ${last.exitCode ?? '?'}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message.trim().slice(0, 200)}` : ''}` : '';
+  const exit = last
+    ? `; last exit code ${last.exitCode ?? '?'}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message.trim().slice(0, 200)}` : ''}`
+    : '';
   const restarts = status.restartCount ? `, ${status.restartCount} restarts` : '';
   const detail = status.state?.waiting?.message ? `: ${status.state.waiting.message.slice(0, 200)}` : '';
   return `pod ${pod.metadata.name}: container ${status.name} ${reason} (image ${status.image ?? '?'}${restarts})${detail}${exit}`;
@@ -29,7 +31,10 @@ export interface PodFailureWatch {
  * `failAfterMs`, or in CrashLoopBackOff after 3 restarts, fails the rollout then — not at the
  * progress deadline (kubernetes/kubectl#738). A timer per stuck container fires at its own moment.
  */
-export function watchPodFailures(client: KubeClient, options: { namespace: string; selector: string; failAfterMs: number; log: Logger; signal: AbortSignal }): PodFailureWatch {
+export function watchPodFailures(
+  client: KubeClient,
+  options: { namespace: string; selector: string; failAfterMs: number; log: Logger; signal: AbortSignal },
+): PodFailureWatch {
   const controller = new AbortController();
   const signal = AbortSignal.any([controller.signal, options.signal]);
   const firstSeen = new Map<string, number>();
@@ -38,12 +43,16 @@ export function watchPodFailures(client: KubeClient, options: { namespace: strin
   let resolve: (message: string) => void = () => undefined;
   const failed = new Promise<string>((r) => (resolve = r));
 
-  const statusOf = (pod: Pod, container: string): Status | undefined => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === container);
+  const statusOf = (pod: Pod, container: string): Status | undefined =>
+    [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === container);
   const judge = (pod: Pod): void => {
     for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])] as Status[]) {
       const key = `${pod.metadata.name}/${status.name}`;
       const reason = status.state?.waiting?.reason ?? '';
-      if (reason === 'CrashLoopBackOff' && (status.restartCount ?? 0) >= CRASH_LOOP_RESTARTS) return resolve(describe(pod, status, reason));
+      if (reason === 'CrashLoopBackOff' && (status.restartCount ?? 0) >= CRASH_LOOP_RESTARTS) {
+        resolve(describe(pod, status, reason));
+        return;
+      }
       if (!STUCK.has(reason)) {
         firstSeen.delete(key);
         clearTimeout(timers.get(key));
@@ -81,14 +90,19 @@ export function watchPodFailures(client: KubeClient, options: { namespace: strin
           for (const pod of list.items) see(pod);
           resourceVersion = list.metadata?.resourceVersion;
         }
-        const result = await client.watch<Pod>(path, { labelSelector: options.selector, resourceVersion, allowWatchBookmarks: 'true' }, (event) => {
-          if (event.type === 'ERROR') {
-            resourceVersion = undefined;
-            return true;
-          }
-          if (event.type !== 'BOOKMARK') see(event.object, event.type === 'DELETED');
-          return false;
-        }, signal);
+        const result = await client.watch<Pod>(
+          path,
+          { labelSelector: options.selector, resourceVersion, allowWatchBookmarks: 'true' },
+          (event) => {
+            if (event.type === 'ERROR') {
+              resourceVersion = undefined;
+              return true;
+            }
+            if (event.type !== 'BOOKMARK') see(event.object, event.type === 'DELETED');
+            return false;
+          },
+          signal,
+        );
         if (resourceVersion !== undefined) resourceVersion = result.resourceVersion ?? resourceVersion;
       } catch (error) {
         if (signal.aborted) return;

@@ -1,8 +1,15 @@
 import type { KubeClient } from './client.js';
 import { comparableTemplate } from './history.js';
-import { podPath, POD_TEMPLATE_HASH, replicaSetPath, selectorString, type Deployment, type List, type Pod, type ReplicaSet } from './types.js';
+import { type Deployment, type List, POD_TEMPLATE_HASH, type Pod, podPath, type ReplicaSet, replicaSetPath, selectorString } from './types.js';
 
-const PROBLEM_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'CrashLoopBackOff', 'CreateContainerConfigError', 'InvalidImageName', 'RunContainerError']);
+const PROBLEM_REASONS = new Set([
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'InvalidImageName',
+  'RunContainerError',
+]);
 
 /** One line per unhealthy container, e.g. `pod x: container y ImagePullBackOff (image z)`. */
 export function podProblems(pods: Pod[]): string[] {

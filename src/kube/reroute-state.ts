@@ -55,11 +55,18 @@ export async function readState(client: KubeClient, namespace: string): Promise<
   const state = stateSchema.safeParse(parsed);
   if (state.success) return state.data;
   const version = (parsed as { version?: unknown } | null)?.version;
-  throw new ConfigurationError(`ConfigMap ${namespace}/${STATE_CONFIGMAP} holds ${version !== undefined && version !== STATE_VERSION ? `a version ${JSON.stringify(version)} snapshot; this keiko-rollback reads version ${STATE_VERSION}` : 'an unreadable snapshot'}: restore with the version that wrote it, or inspect it with 'kubectl get configmap ${STATE_CONFIGMAP} -n ${namespace} -o yaml'`);
+  throw new ConfigurationError(
+    `ConfigMap ${namespace}/${STATE_CONFIGMAP} holds ${version !== undefined && version !== STATE_VERSION ? `a version ${JSON.stringify(version)} snapshot; this keiko-rollback reads version ${STATE_VERSION}` : 'an unreadable snapshot'}: restore with the version that wrote it, or inspect it with 'kubectl get configmap ${STATE_CONFIGMAP} -n ${namespace} -o yaml'`,
+  );
 }
 
 function configMap(state: RerouteState): object {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: STATE_CONFIGMAP, namespace: state.namespace, labels: { 'app.kubernetes.io/managed-by': 'keiko-rollback' } }, data: { 'state.json': JSON.stringify({ ...state, version: STATE_VERSION }, null, 2) } };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: STATE_CONFIGMAP, namespace: state.namespace, labels: { 'app.kubernetes.io/managed-by': 'keiko-rollback' } },
+    data: { 'state.json': JSON.stringify({ ...state, version: STATE_VERSION }, null, 2) },
+  };
 }
 
 export async function writeState(client: KubeClient, state: RerouteState): Promise<void> {
@@ -77,7 +84,13 @@ export async function deleteState(client: KubeClient, namespace: string): Promis
 export function snapshotOf(manifest: ManifestObject, live: ManifestObject | undefined): ObjectSnapshot {
   const base = { apiVersion: manifest.apiVersion, kind: manifest.kind, name: manifest.metadata.name };
   if (!live) return { ...base, existed: false };
-  return { ...base, existed: true, ...(live.metadata.labels ? { labels: live.metadata.labels } : {}), ...(live.metadata.annotations ? { annotations: live.metadata.annotations } : {}), spec: live.spec };
+  return {
+    ...base,
+    existed: true,
+    ...(live.metadata.labels ? { labels: live.metadata.labels } : {}),
+    ...(live.metadata.annotations ? { annotations: live.metadata.annotations } : {}),
+    spec: live.spec,
+  };
 }
 
 /** The variables an active reroute set on `deployment`, per container; undefined when it changed nothing there. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../core/errors.js';
 import type { Revision } from './history.js';
-import { POD_TEMPLATE_HASH, type Deployment } from './types.js';
+import { type Deployment, POD_TEMPLATE_HASH } from './types.js';
 
 /**
  * Written on the Deployment by every rollback: what it moved away from and to. It is how a re-run
@@ -27,12 +27,16 @@ export function rollbackEntries(deployment: Deployment): RollbackEntry[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new ConfigurationError(`deployment ${deployment.metadata.name} has an unreadable ${ROLLED_BACK_FROM} annotation; remove it with 'kubectl annotate deployment/${deployment.metadata.name} ${ROLLED_BACK_FROM}-' and run again`);
+    throw new ConfigurationError(
+      `deployment ${deployment.metadata.name} has an unreadable ${ROLLED_BACK_FROM} annotation; remove it with 'kubectl annotate deployment/${deployment.metadata.name} ${ROLLED_BACK_FROM}-' and run again`,
+    );
   }
   const record = recordSchema.safeParse(parsed);
   if (record.success) return record.data.entries;
   const version = (parsed as { version?: unknown } | null)?.version;
-  throw new ConfigurationError(`deployment ${deployment.metadata.name} has a ${ROLLED_BACK_FROM} annotation of version ${JSON.stringify(version)}; this keiko-rollback reads version 1 (use the version that wrote it)`);
+  throw new ConfigurationError(
+    `deployment ${deployment.metadata.name} has a ${ROLLED_BACK_FROM} annotation of version ${JSON.stringify(version)}; this keiko-rollback reads version 1 (use the version that wrote it)`,
+  );
 }
 
 export function withEntry(entries: readonly RollbackEntry[], entry: RollbackEntry): string {

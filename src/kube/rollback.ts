@@ -1,8 +1,8 @@
 import { ConfigurationError } from '../core/errors.js';
-import { comparableTemplate, currentRevision, versionsOf, type Revision, type RevisionHistory } from './history.js';
-import { withOverlay, type EnvValues } from './reroute-state.js';
-import { describeEntry, hashOf, movedAwayBy, putThereBy, ROLLED_BACK_FROM, rollbackEntries, withEntry, type RollbackEntry } from './rollback-record.js';
-import { CHANGE_CAUSE_ANNOTATION, POD_TEMPLATE_HASH, type Deployment, type PodTemplate } from './types.js';
+import { comparableTemplate, currentRevision, type Revision, type RevisionHistory, versionsOf } from './history.js';
+import { type EnvValues, withOverlay } from './reroute-state.js';
+import { describeEntry, hashOf, movedAwayBy, putThereBy, ROLLED_BACK_FROM, type RollbackEntry, rollbackEntries, withEntry } from './rollback-record.js';
+import { CHANGE_CAUSE_ANNOTATION, type Deployment, POD_TEMPLATE_HASH, type PodTemplate } from './types.js';
 
 export type RollbackTarget = { kind: 'previous' } | { kind: 'revision'; revision: number } | { kind: 'version'; version: string };
 
@@ -35,27 +35,46 @@ function label(revision: Revision, container?: string): string {
  * moved away from. `revision:N` must exist; a version tag picks the newest revision whose image tag
  * matches. An explicit target a rollback moved away from needs `force`.
  */
-export function resolveTargetRevision(history: RevisionHistory, target: RollbackTarget, options: { container?: string | undefined; force?: boolean; sameRelease?: (a: Revision, b: Revision) => boolean } = {}): Resolution {
+export function resolveTargetRevision(
+  history: RevisionHistory,
+  target: RollbackTarget,
+  options: { container?: string | undefined; force?: boolean; sameRelease?: (a: Revision, b: Revision) => boolean } = {},
+): Resolution {
   const name = history.deployment.metadata.name;
   const numbers = history.revisions.map((r) => r.revision);
   const entries = rollbackEntries(history.deployment);
   const live = currentRevision(history);
   if (target.kind === 'previous') {
     const by = putThereBy(entries, hashOf(live));
-    if (live && by && !options.force) return { stay: `already at ${label(live, options.container)}, put there by a rollback (${describeEntry(by)}); previous never returns to a release a rollback moved away from` };
+    if (live && by && !options.force)
+      return {
+        stay: `already at ${label(live, options.container)}, put there by a rollback (${describeEntry(by)}); previous never returns to a release a rollback moved away from`,
+      };
     // a revision that differs from the live one only by an active reroute's variables is the same release
     const same = (r: Revision): boolean => Boolean(live && options.sameRelease?.(r, live));
-    const older = history.revisions.filter((r) => r.revision < (live?.revision ?? Number.POSITIVE_INFINITY) && (options.force || !movedAwayBy(entries, hashOf(r))));
+    const older = history.revisions.filter(
+      (r) => r.revision < (live?.revision ?? Number.POSITIVE_INFINITY) && (options.force || !movedAwayBy(entries, hashOf(r))),
+    );
     const releases = older.filter((r) => !same(r));
-    if (live && older.length > 0 && releases.length === 0) return { stay: `already at ${label(live, options.container)}: the older revisions differ from it only by the active reroute's variables, so previous is not a rollback` };
+    if (live && older.length > 0 && releases.length === 0)
+      return {
+        stay: `already at ${label(live, options.container)}: the older revisions differ from it only by the active reroute's variables, so previous is not a rollback`,
+      };
     const previous = releases[releases.length - 1];
-    if (!previous) throw new ConfigurationError(`has no previous revision for ${name}: its history holds ${numbers.join(', ') || 'nothing'}${entries.length ? ', and rollbacks moved away from the older ones' : ''}`, 'target');
+    if (!previous)
+      throw new ConfigurationError(
+        `has no previous revision for ${name}: its history holds ${numbers.join(', ') || 'nothing'}${entries.length ? ', and rollbacks moved away from the older ones' : ''}`,
+        'target',
+      );
     return { revision: previous };
   }
   const found = findExplicit(history, target, options.container);
   const away = movedAwayBy(entries, hashOf(found));
   if (away && !options.force && comparableTemplate(found.replicaSet.spec.template) !== comparableTemplate(history.deployment.spec.template)) {
-    throw new ConfigurationError(`${describeTarget(target)} of ${name} is ${label(found, options.container)}, the release a rollback moved away from (${describeEntry(away)}): set force: true to go back to it anyway`, 'target');
+    throw new ConfigurationError(
+      `${describeTarget(target)} of ${name} is ${label(found, options.container)}, the release a rollback moved away from (${describeEntry(away)}): set force: true to go back to it anyway`,
+      'target',
+    );
   }
   return { revision: found };
 }
@@ -64,14 +83,23 @@ function findExplicit(history: RevisionHistory, target: Exclude<RollbackTarget, 
   const name = history.deployment.metadata.name;
   if (target.kind === 'revision') {
     const found = history.revisions.find((r) => r.revision === target.revision);
-    if (!found) throw new ConfigurationError(`revision:${target.revision} is not in the history of ${name} (revisions: ${history.revisions.map((r) => r.revision).join(', ')})`, 'target');
+    if (!found)
+      throw new ConfigurationError(
+        `revision:${target.revision} is not in the history of ${name} (revisions: ${history.revisions.map((r) => r.revision).join(', ')})`,
+        'target',
+      );
     return found;
   }
   const matching = history.revisions.filter((r) => versionsOf(r.replicaSet.spec.template, container).includes(target.version));
   const found = matching[matching.length - 1];
   if (!found) {
-    const known = history.revisions.map((r) => `${versionsOf(r.replicaSet.spec.template, container).join('+') || '<no tag>'} (revision ${r.revision})`).join(', ');
-    throw new ConfigurationError(`${target.version} matches no revision of ${name}${container ? ` (container ${container})` : ''}; versions in its history: ${known}`, 'target');
+    const known = history.revisions
+      .map((r) => `${versionsOf(r.replicaSet.spec.template, container).join('+') || '<no tag>'} (revision ${r.revision})`)
+      .join(', ');
+    throw new ConfigurationError(
+      `${target.version} matches no revision of ${name}${container ? ` (container ${container})` : ''}; versions in its history: ${known}`,
+      'target',
+    );
   }
   return found;
 }
@@ -111,4 +139,3 @@ export function pausedAdvice(deployment: Deployment): string {
   const { name, namespace } = deployment.metadata;
   return `deployment ${name} is paused: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/${name} -n ${namespace}' and try again`;
 }
-

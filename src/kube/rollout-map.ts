@@ -3,7 +3,7 @@ import type { KubeClient } from './client.js';
 import { comparableTemplate, revisionsOf, versionsOf } from './history.js';
 import { diagnoseRollout } from './pods.js';
 import { rolloutState } from './rollout-status.js';
-import { deploymentPath, replicaSetPath, selectorString, type Deployment, type List, type ReplicaSet } from './types.js';
+import { type Deployment, deploymentPath, type List, type ReplicaSet, replicaSetPath, selectorString } from './types.js';
 
 export interface LiveReplicaSet {
   revision: number;
@@ -28,20 +28,34 @@ export async function rolloutMap(client: KubeClient, namespace: string, name: st
   const wanted = comparableTemplate(deployment.spec.template);
   const revisions = revisionsOf(deployment, sets.items);
   const replicaSets = revisions
-    .filter((r) => (r.replicaSet.spec.replicas ?? 0) > 0 || (r.replicaSet.status?.replicas ?? 0) > 0 || comparableTemplate(r.replicaSet.spec.template) === wanted)
+    .filter(
+      (r) => (r.replicaSet.spec.replicas ?? 0) > 0 || (r.replicaSet.status?.replicas ?? 0) > 0 || comparableTemplate(r.replicaSet.spec.template) === wanted,
+    )
     .reverse()
-    .map((r) => ({ revision: r.revision, version: versionsOf(r.replicaSet.spec.template).join('+') || '?', ready: r.replicaSet.status?.readyReplicas ?? 0, desired: r.replicaSet.spec.replicas ?? 0, current: comparableTemplate(r.replicaSet.spec.template) === wanted }));
+    .map((r) => ({
+      revision: r.revision,
+      version: versionsOf(r.replicaSet.spec.template).join('+') || '?',
+      ready: r.replicaSet.status?.readyReplicas ?? 0,
+      desired: r.replicaSet.spec.replicas ?? 0,
+      current: comparableTemplate(r.replicaSet.spec.template) === wanted,
+    }));
   const problems = await diagnoseRollout(client, deployment).catch(() => []);
   const others = revisions.filter((r) => comparableTemplate(r.replicaSet.spec.template) !== wanted).map((r) => r.revision);
   const next = [
     `wait longer: ${quote(['kubectl', 'rollout', 'status', `deployment/${name}`, '-n', namespace])}`,
-    ...(others.length ? [`roll back to another revision: ${quote(['keiko-rollback', 'service', '--services', name, '--target', `revision:${others[others.length - 1]}`, '--namespace', namespace])}`] : []),
+    ...(others.length
+      ? [
+          `roll back to another revision: ${quote(['keiko-rollback', 'service', '--services', name, '--target', `revision:${others[others.length - 1]}`, '--namespace', namespace])}`,
+        ]
+      : []),
     `or re-run the same plan: ${quote(['keiko-rollback', 'service', '--plan', 'plan.json'])} (the \`plan\` output), or "Re-run failed jobs"`,
   ];
   return { replicaSets, problems, rollout: rolloutState(deployment).message, next };
 }
 
 export function describeMap(map: RolloutMap): string {
-  const live = map.replicaSets.map((r) => `revision ${r.revision} (${r.version}) ${r.ready}/${r.desired} ready${r.current ? ', current template' : ''}`).join('; ');
+  const live = map.replicaSets
+    .map((r) => `revision ${r.revision} (${r.version}) ${r.ready}/${r.desired} ready${r.current ? ', current template' : ''}`)
+    .join('; ');
   return `live now: ${live || 'no ReplicaSet with pods'}. Next: ${map.next.join('; ')}`;
 }

@@ -1,9 +1,9 @@
 import { sleep } from '../core/durations.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY } from '../core/retry.js';
 import { classifyKubeError, type KubeClient } from './client.js';
-import { rolloutState, type RolloutState } from './rollout-status.js';
-import { deploymentPath, type Deployment } from './types.js';
+import { type RolloutState, rolloutState } from './rollout-status.js';
+import { type Deployment, deploymentPath } from './types.js';
 
 export interface RolloutWaitOptions {
   signal: AbortSignal;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseVersionedPlan } from '../core/plans.js';
-import { comparableTemplate, currentRevision, versionsOf, type Revision, type RevisionHistory } from './history.js';
-import { withOverlay, type EnvValues } from './reroute-state.js';
+import { comparableTemplate, currentRevision, type Revision, type RevisionHistory, versionsOf } from './history.js';
+import { type EnvValues, withOverlay } from './reroute-state.js';
 import { hashOf } from './rollback-record.js';
 
 export const SERVICE_PLAN_KIND = 'keiko-rollback/service-plan';
@@ -33,12 +33,22 @@ export type ServicePlanEntry = z.infer<typeof entrySchema>;
 export type ServicePlanDocument = z.infer<typeof servicePlanSchema>;
 
 export function revisionRefOf(revision: Revision, container?: string): z.infer<typeof revisionRef> {
-  return { revision: revision.revision, hash: hashOf(revision), version: versionsOf(revision.replicaSet.spec.template, container).join('+') || `revision ${revision.revision}`, images: revision.images };
+  return {
+    revision: revision.revision,
+    hash: hashOf(revision),
+    version: versionsOf(revision.replicaSet.spec.template, container).join('+') || `revision ${revision.revision}`,
+    images: revision.images,
+  };
 }
 
 export function planEntry(service: string, history: RevisionHistory, to: Revision, container?: string, stay?: string): ServicePlanEntry {
   const live = currentRevision(history);
-  return { service, from: live ? revisionRefOf(live, container) : null, to: { ...revisionRefOf(to, container), uid: to.replicaSet.metadata.uid ?? '' }, ...(stay ? { stay } : {}) };
+  return {
+    service,
+    from: live ? revisionRefOf(live, container) : null,
+    to: { ...revisionRefOf(to, container), uid: to.replicaSet.metadata.uid ?? '' },
+    ...(stay ? { stay } : {}),
+  };
 }
 
 /** Parses the `plan` input; returns the problem as text for the input's error. */
@@ -55,13 +65,26 @@ export type Convergence = { action: 'at-target'; target: Revision } | { action: 
  */
 export function converge(history: RevisionHistory, entry: ServicePlanEntry, force: boolean, overlay?: EnvValues): Convergence {
   const target = history.revisions.find((r) => r.replicaSet.metadata.uid === entry.to.uid);
-  if (!target) return { action: 'refuse', message: `the plan's target, revision ${entry.to.revision} (${entry.to.version}), is no longer in the history (pruned by revisionHistoryLimit?); nothing written` };
+  if (!target)
+    return {
+      action: 'refuse',
+      message: `the plan's target, revision ${entry.to.revision} (${entry.to.version}), is no longer in the history (pruned by revisionHistoryLimit?); nothing written`,
+    };
   const live = comparableTemplate(history.deployment.spec.template);
   // the target's template, or the target's template with an active reroute's variables kept
-  if (live === comparableTemplate(target.replicaSet.spec.template) || (overlay && live === comparableTemplate(withOverlay(target.replicaSet.spec.template, overlay)))) return { action: 'at-target', target };
+  if (
+    live === comparableTemplate(target.replicaSet.spec.template) ||
+    (overlay && live === comparableTemplate(withOverlay(target.replicaSet.spec.template, overlay)))
+  )
+    return { action: 'at-target', target };
   const current = currentRevision(history);
   if (force || (entry.from && hashOf(current) === entry.from.hash)) return { action: 'write', target };
-  const now = current ? `${versionsOf(current.replicaSet.spec.template).join('+') || '?'} (revision ${current.revision}, template ${hashOf(current)})` : 'a template with no ReplicaSet yet';
+  const now = current
+    ? `${versionsOf(current.replicaSet.spec.template).join('+') || '?'} (revision ${current.revision}, template ${hashOf(current)})`
+    : 'a template with no ReplicaSet yet';
   const expected = entry.from ? `${entry.from.version} (revision ${entry.from.revision}, template ${entry.from.hash})` : 'nothing';
-  return { action: 'refuse', message: `live is ${now}, but the plan expected ${expected}: someone deployed in between; nothing written. Make a new plan, or set force: true` };
+  return {
+    action: 'refuse',
+    message: `live is ${now}, but the plan expected ${expected}: someone deployed in between; nothing written. Make a new plan, or set force: true`,
+  };
 }

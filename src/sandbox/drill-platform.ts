@@ -5,15 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { runTool } from '../core/exec.js';
-import { startKubeEmulator, runbookFixture, type KubeEmulator } from './kube/index.js';
-import { findResource } from './kube/resources.js';
-import { meta, obj, type Json } from './kube/types.js';
+import { type KubeEmulator, runbookFixture, startKubeEmulator } from './kube/index.js';
+import { requireResource } from './kube/resources.js';
+import { type Json, meta, obj } from './kube/types.js';
 import { startVercelEmulator, type VercelEmulator } from './vercel/server.js';
 
 export const DRILL_SERVICES = ['chat-service', 'search-service', 'document-service', 'auth-service', 'gateway-bff'];
 export const BAD_RELEASE = 'v1.3.0';
 const NS = 'keiko-production';
-const DEPLOYMENTS = findResource('apps', 'v1', 'deployments')!;
+const DEPLOYMENTS = requireResource('apps', 'v1', 'deployments');
 
 export interface DrillDatabase {
   url: string;
@@ -85,7 +85,9 @@ async function prepareDatabase(repoRoot: string, workspace: string, env: NodeJS.
     await client.query('DROP DATABASE IF EXISTS keiko_drill WITH (FORCE)');
     await client.query('CREATE DATABASE keiko_drill');
   } catch (error) {
-    return { skipped: `no PostgreSQL at ${admin.replace(/:[^:@/]*@/, ':***@')} (${error instanceof Error ? error.message : String(error)}); start one, or set DATABASE_URL` };
+    return {
+      skipped: `no PostgreSQL at ${admin.replace(/:[^:@/]*@/, ':***@')} (${error instanceof Error ? error.message : String(error)}); start one, or set DATABASE_URL`,
+    };
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -93,8 +95,14 @@ async function prepareDatabase(repoRoot: string, workspace: string, env: NodeJS.
   url.pathname = '/keiko_drill';
   const alembicDir = path.join(workspace, 'alembic');
   fs.cpSync(source, alembicDir, { recursive: true });
-  const upgrade = await runTool('alembic', ['upgrade', 'head'], { cwd: alembicDir, env: { DATABASE_URL: url.toString() } }).catch((error: unknown) => ({ exitCode: 127, stderr: String(error), stdout: '', timedOut: false }));
-  if (upgrade.exitCode !== 0) return { skipped: `alembic is not usable here (${upgrade.stderr.trim().split('\n').pop()}); install it: apt-get install -y alembic python3-psycopg2` };
+  const upgrade = await runTool('alembic', ['upgrade', 'head'], { cwd: alembicDir, env: { DATABASE_URL: url.toString() } }).catch((error: unknown) => ({
+    exitCode: 127,
+    stderr: String(error),
+    stdout: '',
+    timedOut: false,
+  }));
+  if (upgrade.exitCode !== 0)
+    return { skipped: `alembic is not usable here (${upgrade.stderr.trim().split('\n').pop()}); install it: apt-get install -y alembic python3-psycopg2` };
   return { url: url.toString(), alembicDir };
 }
 

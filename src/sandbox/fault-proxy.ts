@@ -146,7 +146,7 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
   };
 }
 
-export type TcpFault = 'pass' | 'hang' | 'reset' ;
+export type TcpFault = 'pass' | 'hang' | 'reset';
 
 /** The same for PostgreSQL and Redis, at the TCP level: pass through, accept and never answer, or reset. */
 export async function startTcpFaultProxy(upstreamPort: number, upstreamHost = '127.0.0.1'): Promise<{ port: number; fault: TcpFault; close(): Promise<void> }> {

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { CliStreams } from '../cli/cli-host.js';
-import { startKubeEmulator, runbookFixture, type Fixture } from './kube/index.js';
+import { type Fixture, runbookFixture, startKubeEmulator } from './kube/index.js';
 
-export { startKubeEmulator, runbookFixture } from './kube/index.js';
-export { startDrillPlatform, DRILL_SERVICES, BAD_RELEASE, type DrillPlatform, type PlatformState } from './drill-platform.js';
+export { BAD_RELEASE, DRILL_SERVICES, type DrillPlatform, type PlatformState, startDrillPlatform } from './drill-platform.js';
+export { runbookFixture, startKubeEmulator } from './kube/index.js';
 
 function flag(argv: string[], name: string): string | undefined {
   const index = argv.indexOf(`--${name}`);

@@ -1,9 +1,15 @@
-import { cutByRun, displayUrl, OutsideFailure, transientFailure, transportFailure, type OutsideSystem } from '../core/outside.js';
-import { parseRetryAfter, withRetry, type RetryDecision } from '../core/retry.js';
 import type { Logger } from '../core/logger.js';
+import { cutByRun, displayUrl, OutsideFailure, type OutsideSystem, transientFailure, transportFailure } from '../core/outside.js';
+import { parseRetryAfter, type RetryDecision, withRetry } from '../core/retry.js';
 
 export function vercelSystem(baseUrl: string): OutsideSystem {
-  return { name: 'Vercel API', where: displayUrl(baseUrl), credential: 'vercel-token', urlInput: 'api-url', forbiddenHint: 'give vercel-token access to the project, and check `team` (the team id team_… or slug that owns it)' };
+  return {
+    name: 'Vercel API',
+    where: displayUrl(baseUrl),
+    credential: 'vercel-token',
+    urlInput: 'api-url',
+    forbiddenHint: 'give vercel-token access to the project, and check `team` (the team id team_… or slug that owns it)',
+  };
 }
 
 export class VercelApiError extends OutsideFailure {
@@ -15,7 +21,11 @@ export class VercelApiError extends OutsideFailure {
     readonly retryAfterMs?: number,
     where: { system?: OutsideSystem; call?: string; statusText?: string; invalidToken?: boolean } = {},
   ) {
-    super(where.system ?? vercelSystem(''), where.call ?? 'a request', 'http', status, message, { statusText: where.statusText ?? code, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(where.invalidToken ? { invalidCredentials: true } : {}) });
+    super(where.system ?? vercelSystem(''), where.call ?? 'a request', 'http', status, message, {
+      statusText: where.statusText ?? code,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(where.invalidToken ? { invalidCredentials: true } : {}),
+    });
   }
 }
 
@@ -61,7 +71,11 @@ export class VercelClient {
     return url;
   }
 
-  async request<T>(method: string, path: string, options: { query?: Record<string, string | undefined>; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    options: { query?: Record<string, string | undefined>; body?: unknown; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const call = `${method} ${path}`;
     const run = [this.runSignal, options.signal].filter((s): s is AbortSignal => s !== undefined);
     const runSignal = run.length ? AbortSignal.any(run) : undefined;
@@ -80,7 +94,9 @@ export class VercelClient {
         });
         const text = await response.text().catch((error: unknown) => {
           // the body was cut (a reset mid-answer): as unreachable as a refused connection
-          throw this.runSignal?.aborted ? cutByRun(error, this.runSignal, this.system, call, startedAt) : transportFailure(error, this.system, call, REQUEST_TIMEOUT_MS);
+          throw this.runSignal?.aborted
+            ? cutByRun(error, this.runSignal, this.system, call, startedAt)
+            : transportFailure(error, this.system, call, REQUEST_TIMEOUT_MS);
         });
         if (!response.ok) {
           let code = String(response.status);
@@ -98,8 +114,14 @@ export class VercelClient {
             // not JSON: keep the text
           }
           // a 404 without Vercel's error body comes from something else at api-url
-          if (response.status === 404 && !fromVercel) throw new OutsideFailure(this.system, call, 'http', 404, message.trim(), { statusText: response.statusText, noSuchApi: true });
-          throw new VercelApiError(response.status, code, message.trim(), rateLimitDelay(response.headers), { system: this.system, call, statusText: response.statusText, invalidToken });
+          if (response.status === 404 && !fromVercel)
+            throw new OutsideFailure(this.system, call, 'http', 404, message.trim(), { statusText: response.statusText, noSuchApi: true });
+          throw new VercelApiError(response.status, code, message.trim(), rateLimitDelay(response.headers), {
+            system: this.system,
+            call,
+            statusText: response.statusText,
+            invalidToken,
+          });
         }
         return (text ? JSON.parse(text) : {}) as T;
       },

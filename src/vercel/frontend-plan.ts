@@ -29,7 +29,7 @@ export function parseFrontendPlan(text: string): FrontendPlan | string {
 /** What the project's last alias move says: the deployment a rollback moved away from, and the one it put live. */
 export function lastRollback(project: VercelProject): { from: string; to: string; at: number } | undefined {
   const last = project.lastAliasRequest;
-  if (!last || last.type !== 'rollback' || last.jobStatus === 'failed') return undefined;
+  if (last?.type !== 'rollback' || last.jobStatus === 'failed') return undefined;
   return { from: last.fromDeploymentId, to: last.toDeploymentId, at: last.requestedAt };
 }
 
@@ -42,10 +42,19 @@ const describe = (d: VercelDeployment): string => `${d.id}${d.meta?.githubCommit
  * unchanged); otherwise the newest older READY production deployment that the last rollback did not
  * move away from. A version tag matches the deployments' git ref; an id or URL names one deployment.
  */
-export async function resolveTarget(client: VercelClient, project: VercelProject, target: string, current: VercelDeployment, force: boolean): Promise<FrontendResolution> {
+export async function resolveTarget(
+  client: VercelClient,
+  project: VercelProject,
+  target: string,
+  current: VercelDeployment,
+  force: boolean,
+): Promise<FrontendResolution> {
   const rollback = lastRollback(project);
   if (target === 'previous') {
-    if (rollback && rollback.to === current.id && !force) return { stay: `production is ${describe(current)}, put there by a rollback at ${new Date(rollback.at).toISOString()} from ${rollback.from}; previous never returns to a deployment a rollback moved away from` };
+    if (rollback && rollback.to === current.id && !force)
+      return {
+        stay: `production is ${describe(current)}, put there by a rollback at ${new Date(rollback.at).toISOString()} from ${rollback.from}; previous never returns to a deployment a rollback moved away from`,
+      };
     const all = await productionDeployments(client, project.id);
     const candidate = all.find((d) => d.readyState === 'READY' && d.id !== current.id && d.createdAt < current.createdAt && (force || d.id !== rollback?.from));
     if (!candidate) throw new ConfigurationError(`previous found no READY production deployment older than the current one (${current.id})`, 'target');
@@ -56,19 +65,37 @@ export async function resolveTarget(client: VercelClient, project: VercelProject
     const all = await productionDeployments(client, project.id);
     const tagged = all.find((d) => d.readyState === 'READY' && d.meta?.githubCommitRef === target);
     if (tagged) return { to: guarded(tagged, rollback, force) };
-    const refs = [...new Set(all.filter((d) => d.readyState === 'READY').map((d) => d.meta?.githubCommitRef).filter(Boolean))];
-    throw new ConfigurationError(`"${target}" matches no READY production deployment of ${project.name} by its git ref or tag (refs: ${refs.join(', ') || 'none'}); or give a deployment id (dpl_…) or URL`, 'target');
+    const refs = [
+      ...new Set(
+        all
+          .filter((d) => d.readyState === 'READY')
+          .map((d) => d.meta?.githubCommitRef)
+          .filter(Boolean),
+      ),
+    ];
+    throw new ConfigurationError(
+      `"${target}" matches no READY production deployment of ${project.name} by its git ref or tag (refs: ${refs.join(', ') || 'none'}); or give a deployment id (dpl_…) or URL`,
+      'target',
+    );
   }
   const found = await readDeployment(client, target);
-  if (!found || (found.projectId && found.projectId !== project.id)) throw new ConfigurationError(`"${target}" is not a deployment of project ${project.name}`, 'target');
+  if (!found || (found.projectId && found.projectId !== project.id))
+    throw new ConfigurationError(`"${target}" is not a deployment of project ${project.name}`, 'target');
   if (found.readyState !== 'READY' || found.target !== 'production') {
-    throw new ConfigurationError(`${found.id} (${found.url}) is ${found.readyState} ${found.target ?? 'preview'}: only a READY production deployment can be rolled back to`, 'target');
+    throw new ConfigurationError(
+      `${found.id} (${found.url}) is ${found.readyState} ${found.target ?? 'preview'}: only a READY production deployment can be rolled back to`,
+      'target',
+    );
   }
   return { to: guarded(found, rollback, force) };
 }
 
 function guarded(target: VercelDeployment, rollback: ReturnType<typeof lastRollback>, force: boolean): VercelDeployment {
-  if (rollback?.from === target.id && !force) throw new ConfigurationError(`${describe(target)} is the deployment a rollback moved away from at ${new Date(rollback.at).toISOString()}: set force: true to go back to it anyway`, 'target');
+  if (rollback?.from === target.id && !force)
+    throw new ConfigurationError(
+      `${describe(target)} is the deployment a rollback moved away from at ${new Date(rollback.at).toISOString()}: set force: true to go back to it anyway`,
+      'target',
+    );
   return target;
 }
 
@@ -78,7 +105,10 @@ export async function undoTarget(client: VercelClient, project: VercelProject, f
   if (!newest) throw new ConfigurationError('found no READY production deployment to promote', 'mode');
   const rollback = lastRollback(project);
   if (rollback?.from === newest.id && !force) {
-    throw new ConfigurationError(`would promote ${describe(newest)} again, the deployment the rollback at ${new Date(rollback.at).toISOString()} moved away from: set force: true to re-promote it, or deploy a fix`, 'mode');
+    throw new ConfigurationError(
+      `would promote ${describe(newest)} again, the deployment the rollback at ${new Date(rollback.at).toISOString()} moved away from: set force: true to re-promote it, or deploy a fix`,
+      'mode',
+    );
   }
   return newest;
 }

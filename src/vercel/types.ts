@@ -43,5 +43,12 @@ export interface AliasStatus {
 }
 
 export function fromListed(d: ListedDeployment): VercelDeployment {
-  return { id: d.uid, url: d.url, createdAt: d.createdAt, readyState: d.readyState ?? d.state ?? '', target: d.target ?? null, ...(d.meta ? { meta: d.meta } : {}) };
+  return {
+    id: d.uid,
+    url: d.url,
+    createdAt: d.createdAt,
+    readyState: d.readyState ?? d.state ?? '',
+    target: d.target ?? null,
+    ...(d.meta ? { meta: d.meta } : {}),
+  };
 }

@@ -29,7 +29,11 @@ async function setup(backup = BACKUP): Promise<{ url: string; workspace: string;
 describe('rollback-database engine: sqlserver (Azure SQL through the sqlcmd contract, with a stand-in)', () => {
   it('checks the backup and the connection, restores with sqlcmd -i, and reports the tables after', async () => {
     const { url, workspace, name } = await setup();
-    const run = await runAction('rollback-database', { 'database-url': url, engine: 'sqlserver', 'restore-from': 'db-backup-20261124.sql' }, { cwd: workspace, env: { PATH } });
+    const run = await runAction(
+      'rollback-database',
+      { 'database-url': url, engine: 'sqlserver', 'restore-from': 'db-backup-20261124.sql' },
+      { cwd: workspace, env: { PATH } },
+    );
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.restored).toBe('true');
     expect(await counts(name)).toEqual({ 'public.dbo_orders': 3 });
@@ -42,15 +46,27 @@ describe('rollback-database engine: sqlserver (Azure SQL through the sqlcmd cont
 
   it('fails before running anything on a bad backup or a refused login (401-like), and loudly on a failing script', async () => {
     const { url, workspace } = await setup('-- nothing here\n');
-    const empty = await runAction('rollback-database', { 'database-url': url, engine: 'sqlserver', 'restore-from': 'db-backup-20261124.sql' }, { cwd: workspace, env: { PATH } });
+    const empty = await runAction(
+      'rollback-database',
+      { 'database-url': url, engine: 'sqlserver', 'restore-from': 'db-backup-20261124.sql' },
+      { cwd: workspace, env: { PATH } },
+    );
     expect(empty.errorLines[0]).toContain("::error::Input 'restore-from'");
     expect(empty.errorLines[0]).toContain('does not look like a SQL backup');
     fs.writeFileSync(path.join(workspace, 'db-backup-20261124.sql'), BACKUP);
-    const refused = await runAction('rollback-database', { 'database-url': url.replace('Sup3r-Secret-Pw', 'wrong-password'), engine: 'sqlserver', 'restore-from': 'db-backup-20261124.sql' }, { cwd: workspace, env: { PATH } });
+    const refused = await runAction(
+      'rollback-database',
+      { 'database-url': url.replace('Sup3r-Secret-Pw', 'wrong-password'), engine: 'sqlserver', 'restore-from': 'db-backup-20261124.sql' },
+      { cwd: workspace, env: { PATH } },
+    );
     expect(refused.code).toBe(1);
     expect(refused.errorLines[0]).toContain('Login failed');
     fs.writeFileSync(path.join(workspace, 'broken.sql'), 'CREATE TABLE [t] ([id] INT);\nINSERT INTO [nope] VALUES (1);\n');
-    const broken = await runAction('rollback-database', { 'database-url': url, engine: 'sqlserver', 'restore-from': 'broken.sql' }, { cwd: workspace, env: { PATH } });
+    const broken = await runAction(
+      'rollback-database',
+      { 'database-url': url, engine: 'sqlserver', 'restore-from': 'broken.sql' },
+      { cwd: workspace, env: { PATH } },
+    );
     expect(broken.code).toBe(1);
     expect(broken.errorLines[0]).toContain('the restore of');
     expect(broken.errorLines[0]).toContain('Run by hand: sqlcmd -S tcp:127.0.0.1,5432');
@@ -61,8 +77,16 @@ describe('rollback-database engine: sqlserver (Azure SQL through the sqlcmd cont
     const log = path.join(workspace, 'argv.log');
     const shim = path.join(workspace, 'bin');
     fs.mkdirSync(shim);
-    fs.writeFileSync(path.join(shim, 'sqlcmd'), `#!/bin/bash\nprintf '%s\\n' "sqlcmd $*" >> '${log}'\nexec '${path.join(ROOT, 'test/fixtures/sqlcmd/sqlcmd')}' "$@"\n`, { mode: 0o755 });
-    const run = await runAction('rollback-database', { 'database-url': url, engine: 'sqlserver', 'restore-from': 'db-backup-20261124.sql' }, { cwd: workspace, env: { PATH: `${shim}:${PATH}` } });
+    fs.writeFileSync(
+      path.join(shim, 'sqlcmd'),
+      `#!/bin/bash\nprintf '%s\\n' "sqlcmd $*" >> '${log}'\nexec '${path.join(ROOT, 'test/fixtures/sqlcmd/sqlcmd')}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const run = await runAction(
+      'rollback-database',
+      { 'database-url': url, engine: 'sqlserver', 'restore-from': 'db-backup-20261124.sql' },
+      { cwd: workspace, env: { PATH: `${shim}:${PATH}` } },
+    );
     expect(run.code).toBe(0);
     expect(fs.readFileSync(log, 'utf8')).toContain('sqlcmd -S tcp:127.0.0.1,5432 -d');
     expect(fs.readFileSync(log, 'utf8')).not.toContain('Sup3r-Secret-Pw');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { atTerminal, runCli } from '../helpers/cli.js';
-import { alembicDatabases, alembicRevision, ALEMBIC_HEAD } from '../helpers/postgres.js';
+import { ALEMBIC_HEAD, alembicDatabases, alembicRevision } from '../helpers/postgres.js';
 
 const HEAD = ALEMBIC_HEAD;
 const B2 = 'b2f0c0de0002';
@@ -50,7 +50,9 @@ describe('keiko-rollback database: the runbook form, a plan shown and confirmed 
     const { url, workspace } = await setup();
     const run = await runCli(['database', B2, 'staging', '--working-directory', 'alembic'], { DATABASE_URL: url }, workspace);
     expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe("error: DATABASE_URL_STAGING is not set: export the staging database's URL in it (kept out of argv), or pass --database-url");
+    expect(run.stderr.trim()).toBe(
+      "error: DATABASE_URL_STAGING is not set: export the staging database's URL in it (kept out of argv), or pass --database-url",
+    );
     expect(await revision(url)).toBe(HEAD);
   });
 });

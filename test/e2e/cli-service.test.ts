@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +40,10 @@ afterAll(() => {
 describe('keiko-rollback service (the runbook form) against keiko-rollback sandbox kube', () => {
   it('rolls chat-service back to v1.2.0 in production and prints the outputs as JSON', async () => {
     const planFile = path.join(os.tmpdir(), `keiko-plan-${process.pid}.json`);
-    const result = await run(['service', 'chat-service', 'v1.2.0', 'production', '--reason', 'checkout errors', '--plan-out', planFile], { KUBECONFIG: kubeconfigPath, USER: 'oncall-alex' });
+    const result = await run(['service', 'chat-service', 'v1.2.0', 'production', '--reason', 'checkout errors', '--plan-out', planFile], {
+      KUBECONFIG: kubeconfigPath,
+      USER: 'oncall-alex',
+    });
     expect(result.code, result.stderr).toBe(0);
     // outputs are plain JSON values: result is an array, not a string holding one
     const outputs = JSON.parse(result.stdout) as { result: { status: string }[]; 'rolled-back': string };
@@ -48,7 +51,15 @@ describe('keiko-rollback service (the runbook form) against keiko-rollback sandb
     expect(outputs.result[0]).toMatchObject({ status: 'rolled-back', namespace: 'keiko-production', 'to-version': 'v1.2.0' });
     // the change-cause names the person at the terminal
     const kubectlNow = kubectlFor(fs.readFileSync(kubeconfigPath, 'utf8'));
-    const cause = await kubectlNow('get', 'deploy', 'chat-service', '-n', 'keiko-production', '-o', 'jsonpath={.metadata.annotations.kubernetes\\.io/change-cause}');
+    const cause = await kubectlNow(
+      'get',
+      'deploy',
+      'chat-service',
+      '-n',
+      'keiko-production',
+      '-o',
+      'jsonpath={.metadata.annotations.kubernetes\\.io/change-cause}',
+    );
     expect(cause.stdout).toContain('checkout errors (rollback to v1.2.0 by oncall-alex');
     // the written plan, executed again, writes nothing
     const again = await run(['service', '--plan', planFile], { KUBECONFIG: kubeconfigPath });
@@ -64,7 +75,9 @@ describe('keiko-rollback service (the runbook form) against keiko-rollback sandb
   });
 
   it('runs the runbook loop over all services with one command', async () => {
-    const result = await run(['service', '--services', 'search-service,document-service,auth-service', '--target', 'v1.2.0', '--environment', 'production'], { KUBECONFIG: kubeconfigPath });
+    const result = await run(['service', '--services', 'search-service,document-service,auth-service', '--target', 'v1.2.0', '--environment', 'production'], {
+      KUBECONFIG: kubeconfigPath,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as Record<string, string>)['rolled-back']).toBe('search-service,document-service,auth-service');
   });

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
-import { runAction } from '../helpers/run-action.js';
+import { type KubeEmulator, runbookFixture } from '../../src/sandbox/kube/index.js';
 import { kubeEmulators, liveImage, writes } from '../helpers/kube-fixtures.js';
+import { runAction } from '../helpers/run-action.js';
 
 const start = kubeEmulators();
 
@@ -17,10 +17,27 @@ function execKubeconfig(e: KubeEmulator): { kubeconfig: string; token: string } 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-exec-'));
   const token = `exec-issued-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
   const plugin = path.join(dir, 'get-token');
-  const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token, expirationTimestamp: new Date(Date.now() + 3_600_000).toISOString() } };
+  const credential = {
+    apiVersion: 'client.authentication.k8s.io/v1',
+    kind: 'ExecCredential',
+    status: { token, expirationTimestamp: new Date(Date.now() + 3_600_000).toISOString() },
+  };
   fs.writeFileSync(plugin, `#!/bin/sh\ncat <<'JSON'\n${JSON.stringify(credential)}\nJSON\n`, { mode: 0o755 });
   const config = parseYaml(e.kubeconfig) as { users: { name: string; user: Record<string, unknown> }[] };
-  config.users = [{ name: 'keiko-sandbox', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, args: ['--cluster', 'keiko'], interactiveMode: 'Never', provideClusterInfo: false } } }];
+  config.users = [
+    {
+      name: 'keiko-sandbox',
+      user: {
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1',
+          command: plugin,
+          args: ['--cluster', 'keiko'],
+          interactiveMode: 'Never',
+          provideClusterInfo: false,
+        },
+      },
+    },
+  ];
   return { kubeconfig: stringifyYaml(config), token };
 }
 
@@ -51,14 +68,22 @@ describe('plans made with read-only credentials (the plan job before approval)',
     const run = await runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, services: 'chat-service', 'dry-run': 'true' });
     expect(run.code, run.stdout).toBe(0);
     const [result] = JSON.parse(run.outputs.result ?? '[]') as { status: string; message: string }[];
-    expect(result).toMatchObject({ status: 'planned', message: 'planned with read-only credentials: the patch was not dry-run on the server (that needs the patch verb); nothing changed' });
+    expect(result).toMatchObject({
+      status: 'planned',
+      message: 'planned with read-only credentials: the patch was not dry-run on the server (that needs the patch verb); nothing changed',
+    });
     expect(JSON.parse(run.outputs.plan ?? '{}')).toMatchObject({ services: [{ service: 'chat-service', to: { revision: 2 } }] });
     expect(writes(e).filter((w) => !w.dryRun)).toEqual([]);
   });
 
   it('only-from: a service that no longer runs the failed release is left as it is (an automatic rollback run twice rolls back nothing)', async () => {
     const e = await start({ fixture: runbookFixture() });
-    const first = await runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, services: 'chat-service,search-service', 'only-from': 'v1.3.0' });
+    const first = await runAction('rollback-service', {
+      environment: 'production',
+      kubeconfig: e.kubeconfig,
+      services: 'chat-service,search-service',
+      'only-from': 'v1.3.0',
+    });
     expect(first.code, first.stdout).toBe(0);
     const rolled = JSON.parse(first.outputs.result ?? '[]') as { service: string; status: string; message: string }[];
     expect(rolled.find((r) => r.service === 'chat-service')?.status).toBe('rolled-back');
@@ -72,7 +97,7 @@ describe('plans made with read-only credentials (the plan job before approval)',
   it('only-from must be a version tag', async () => {
     const run = await runAction('rollback-service', { environment: 'production', kubeconfig: 'x', services: 'chat-service', 'only-from': 'v1 2' });
     expect(run.code).toBe(1);
-    expect(run.errorLines).toEqual(["::error::Input 'only-from' must be a version tag such as v1.2.0 (the release that failed), got \"v1 2\""]);
+    expect(run.errorLines).toEqual(['::error::Input \'only-from\' must be a version tag such as v1.2.0 (the release that failed), got "v1 2"']);
     // the annotation names the step that failed
     expect(run.stdout).toContain("::error title=rollback-service failed::Input 'only-from'");
   });

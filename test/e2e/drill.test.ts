@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_URL, query } from '../helpers/postgres.js';
 import { runCli } from '../helpers/cli.js';
+import { ADMIN_URL, query } from '../helpers/postgres.js';
 
 const drill = (args: string[]) => runCli(['drill', ...args], { CI: 'true' });
 
@@ -12,7 +12,19 @@ describe('npm run drill (the built CLI against the local sandbox)', () => {
     const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-drill-test-')), 'drill-report.md');
     const run = await drill(['--report', report]);
     expect(run.code, run.stderr).toBe(0);
-    const phases = ['verify (before)', 'emergency-reroute activate', 'plan services → v1.2.0 (dry run)', 'rollback-service (the plan)', 'plan database -1 (dry run)', 'rollback-database (the plan)', 'rollback-frontend previous', 'verify (after)', 'emergency-reroute restore', 're-run services (same plan)', 're-run database (same plan)'];
+    const phases = [
+      'verify (before)',
+      'emergency-reroute activate',
+      'plan services → v1.2.0 (dry run)',
+      'rollback-service (the plan)',
+      'plan database -1 (dry run)',
+      'rollback-database (the plan)',
+      'rollback-frontend previous',
+      'verify (after)',
+      'emergency-reroute restore',
+      're-run services (same plan)',
+      're-run database (same plan)',
+    ];
     for (const phase of phases) expect(run.stdout).toMatch(new RegExp(`\\| ${phase.replace(/[()→]/g, '.')} \\| ✅ ok \\|`));
     expect(run.stdout).toContain('| verify (before) | ✅ ok |');
     expect(run.stdout).toMatch(/\| verify \(before\) \| ✅ ok \| \S+ \| healthy=false, severity=critical \|/);
@@ -21,7 +33,8 @@ describe('npm run drill (the built CLI against the local sandbox)', () => {
     expect(run.stdout).toMatch(/\| plan database -1 \(dry run\) \| ✅ ok \| \S+ \| dry-run: c3f0c0de0003 → b2f0c0de0002 \|/);
     expect(run.stdout).toMatch(/\| re-run services \(same plan\) \| ✅ ok \| \S+ \| 5 unchanged \|/);
     expect(run.stdout).toMatch(/\| re-run database \(same plan\) \| ✅ ok \| \S+ \| unchanged: already at b2f0c0de0002 \|/);
-    for (const service of ['chat-service', 'search-service', 'document-service', 'auth-service', 'gateway-bff']) expect(run.stdout).toContain(`| ${service} | v1.3.0 | v1.2.0 |`);
+    for (const service of ['chat-service', 'search-service', 'document-service', 'auth-service', 'gateway-bff'])
+      expect(run.stdout).toContain(`| ${service} | v1.3.0 | v1.2.0 |`);
     expect(run.stdout).toContain('| frontend (Vercel production) | v1.3.0 | v1.2.0 |');
     expect(run.stdout).toContain('| database (Alembic) | c3f0c0de0003 (users: 250 rows) | b2f0c0de0002 (users: 250 rows) |');
     expect(run.stderr).toMatch(/^▶ verify \(before\)$/m);

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { type KubeEmulator, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
-import { startKubeEmulator, runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
-import { meta, obj, type KubeObject } from '../../src/sandbox/kube/types.js';
-import { kubectlFor } from '../helpers/kubectl.js';
+import { type KubeObject, meta, obj } from '../../src/sandbox/kube/types.js';
 import { DEPLOYMENTS, NS, REPLICA_SETS, writes } from '../helpers/kube-fixtures.js';
+import { kubectlFor } from '../helpers/kubectl.js';
 import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
 
 const INGRESSES = findResource('networking.k8s.io', 'v1', 'ingresses')!;
@@ -141,7 +141,9 @@ describe('emergency-reroute (dist bundle against the emulator)', () => {
     const blocked = await reroute(e, workspace);
     expect(blocked.code).toBe(1);
     expect(blocked.errorLines).toHaveLength(1);
-    expect(blocked.errorLines[0]).toContain(`::error::Input 'force' is false and Ingress/backup-ingress is owned by another field manager: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply"`);
+    expect(blocked.errorLines[0]).toContain(
+      `::error::Input 'force' is false and Ingress/backup-ingress is owned by another field manager: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply"`,
+    );
     expect(obj(obj((obj(ingress(e)!.spec).rules as never[])[0])).host).toBe('api.keiko.com');
     const forced = await reroute(e, workspace, { force: 'true' });
     expect(forced.code).toBe(0);
@@ -173,9 +175,13 @@ describe('emergency-reroute (dist bundle against the emulator)', () => {
     const { e, workspace } = await setup();
     await reroute(e, workspace);
     await reroute(e, workspace, { mode: 'restore' });
-    const role = parseYaml(fs.readFileSync(path.join(ROOT, 'deploy/rbac/keiko-rollback-role.yaml'), 'utf8')) as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+    const role = parseYaml(fs.readFileSync(path.join(ROOT, 'deploy/rbac/keiko-rollback-role.yaml'), 'utf8')) as {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
     for (const r of e.requests) {
-      const allowed = role.rules.some((rule) => rule.apiGroups.includes(r.group ?? '') && rule.resources.includes(r.resource ?? '') && rule.verbs.includes(r.verb));
+      const allowed = role.rules.some(
+        (rule) => rule.apiGroups.includes(r.group ?? '') && rule.resources.includes(r.resource ?? '') && rule.verbs.includes(r.verb),
+      );
       expect(allowed, `${r.verb} ${r.group}/${r.resource}`).toBe(true);
     }
   });
@@ -185,16 +191,41 @@ describe('bad input: one ::error::, nothing applied', () => {
   it.each([
     ['manifest missing', { 'ingress-manifest': 'infra/none.yaml' }, undefined, "::error::Input 'ingress-manifest' "],
     ['not YAML', {}, 'kind: Ingress\n  bad: [indent', "::error::Input 'ingress-manifest' is not valid YAML"],
-    ['a Secret', {}, 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n', "::error::Input 'ingress-manifest' contains Secret \"s\": only networking.k8s.io/v1 Ingress and v1 Service objects may be rerouted"],
-    ['a ClusterRole', {}, 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n', "::error::Input 'ingress-manifest' contains ClusterRole"],
+    [
+      'a Secret',
+      {},
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n',
+      '::error::Input \'ingress-manifest\' contains Secret "s": only networking.k8s.io/v1 Ingress and v1 Service objects may be rerouted',
+    ],
+    [
+      'a ClusterRole',
+      {},
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n',
+      "::error::Input 'ingress-manifest' contains ClusterRole",
+    ],
     ['a Deployment', {}, 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n', "::error::Input 'ingress-manifest' contains Deployment"],
-    ['another namespace', {}, INGRESS('x.keiko.com', 'keiko-staging'), "::error::Input 'ingress-manifest' puts Ingress/backup-ingress in namespace \"keiko-staging\", not the target namespace \"keiko-production\""],
+    [
+      'another namespace',
+      {},
+      INGRESS('x.keiko.com', 'keiko-staging'),
+      '::error::Input \'ingress-manifest\' puts Ingress/backup-ingress in namespace "keiko-staging", not the target namespace "keiko-production"',
+    ],
     ['outside the workspace', { 'ingress-manifest': '../../etc/passwd' }, undefined, "::error::Input 'ingress-manifest' must stay inside the workspace"],
     ['threshold 0', { 'failure-threshold': '0' }, undefined, `::error::Input 'failure-threshold' must be a whole number from 1 to 1000, got "0"`],
     ['threshold five', { 'failure-threshold': 'five' }, undefined, `::error::Input 'failure-threshold' must be a whole number from 1 to 1000, got "five"`],
-    ['gateway missing', { 'gateway-deployment': 'no-gateway' }, undefined, `::error::Input 'gateway-deployment' names deployment "no-gateway", which does not exist`],
+    [
+      'gateway missing',
+      { 'gateway-deployment': 'no-gateway' },
+      undefined,
+      `::error::Input 'gateway-deployment' names deployment "no-gateway", which does not exist`,
+    ],
     ['unknown mode', { mode: 'enable' }, undefined, `::error::Input 'mode' must be one of activate | restore, got "enable"`],
-    ['restore without state', { mode: 'restore' }, undefined, "::error::Input 'mode' is restore, but namespace keiko-production has no keiko-reroute-state ConfigMap"],
+    [
+      'restore without state',
+      { mode: 'restore' },
+      undefined,
+      "::error::Input 'mode' is restore, but namespace keiko-production has no keiko-reroute-state ConfigMap",
+    ],
   ])('%s', async (_label, inputs, manifest, line) => {
     const { e, workspace } = await setup(manifest);
     const run = await reroute(e, workspace, inputs as Record<string, string>);

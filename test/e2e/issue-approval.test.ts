@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Issue } from '../../src/sandbox/github/issues.js';
-import { startGitHubEmulator, type GitHubEmulator } from '../../src/sandbox/github/server.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import { type GitHubEmulator, startGitHubEmulator } from '../../src/sandbox/github/server.js';
+import { type CliRun, runCli } from '../helpers/cli.js';
 import { ROOT } from '../helpers/run-action.js';
 
 // The approval path for GitHub plans without required reviewers: the real CLI against the GitHub emulator.
@@ -32,7 +32,8 @@ function until(condition: () => boolean): Promise<void> {
   });
 }
 
-const commentReads = (github: GitHubEmulator, issue: number): number => github.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/issues/${issue}/comments`)).length;
+const commentReads = (github: GitHubEmulator, issue: number): number =>
+  github.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/issues/${issue}/comments`)).length;
 
 /** The approval issue, once the waiting command has read its comments the first time (answers before that do not count). */
 async function waitingOn(github: GitHubEmulator, readsBefore = 0): Promise<Issue> {
@@ -49,8 +50,33 @@ async function emulator(ctx: TestContext): Promise<GitHubEmulator> {
 
 function approve(github: GitHubEmulator, config: string, extra: Record<string, string> = {}): Promise<CliRun> {
   return runCli(
-    ['approve', '--repo', 'keiko/platform', '--severity', 'high', '--environment', 'production', '--reason', 'INC-9: v1.3.0 errors', '--actor', 'keiko-dev', '--poll-interval', '50ms', '--services-plan', '{"version":1,"services":[]}', '--config', config],
-    { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken, MEMBERSHIP_TOKEN: github.adminToken, GITHUB_RUN_ID: '4242', GITHUB_REPOSITORY: 'keiko/platform', ...extra },
+    [
+      'approve',
+      '--repo',
+      'keiko/platform',
+      '--severity',
+      'high',
+      '--environment',
+      'production',
+      '--reason',
+      'INC-9: v1.3.0 errors',
+      '--actor',
+      'keiko-dev',
+      '--poll-interval',
+      '50ms',
+      '--services-plan',
+      '{"version":1,"services":[]}',
+      '--config',
+      config,
+    ],
+    {
+      GITHUB_API_URL: github.url,
+      GITHUB_TOKEN: github.readToken,
+      MEMBERSHIP_TOKEN: github.adminToken,
+      GITHUB_RUN_ID: '4242',
+      GITHUB_REPOSITORY: 'keiko/platform',
+      ...extra,
+    },
   );
 }
 
@@ -74,7 +100,12 @@ describe('approval by issue comment (approval: issue)', () => {
   it.for([
     ['a reviewer’s /deny', 'keiko-cto', '/deny', 'denied by @keiko-cto'],
     ['an approval from someone who is not a reviewer', 'octocat', '/approve', '@octocat is not a high reviewer (keiko/leads)'],
-    ['the run’s own actor approving (prevent-self-review)', 'keiko-dev', '/approve', '@keiko-dev started this run and may not approve it (prevent-self-review)'],
+    [
+      'the run’s own actor approving (prevent-self-review)',
+      'keiko-dev',
+      '/approve',
+      '@keiko-dev started this run and may not approve it (prevent-self-review)',
+    ],
   ] as const)('fails closed on %s', async ([, login, body, why], ctx) => {
     const github = await emulator(ctx);
     const run = approve(github, issueConfig());

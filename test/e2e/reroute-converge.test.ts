@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type KubeEmulator, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
-import { startKubeEmulator, runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
 import { obj } from '../../src/sandbox/kube/types.js';
-import { kubectlFor } from '../helpers/kubectl.js';
 import { NS, writes } from '../helpers/kube-fixtures.js';
+import { kubectlFor } from '../helpers/kubectl.js';
 import { hasStackTrace, runAction } from '../helpers/run-action.js';
 
 const INGRESSES = findResource('networking.k8s.io', 'v1', 'ingresses')!;
@@ -43,11 +43,16 @@ async function setup(): Promise<{ e: KubeEmulator; workspace: string; write(file
   return { e, workspace, write: (file, text) => fs.writeFileSync(path.join(workspace, file), text) };
 }
 
-const reroute = (e: KubeEmulator, workspace: string, inputs: Record<string, string>) => runAction('emergency-reroute', { environment: 'production', kubeconfig: e.kubeconfig, ...inputs }, { cwd: workspace });
-const rollback = (e: KubeEmulator, inputs: Record<string, string>) => runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, ...inputs });
-const gatewayJson = async (e: KubeEmulator): Promise<{ spec: { template: { spec: { containers: { image: string; env?: { name: string; value: string }[] }[] } } } }> =>
+const reroute = (e: KubeEmulator, workspace: string, inputs: Record<string, string>) =>
+  runAction('emergency-reroute', { environment: 'production', kubeconfig: e.kubeconfig, ...inputs }, { cwd: workspace });
+const rollback = (e: KubeEmulator, inputs: Record<string, string>) =>
+  runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, ...inputs });
+const gatewayJson = async (
+  e: KubeEmulator,
+): Promise<{ spec: { template: { spec: { containers: { image: string; env?: { name: string; value: string }[] }[] } } } }> =>
   JSON.parse((await kubectlFor(e.kubeconfig)('get', 'deploy', 'gateway-bff', '-n', NS, '-o', 'json')).stdout);
-const gatewayEnv = async (e: KubeEmulator): Promise<Record<string, string>> => Object.fromEntries(((await gatewayJson(e)).spec.template.spec.containers[0]?.env ?? []).map((v) => [v.name, v.value]));
+const gatewayEnv = async (e: KubeEmulator): Promise<Record<string, string>> =>
+  Object.fromEntries(((await gatewayJson(e)).spec.template.spec.containers[0]?.env ?? []).map((v) => [v.name, v.value]));
 
 describe('emergency-reroute validates its manifest and keeps complete snapshots', () => {
   it('a manifest object named like a path is refused before anything is written, and no snapshot is left', async () => {
@@ -56,10 +61,14 @@ describe('emergency-reroute validates its manifest and keeps complete snapshots'
     const run = await reroute(e, workspace, { 'ingress-manifest': 'traversal.yaml' });
     expect(run.code).toBe(1);
     expect(run.errorLines).toHaveLength(1);
-    expect(run.errorLines[0]).toMatch(/^::error::Input 'ingress-manifest' has Ingress "\.\.\/\.\.\/keiko-staging\/services\/api-gw", which is not a valid Kubernetes name/);
+    expect(run.errorLines[0]).toMatch(
+      /^::error::Input 'ingress-manifest' has Ingress "\.\.\/\.\.\/keiko-staging\/services\/api-gw", which is not a valid Kubernetes name/,
+    );
     expect(hasStackTrace(run.stdout + run.stderr)).toBe(false);
     write('number.yaml', ingress('42'));
-    expect((await reroute(e, workspace, { 'ingress-manifest': 'number.yaml' })).errorLines[0]).toMatch(/^::error::Input 'ingress-manifest' has a Ingress without a metadata.name string/);
+    expect((await reroute(e, workspace, { 'ingress-manifest': 'number.yaml' })).errorLines[0]).toMatch(
+      /^::error::Input 'ingress-manifest' has a Ingress without a metadata.name string/,
+    );
     expect(writes(e)).toEqual([]);
     expect(e.store.list(CONFIGMAPS, NS).filter((c) => obj(c.metadata).name === 'keiko-reroute-state')).toEqual([]);
   });
@@ -88,7 +97,9 @@ describe('emergency-reroute validates its manifest and keeps complete snapshots'
     expect((await kubectlFor(e.kubeconfig)('set', 'env', 'deployment/gateway-bff', '-n', NS, 'FAILURE_THRESHOLD=10')).code).toBe(0);
     const restored = await reroute(e, workspace, { mode: 'restore' });
     expect(restored.code, restored.stdout).toBe(0);
-    expect(restored.stdout).toMatch(/::warning::kept FAILURE_THRESHOLD=10 on container gateway-bff \(changed by hand after the reroute set 5; force: true puts back \(unset\)\)/);
+    expect(restored.stdout).toMatch(
+      /::warning::kept FAILURE_THRESHOLD=10 on container gateway-bff \(changed by hand after the reroute set 5; force: true puts back \(unset\)\)/,
+    );
     expect(restored.summary).toContain('| kept | FAILURE_THRESHOLD=10 on container gateway-bff');
     expect(await gatewayEnv(e)).toEqual({ FAILURE_THRESHOLD: '10' });
   });

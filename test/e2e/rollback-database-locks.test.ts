@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { alembicDatabases, alembicRevision, databaseState, query, ALEMBIC_HEAD } from '../helpers/postgres.js';
+import { ALEMBIC_HEAD, alembicDatabases, alembicRevision, databaseState, query } from '../helpers/postgres.js';
 import { runAction } from '../helpers/run-action.js';
 
 const HEAD = ALEMBIC_HEAD;
@@ -40,11 +40,22 @@ describe('locks are visible and bounded', () => {
     const lock = await holdLock(url, 'LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
     const run = await database(url, workspace, { tool: 'none', 'restore-from': backup.outputs['backup-path'] ?? '', 'lock-timeout': '3s' });
     expect(run.code).toBe(1);
-    const warning = run.stdout.split('\n').findIndex((l) => l.startsWith('::warning::Safety backup: 1 other session(s) hold locks') && l.includes(`pid ${lock.pid} (user postgres, application incident-psql, idle in transaction`) && l.includes('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE'));
+    const warning = run.stdout
+      .split('\n')
+      .findIndex(
+        (l) =>
+          l.startsWith('::warning::Safety backup: 1 other session(s) hold locks') &&
+          l.includes(`pid ${lock.pid} (user postgres, application incident-psql, idle in transaction`) &&
+          l.includes('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE'),
+      );
     expect(warning, run.stdout).toBeGreaterThanOrEqual(0);
     expect(warning).toBeLessThan(run.stdout.split('\n').findIndex((l) => l.startsWith('::error')));
     expect(run.errorLines).toHaveLength(1);
-    expect(run.errorLines[0]).toMatch(new RegExp(`^::error::Safety backup failed: gave up waiting for a lock after lock-timeout .*sessions holding locks now: pid ${lock.pid} .*; nothing was changed in the database$`));
+    expect(run.errorLines[0]).toMatch(
+      new RegExp(
+        `^::error::Safety backup failed: gave up waiting for a lock after lock-timeout .*sessions holding locks now: pid ${lock.pid} .*; nothing was changed in the database$`,
+      ),
+    );
     await lock.release();
     expect(await databaseState(url)).toEqual(before);
   });
@@ -55,17 +66,28 @@ describe('locks are visible and bounded', () => {
     await query(url, 'DELETE FROM orders WHERE id > 500');
     const lock = await holdLock(url, 'SELECT count(*) FROM orders');
     let released: Promise<void> | undefined;
-    const run = await database(url, workspace, { tool: 'none', 'restore-from': backup.outputs['backup-path'] ?? '', 'lock-timeout': '5m' }, {
-      // the test lets go when the log names it as the blocker: the event, not a delay
-      onStdout: (soFar) => {
-        if (!released && soFar.includes(`::warning::Restore is waiting for a lock held by: pid ${lock.pid} (user postgres, application incident-psql, idle in transaction`)) released = lock.release();
+    const run = await database(
+      url,
+      workspace,
+      { tool: 'none', 'restore-from': backup.outputs['backup-path'] ?? '', 'lock-timeout': '5m' },
+      {
+        // the test lets go when the log names it as the blocker: the event, not a delay
+        onStdout: (soFar) => {
+          if (
+            !released &&
+            soFar.includes(`::warning::Restore is waiting for a lock held by: pid ${lock.pid} (user postgres, application incident-psql, idle in transaction`)
+          )
+            released = lock.release();
+        },
       },
-    });
+    );
     await released;
     expect(released, run.stdout).toBeDefined();
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.status).toBe('restored');
-    expect(run.stdout).toMatch(new RegExp(`::warning::Restore: 1 other session\\(s\\) hold locks on tables of this database .*pid ${lock.pid} .*SELECT count\\(\\*\\) FROM orders`));
+    expect(run.stdout).toMatch(
+      new RegExp(`::warning::Restore: 1 other session\\(s\\) hold locks on tables of this database .*pid ${lock.pid} .*SELECT count\\(\\*\\) FROM orders`),
+    );
     expect((await query<{ n: string }>(url, 'SELECT count(*) AS n FROM orders'))[0]?.n).toBe('1000');
   });
 
@@ -94,7 +116,9 @@ describe('locks are visible and bounded', () => {
     expect(run.outputs).toMatchObject({ status: 'failed', restored: 'false' });
     expect(run.errorLines).toHaveLength(1);
     expect(run.errorLines[0]).toContain(`pid ${lock.pid} (user postgres, application incident-psql`);
-    expect(run.errorLines[0]).toContain(`before changing anything: the database equals the backup (rows, checksums, columns, indexes) and is still at ${HEAD}; nothing to restore`);
+    expect(run.errorLines[0]).toContain(
+      `before changing anything: the database equals the backup (rows, checksums, columns, indexes) and is still at ${HEAD}; nothing to restore`,
+    );
     await lock.release();
     expect(await databaseState(url)).toEqual(before);
   });
@@ -106,19 +130,26 @@ describe('a backup-dir that cannot be used, and a disk that fills up', () => {
     const run = await database(url, workspace, { target: '-1', 'backup-dir': '/proc/keiko-backups' }, { timeoutMs: 60_000 });
     expect(run.code).toBe(1);
     expect(run.errorLines).toHaveLength(1);
-    expect(run.errorLines[0]).toMatch(/^::error::Backup failed: backup directory \/proc\/keiko-backups cannot be used \(ENOENT.*\): choose a writable local folder in backup-dir; nothing was changed in the database$/);
+    expect(run.errorLines[0]).toMatch(
+      /^::error::Backup failed: backup directory \/proc\/keiko-backups cannot be used \(ENOENT.*\): choose a writable local folder in backup-dir; nothing was changed in the database$/,
+    );
     expect(await revision(url)).toBe(HEAD);
   });
 
   it('a dump that fails on a full disk (file size limit) leaves no partial file and changes nothing', async () => {
     const { url, workspace } = await setup();
-    await query(url, 'CREATE TABLE events (id int PRIMARY KEY, payload text NOT NULL); INSERT INTO events SELECT g, md5(g::text) || md5((g * 3)::text) FROM generate_series(1, 100000) g');
+    await query(
+      url,
+      'CREATE TABLE events (id int PRIMARY KEY, payload text NOT NULL); INSERT INTO events SELECT g, md5(g::text) || md5((g * 3)::text) FROM generate_series(1, 100000) g',
+    );
     const dir = path.join(workspace, 'small-disk');
     // 256 KiB per file for the action and its children: the dump outgrows it, nothing else does
     const run = await database(url, workspace, { target: '-1', 'backup-dir': dir }, { prelude: 'ulimit -f 256' });
     expect(run.code).toBe(1);
     expect(run.errorLines).toHaveLength(1);
-    expect(run.errorLines[0]).toMatch(/^::error::Backup failed: pg_dump failed \((exit \d+|killed by a signal: a full disk or a file size limit\?); the partial file was removed\).*; nothing was changed in the database$/);
+    expect(run.errorLines[0]).toMatch(
+      /^::error::Backup failed: pg_dump failed \((exit \d+|killed by a signal: a full disk or a file size limit\?); the partial file was removed\).*; nothing was changed in the database$/,
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
     expect(await revision(url)).toBe(HEAD);
   });

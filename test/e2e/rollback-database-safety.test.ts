@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alembic, alembicDatabases, alembicRevision, databaseState, freshDatabase, query, ALEMBIC_HEAD } from '../helpers/postgres.js';
+import { ALEMBIC_HEAD, alembic, alembicDatabases, alembicRevision, databaseState, freshDatabase, query } from '../helpers/postgres.js';
 import { hasStackTrace, readActionYaml, runAction } from '../helpers/run-action.js';
 
 const HEAD = ALEMBIC_HEAD;
@@ -25,7 +25,10 @@ interface Plan {
 describe('restore-only from a damaged archive: refused before anything is dropped', () => {
   it('truncated to 90 %, 50 %, 10 % or with 64 bytes zeroed: one error naming restore-from, the database exactly as before, nothing written', async () => {
     const { url, workspace } = await setup();
-    await query(url, "CREATE TABLE events (id int PRIMARY KEY, payload text NOT NULL); INSERT INTO events SELECT g, md5(g::text) FROM generate_series(1, 150000) g");
+    await query(
+      url,
+      'CREATE TABLE events (id int PRIMARY KEY, payload text NOT NULL); INSERT INTO events SELECT g, md5(g::text) FROM generate_series(1, 150000) g',
+    );
     const backup = await database(url, workspace, { tool: 'none', 'backup-dir': path.join(workspace, 'good') });
     expect(backup.outputs.status).toBe('backed-up');
     const good = backup.outputs['backup-path'] ?? '';
@@ -46,7 +49,11 @@ describe('restore-only from a damaged archive: refused before anything is droppe
       const run = await database(url, workspace, { tool: 'none', 'restore-from': file, 'backup-dir': safetyDir });
       expect(run.code, label).toBe(1);
       expect(run.errorLines, label).toHaveLength(1);
-      expect(run.errorLines[0], label).toMatch(new RegExp(`^::error::Input 'restore-from' ${file.replace(/[.]/g, '\\.')} (cannot be read to the end|ends inside|has no readable data|pg_restore --list cannot read).*nothing was restored or changed`));
+      expect(run.errorLines[0], label).toMatch(
+        new RegExp(
+          `^::error::Input 'restore-from' ${file.replace(/[.]/g, '\\.')} (cannot be read to the end|ends inside|has no readable data|pg_restore --list cannot read).*nothing was restored or changed`,
+        ),
+      );
       expect(hasStackTrace(run.stdout + run.stderr), label).toBe(false);
       expect(filesIn(safetyDir), label).toEqual([]);
       expect(await databaseState(url), label).toEqual(before);
@@ -66,7 +73,10 @@ describe('restore-only from a damaged archive: refused before anything is droppe
     const source = await freshDatabase();
     databases.onCleanup(source.drop);
     const role = `keiko_reader_${process.pid}_${Date.now() % 100000}`;
-    await query(source.url, `CREATE ROLE ${role}; CREATE TABLE reports (id int PRIMARY KEY, body text); INSERT INTO reports SELECT g, 'r' || g FROM generate_series(1, 500) g; GRANT SELECT ON reports TO ${role}`);
+    await query(
+      source.url,
+      `CREATE ROLE ${role}; CREATE TABLE reports (id int PRIMARY KEY, body text); INSERT INTO reports SELECT g, 'r' || g FROM generate_series(1, 500) g; GRANT SELECT ON reports TO ${role}`,
+    );
     const dump = await database(source.url, workspace, { tool: 'none', 'backup-dir': path.join(workspace, 'src') });
     await source.drop();
     await query(url, `DROP ROLE ${role}`);
@@ -79,7 +89,9 @@ describe('restore-only from a damaged archive: refused before anything is droppe
     expect(run.errorLines[0]).toContain(`role "${role}" does not exist`);
     expect(run.errorLines[0]).toContain('The restore ran as one transaction and was rolled back: the database is exactly as before');
     const safety = run.outputs['safety-backup-path'] ?? '';
-    expect(run.errorLines[0]).toContain(`If you need the database as it was, the safety backup ${safety} brings it back: pg_restore --clean --if-exists --no-owner --single-transaction -h 127.0.0.1 -p 5432 -U postgres -d ${url.split('/').pop()} ${safety}`);
+    expect(run.errorLines[0]).toContain(
+      `If you need the database as it was, the safety backup ${safety} brings it back: pg_restore --clean --if-exists --no-owner --single-transaction -h 127.0.0.1 -p 5432 -U postgres -d ${url.split('/').pop()} ${safety}`,
+    );
     expect(await databaseState(url)).toEqual(before);
     // the same with parallel workers: the safety backup goes back in one transaction, proven equal
     const parallel = await database(url, workspace, { tool: 'none', 'restore-from': dump.outputs['backup-path'] ?? '', jobs: '2' });
@@ -116,7 +128,9 @@ describe('absolute plans: made once, executed exactly, never a second step back'
     alembic(workspace, url, 'downgrade', 'a1f0c0de0001');
     const stale = await database(url, workspace, { plan: dry.outputs.plan ?? '', 'backup-dir': path.join(workspace, 'stale') });
     expect(stale.code).toBe(1);
-    expect(stale.errorLines).toEqual([`::error::Input 'plan' expects the database at ${HEAD} (to go to ${B2}), but it is at a1f0c0de0001 now: someone migrated in between. Make a new plan (a dry run) and approve that one; nothing was written`]);
+    expect(stale.errorLines).toEqual([
+      `::error::Input 'plan' expects the database at ${HEAD} (to go to ${B2}), but it is at a1f0c0de0001 now: someone migrated in between. Make a new plan (a dry run) and approve that one; nothing was written`,
+    ]);
     expect(filesIn(path.join(workspace, 'stale'))).toEqual([]);
     expect(await revision(url)).toBe('a1f0c0de0001');
   });
@@ -125,7 +139,9 @@ describe('absolute plans: made once, executed exactly, never a second step back'
     const { url, workspace } = await setup();
     const run = await database(url, workspace, { target: '-1', 'expect-revision': B2, 'backup-dir': path.join(workspace, 'b') });
     expect(run.code).toBe(1);
-    expect(run.errorLines).toEqual([`::error::Input 'expect-revision' is ${B2}, but the database is at ${HEAD}: nothing was written. Check what migrated it, then make a new plan`]);
+    expect(run.errorLines).toEqual([
+      `::error::Input 'expect-revision' is ${B2}, but the database is at ${HEAD}: nothing was written. Check what migrated it, then make a new plan`,
+    ]);
     expect(filesIn(path.join(workspace, 'b'))).toEqual([]);
     expect(await revision(url)).toBe(HEAD);
     const matching = await database(url, workspace, { target: '-1', 'expect-revision': HEAD });
@@ -141,7 +157,9 @@ describe('absolute plans: made once, executed exactly, never a second step back'
       ['DROP TABLE', 'public.orders', 1000, undefined],
       ['DROP COLUMN', 'public.users.display_name', 250, 250],
     ]);
-    expect(run.stdout).toMatch(/^::warning::The downgrade c3f0c0de0003 → a1f0c0de0001 removes data: DROP TABLE public\.orders \(1000 rows\), DROP COLUMN public\.users\.display_name \(250 values\)$/m);
+    expect(run.stdout).toMatch(
+      /^::warning::The downgrade c3f0c0de0003 → a1f0c0de0001 removes data: DROP TABLE public\.orders \(1000 rows\), DROP COLUMN public\.users\.display_name \(250 values\)$/m,
+    );
     const top = run.summary.indexOf('### ⚠️ Data this downgrade removes: 1250 row(s)/value(s)');
     expect(top).toBeGreaterThan(0);
     expect(top).toBeLessThan(run.summary.indexOf('| Phase |'));
@@ -204,11 +222,26 @@ describe('a safety net before every overwrite, and backups that stay private', (
 describe('bad input: one ::error:: naming the input, nothing written', () => {
   it.each([
     ['plan not JSON', { plan: 'c3 -> b2' }, "::error::Input 'plan' is not JSON"],
-    ['plan of another version', { plan: JSON.stringify({ version: 2, kind: 'keiko-rollback/database-plan' }) }, "::error::Input 'plan' has version 2; this keiko-rollback executes plan version 1"],
+    [
+      'plan of another version',
+      { plan: JSON.stringify({ version: 2, kind: 'keiko-rollback/database-plan' }) },
+      "::error::Input 'plan' has version 2; this keiko-rollback executes plan version 1",
+    ],
     ['plan of another kind', { plan: '{"version":1}' }, "::error::Input 'plan' is not a rollback-database plan"],
-    ['expect-revision with shell characters', { target: '-1', 'expect-revision': '$(reboot)' }, `::error::Input 'expect-revision' must be the revision id or version the database must be at (letters, digits, '_' and '.'), got "$(reboot)"`],
+    [
+      'expect-revision with shell characters',
+      { target: '-1', 'expect-revision': '$(reboot)' },
+      `::error::Input 'expect-revision' must be the revision id or version the database must be at (letters, digits, '_' and '.'), got "$(reboot)"`,
+    ],
     ['lock-timeout: soon', { target: '-1', 'lock-timeout': 'soon' }, `::error::Input 'lock-timeout' must be a duration such as 90s, 10m or 1h, got "soon"`],
-    ['plan and target together', { target: '-1', plan: '{"version":1,"kind":"keiko-rollback/database-plan","operation":"downgrade","engine":"postgres","tool":"alembic","database":{"host":"h","port":"5432","name":"d"},"from-revision":"a","to-revision":"b","migrations":[],"data-loss":[],"created-at":"x"}' }, "::error::Input 'target' is set together with plan"],
+    [
+      'plan and target together',
+      {
+        target: '-1',
+        plan: '{"version":1,"kind":"keiko-rollback/database-plan","operation":"downgrade","engine":"postgres","tool":"alembic","database":{"host":"h","port":"5432","name":"d"},"from-revision":"a","to-revision":"b","migrations":[],"data-loss":[],"created-at":"x"}',
+      },
+      "::error::Input 'target' is set together with plan",
+    ],
   ])('%s', async (_label, inputs, line) => {
     const { url, workspace } = await setup();
     const before = await databaseState(url);
@@ -227,7 +260,9 @@ describe('bad input: one ::error:: naming the input, nothing written', () => {
     const plan = (await database(a.url, a.workspace, { target: '-1', 'dry-run': 'true' })).outputs.plan ?? '';
     const before = await databaseState(b.url);
     const run = await database(b.url, b.workspace, { plan });
-    expect(run.errorLines).toEqual([`::error::Input 'plan' was made for database ${a.name} on 127.0.0.1:5432, not for ${b.name} on 127.0.0.1:5432 (database-url): nothing was written`]);
+    expect(run.errorLines).toEqual([
+      `::error::Input 'plan' was made for database ${a.name} on 127.0.0.1:5432, not for ${b.name} on 127.0.0.1:5432 (database-url): nothing was written`,
+    ]);
     expect(await databaseState(b.url)).toEqual(before);
   });
 });

@@ -37,18 +37,33 @@ describe('sslmode=verify-full reaches every tool (a server that accepts TLS only
       const dump = await runTool('pg_dump', ['--format=custom', '--file', archive, '--dbname', session.dbname], { env: session.env });
       outcomes.pg_dump?.push(dump.exitCode === 0);
       if (ca === server.wrongCa) expect(dump.stderr).toContain('certificate verify failed');
-      const restore = await runTool('pg_restore', ['--clean', '--if-exists', '--single-transaction', '--dbname', session.dbname, ca === server.ca ? archive : '/dev/null'], { env: session.env });
+      const restore = await runTool(
+        'pg_restore',
+        ['--clean', '--if-exists', '--single-transaction', '--dbname', session.dbname, ca === server.ca ? archive : '/dev/null'],
+        { env: session.env },
+      );
       outcomes.pg_restore?.push(restore.exitCode === 0);
-      const psql = await runTool('psql', ['-Atc', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()', '--dbname', session.dbname], { env: session.env });
+      const psql = await runTool('psql', ['-Atc', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()', '--dbname', session.dbname], {
+        env: session.env,
+      });
       outcomes.psql?.push(psql.exitCode === 0 && psql.stdout.trim() === 't');
       const client = await connect({ url, info, lockTimeoutMs: 60_000 }).catch(() => undefined);
       outcomes['node-postgres']?.push(Boolean(client));
       await client?.end();
-      const current = await runTool('alembic', ['current'], { cwd: path.join(workspace, 'alembic'), env: { ...session.env, DATABASE_URL: alembicUrl(url, info, 60_000) } });
+      const current = await runTool('alembic', ['current'], {
+        cwd: path.join(workspace, 'alembic'),
+        env: { ...session.env, DATABASE_URL: alembicUrl(url, info, 60_000) },
+      });
       outcomes.alembic?.push(current.exitCode === 0);
       session.dispose();
     }
-    expect(outcomes).toEqual({ pg_dump: [false, true], pg_restore: [false, true], psql: [false, true], 'node-postgres': [false, true], alembic: [false, true] });
+    expect(outcomes).toEqual({
+      pg_dump: [false, true],
+      pg_restore: [false, true],
+      psql: [false, true],
+      'node-postgres': [false, true],
+      alembic: [false, true],
+    });
   });
 
   it('the action backs up, downgrades and restores over verify-full; a wrong CA stops it before anything is written', async () => {
@@ -67,7 +82,9 @@ describe('sslmode=verify-full reaches every tool (a server that accepts TLS only
     const wrong = await run(server.url(name, { sslmode: 'verify-full', sslrootcert: server.wrongCa }), { target: '-1' });
     expect(wrong.code).toBe(1);
     expect(wrong.errorLines).toHaveLength(1);
-    expect(wrong.errorLines[0]).toBe(`::error::Input 'database-url' could not connect to 127.0.0.1:${server.port}/${name} (sslmode=verify-full, sslrootcert=${server.wrongCa}): unable to verify the first certificate: check that sslrootcert names the CA that signed the server's certificate, and sslmode`);
+    expect(wrong.errorLines[0]).toBe(
+      `::error::Input 'database-url' could not connect to 127.0.0.1:${server.port}/${name} (sslmode=verify-full, sslrootcert=${server.wrongCa}): unable to verify the first certificate: check that sslrootcert names the CA that signed the server's certificate, and sslmode`,
+    );
 
     const down = await run(good, { target: '-1' });
     expect(down.outputs, down.stdout).toMatchObject({ status: 'rolled-back', 'to-revision': 'b2f0c0de0002' });

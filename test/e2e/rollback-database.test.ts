@@ -1,7 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alembicDatabases, alembicRevision, counts, freshDatabase, query, recordingPath, schemaOnly, workspaceWithProjects, ALEMBIC_HEAD } from '../helpers/postgres.js';
+import {
+  ALEMBIC_HEAD,
+  alembicDatabases,
+  alembicRevision,
+  counts,
+  freshDatabase,
+  query,
+  recordingPath,
+  schemaOnly,
+  workspaceWithProjects,
+} from '../helpers/postgres.js';
 import { hasStackTrace, runAction } from '../helpers/run-action.js';
 
 const HEAD = ALEMBIC_HEAD;
@@ -59,7 +69,9 @@ describe('rollback-database with real Alembic and PostgreSQL', () => {
     expect(run.summary).toMatch(/\| Restore \| ✅ ok \|/);
     expect(run.summary).toMatch(/\| Verify restore \| ✅ ok \|/);
     // proof of equality, not just counts: every table's checksum, columns and indexes
-    const result = JSON.parse(run.outputs.result ?? '{}') as { comparison: { table: string; checksum: string; columns: string; indexes: string; equal: boolean }[] };
+    const result = JSON.parse(run.outputs.result ?? '{}') as {
+      comparison: { table: string; checksum: string; columns: string; indexes: string; equal: boolean }[];
+    };
     expect(result.comparison.map((c) => c.table)).toEqual(['public.alembic_version', 'public.orders', 'public.users']);
     for (const c of result.comparison) expect(c).toMatchObject({ checksum: 'equal', columns: 'equal', indexes: 'equal', equal: true });
     expect(run.summary).toContain('### ✅ Restored database compared with the backup');
@@ -127,7 +139,9 @@ describe('rollback-database with real Alembic and PostgreSQL', () => {
     expect(argv).not.toContain(secret);
     const unreachable = await database(withPassword.replace(':5432/', ':5999/'), workspace, { target: '-1' });
     expect(unreachable.errorLines).toHaveLength(1);
-    expect(unreachable.errorLines[0]).toMatch(/^::error::PostgreSQL at 127\.0\.0\.1:5999\/\w+ is unreachable for the connection \(ECONNREFUSED\): check database-url and that this machine can reach it\.$/);
+    expect(unreachable.errorLines[0]).toMatch(
+      /^::error::PostgreSQL at 127\.0\.0\.1:5999\/\w+ is unreachable for the connection \(ECONNREFUSED\): check database-url and that this machine can reach it\.$/,
+    );
     expect(unreachable.visible).not.toContain(secret);
   });
 });
@@ -140,18 +154,38 @@ describe('rollback-database with Flyway (the documented CLI contract, through th
     const flywayDir = path.join(workspace, 'flyway');
     const PATH = `${flywayDir}:${process.env.PATH ?? ''}`;
     const { execFileSync } = await import('node:child_process');
-    execFileSync('flyway', ['migrate', '-outputType=json', `-url=jdbc:postgresql://127.0.0.1:5432/${db.name}`, '-user=postgres'], { cwd: flywayDir, env: { ...process.env, PATH } });
-    const one = await runAction('rollback-database', { 'database-url': db.url, tool: 'flyway', target: '-1', 'working-directory': 'flyway' }, { cwd: workspace, env: { PATH } });
+    execFileSync('flyway', ['migrate', '-outputType=json', `-url=jdbc:postgresql://127.0.0.1:5432/${db.name}`, '-user=postgres'], {
+      cwd: flywayDir,
+      env: { ...process.env, PATH },
+    });
+    const one = await runAction(
+      'rollback-database',
+      { 'database-url': db.url, tool: 'flyway', target: '-1', 'working-directory': 'flyway' },
+      { cwd: workspace, env: { PATH } },
+    );
     expect(one.code, one.stdout).toBe(0);
     expect(one.outputs).toMatchObject({ 'from-revision': '3', 'to-revision': '2' });
     expect((await counts(db.url))['public.invoices']).toBeUndefined();
-    const dry = await runAction('rollback-database', { 'database-url': db.url, tool: 'flyway', target: '1', 'working-directory': 'flyway', 'dry-run': 'true' }, { cwd: workspace, env: { PATH } });
+    const dry = await runAction(
+      'rollback-database',
+      { 'database-url': db.url, tool: 'flyway', target: '1', 'working-directory': 'flyway', 'dry-run': 'true' },
+      { cwd: workspace, env: { PATH } },
+    );
     expect(dry.stdout).toContain('-- 2: add account plan');
-    const dryPlan = JSON.parse(dry.outputs.plan ?? '{}') as { 'from-revision': string; 'to-revision': string; migrations: { id: string }[]; 'data-loss': { statement: string; table: string; column?: string }[] };
+    const dryPlan = JSON.parse(dry.outputs.plan ?? '{}') as {
+      'from-revision': string;
+      'to-revision': string;
+      migrations: { id: string }[];
+      'data-loss': { statement: string; table: string; column?: string }[];
+    };
     expect(dryPlan).toMatchObject({ 'from-revision': '2', 'to-revision': '1', migrations: [{ id: '2' }] });
     // the undo script U2 is `ALTER TABLE accounts DROP COLUMN plan;`
     expect(dryPlan['data-loss'].map((l) => `${l.statement} ${l.table}.${l.column ?? ''}`)).toEqual(['DROP COLUMN public.accounts.plan']);
-    const missingUndo = await runAction('rollback-database', { 'database-url': db.url, tool: 'flyway', target: 'base', 'working-directory': 'flyway' }, { cwd: workspace, env: { PATH } });
+    const missingUndo = await runAction(
+      'rollback-database',
+      { 'database-url': db.url, tool: 'flyway', target: 'base', 'working-directory': 'flyway' },
+      { cwd: workspace, env: { PATH } },
+    );
     expect(missingUndo.code).toBe(1);
     expect(missingUndo.outputs.restored).toBe('true');
     expect(missingUndo.errorLines[0]).toContain('no undo migration U1 found');
@@ -161,7 +195,11 @@ describe('rollback-database with Flyway (the documented CLI contract, through th
 
 describe('bad input: one ::error::, database untouched', () => {
   it.each([
-    ['working-directory escaping the workspace', { target: '-1', 'working-directory': '../..' }, "::error::Input 'working-directory' must stay inside the workspace"],
+    [
+      'working-directory escaping the workspace',
+      { target: '-1', 'working-directory': '../..' },
+      "::error::Input 'working-directory' must stay inside the workspace",
+    ],
     ['working-directory without alembic.ini', { target: '-1', 'working-directory': 'flyway' }, "::error::Input 'working-directory' has no alembic.ini"],
     ['missing target', { target: '' }, "::error::Input 'target' is required with tool: alembic"],
     ['target not below current', { target: 'zzz999' }, `::error::Input 'target' "zzz999" is not a revision of this Alembic project`],

@@ -82,7 +82,11 @@ describe('rollback-frontend (dist bundle against the Vercel emulator)', () => {
     const refused = await frontend(e, { mode: 'undo-rollback' });
     expect(refused.code).toBe(1);
     expect(refused.errorLines).toHaveLength(1);
-    expect(refused.errorLines[0]).toMatch(new RegExp(`^::error::Input 'mode' would promote ${ids(e)[2]} \\(v1\\.3\\.0\\) again, the deployment the rollback at .* moved away from: set force: true to re-promote it, or deploy a fix$`));
+    expect(refused.errorLines[0]).toMatch(
+      new RegExp(
+        `^::error::Input 'mode' would promote ${ids(e)[2]} \\(v1\\.3\\.0\\) again, the deployment the rollback at .* moved away from: set force: true to re-promote it, or deploy a fix$`,
+      ),
+    );
     expect(posts(e)).toEqual(['/v9/projects/prj/rollback/dpl']);
     const run = await frontend(e, { mode: 'undo-rollback', force: 'true' });
     expect(run.code, run.stdout).toBe(0);
@@ -135,13 +139,21 @@ describe('rollback-frontend (dist bundle against the Vercel emulator)', () => {
 describe('bad input: one ::error::, nothing changed', () => {
   it.each([
     ['missing token', { 'vercel-token': '' }, "::error::Input 'vercel-token' is required: pass a Vercel token as a secret"],
-    ['token rejected', { 'vercel-token': 'wrong-token-123' }, '::error::Vercel API rejected the credentials in vercel-token (403 Forbidden) for GET /v9/projects/keiko-frontend: check that they are valid and not expired.'],
+    [
+      'token rejected',
+      { 'vercel-token': 'wrong-token-123' },
+      '::error::Vercel API rejected the credentials in vercel-token (403 Forbidden) for GET /v9/projects/keiko-frontend: check that they are valid and not expired.',
+    ],
     ['unknown project', { project: 'nope' }, `::error::Input 'project' "nope" was not found by Vercel`],
     ['another team', { team: 'team_other' }, '::error::Vercel API denied GET /v9/projects/keiko-frontend (403 Forbidden'],
     ['target not in the project', { target: 'dpl_doesnotexist' }, `::error::Input 'target' "dpl_doesnotexist" is not a deployment of project keiko-frontend`],
     ['redeploy without git-ref', { mode: 'redeploy' }, "::error::Input 'git-ref' is required with mode: redeploy"],
     ['api-url not http', { 'api-url': 'ftp://api.vercel.com' }, `::error::Input 'api-url' must be an http(s) URL`],
-    ['token that HTTP cannot carry', { 'vercel-token': 'tok€n-123' }, "::error::Input 'vercel-token' has a character an HTTP header cannot carry at position 4"],
+    [
+      'token that HTTP cannot carry',
+      { 'vercel-token': 'tok€n-123' },
+      "::error::Input 'vercel-token' has a character an HTTP header cannot carry at position 4",
+    ],
     ['timeout: never', { timeout: 'never' }, `::error::Input 'timeout' must be a duration such as 90s, 10m or 1h, got "never"`],
   ])('%s', async (_label, inputs, line) => {
     const e = await vercel();
@@ -169,7 +181,9 @@ describe('bad input: one ::error::, nothing changed', () => {
     const again = await frontend(e);
     expect(again.code, again.stdout).toBe(0);
     expect(again.outputs['deployment-id']).toBe(v12);
-    expect(again.summary).toMatch(/unchanged: production is dpl_\w+ \(v1\.2\.0\), put there by a rollback at .* from dpl_\w+; previous never returns to a deployment a rollback moved away from/);
+    expect(again.summary).toMatch(
+      /unchanged: production is dpl_\w+ \(v1\.2\.0\), put there by a rollback at .* from dpl_\w+; previous never returns to a deployment a rollback moved away from/,
+    );
     expect(posts(e)).toEqual(['/v9/projects/prj/rollback/dpl']);
   });
 
@@ -187,6 +201,8 @@ describe('bad input: one ::error::, nothing changed', () => {
     expect(again.summary).toContain(`unchanged: ${v11} already serves production`);
     expect(posts(e)).toEqual(['/v9/projects/prj/rollback/dpl']);
     const missing = await frontend(e, { target: 'v9.9.9' });
-    expect(missing.errorLines).toEqual([`::error::Input 'target' "v9.9.9" matches no READY production deployment of keiko-frontend by its git ref or tag (refs: v1.3.0, v1.2.0, v1.1.0); or give a deployment id (dpl_…) or URL`]);
+    expect(missing.errorLines).toEqual([
+      `::error::Input 'target' "v9.9.9" matches no READY production deployment of keiko-frontend by its git ref or tag (refs: v1.3.0, v1.2.0, v1.1.0); or give a deployment id (dpl_…) or URL`,
+    ]);
   });
 });

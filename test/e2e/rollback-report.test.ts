@@ -1,6 +1,6 @@
 import { describe, expect, it, type TestContext } from 'vitest';
 import { planSummary, type RollbackRequest } from '../../src/github/report.js';
-import { startGitHubEmulator, type GitHubEmulator } from '../../src/sandbox/github/server.js';
+import { type GitHubEmulator, startGitHubEmulator } from '../../src/sandbox/github/server.js';
 import { startNotifyEmulator } from '../../src/sandbox/notify/server.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -12,7 +12,25 @@ async function emulator(ctx: TestContext): Promise<GitHubEmulator> {
 
 const claim = (github: GitHubEmulator, over: Record<string, string> = {}) =>
   runCli(
-    ['claim-automatic', '--repo', 'keiko/platform', '--ref', 'a'.repeat(40), '--environment', 'production', '--release', over.release ?? 'v1.1.2', '--deploy-result', over['deploy-result'] ?? 'success', '--healthy', over.healthy ?? 'false', '--severity', over.severity ?? 'high', '--failed', 'chat-service health'],
+    [
+      'claim-automatic',
+      '--repo',
+      'keiko/platform',
+      '--ref',
+      'a'.repeat(40),
+      '--environment',
+      'production',
+      '--release',
+      over.release ?? 'v1.1.2',
+      '--deploy-result',
+      over['deploy-result'] ?? 'success',
+      '--healthy',
+      over.healthy ?? 'false',
+      '--severity',
+      over.severity ?? 'high',
+      '--failed',
+      'chat-service health',
+    ],
     { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken },
   );
 
@@ -21,11 +39,22 @@ describe('the automatic rollback claims a release once', () => {
     const github = await emulator(ctx);
     const first = await claim(github);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.outputs).toMatchObject({ rollback: 'true', severity: 'high', reason: 'automatic: post-deploy checks failed after v1.1.2 (chat-service health)' });
-    expect(github.deployments[0]).toMatchObject({ task: 'rollback', environment: 'production', payload: { automatic: true, release: 'v1.1.2' }, statuses: [{ state: 'in_progress' }] });
+    expect(first.outputs).toMatchObject({
+      rollback: 'true',
+      severity: 'high',
+      reason: 'automatic: post-deploy checks failed after v1.1.2 (chat-service health)',
+    });
+    expect(github.deployments[0]).toMatchObject({
+      task: 'rollback',
+      environment: 'production',
+      payload: { automatic: true, release: 'v1.1.2' },
+      statuses: [{ state: 'in_progress' }],
+    });
     const second = await claim(github);
     expect(second.outputs.rollback).toBe('false');
-    expect(second.outputs.reason).toBe(`an automatic rollback of v1.1.2 in production was already claimed (deployment ${github.deployments[0]?.id}); this trigger stands down`);
+    expect(second.outputs.reason).toBe(
+      `an automatic rollback of v1.1.2 in production was already claimed (deployment ${github.deployments[0]?.id}); this trigger stands down`,
+    );
     expect(github.deployments).toHaveLength(1);
     expect((await claim(github, { release: 'v1.1.3' })).outputs.rollback).toBe('true');
   });
@@ -33,7 +62,15 @@ describe('the automatic rollback claims a release once', () => {
   it('two guards that wrote their claims at the same moment agree on one winner (the lowest id)', async (ctx) => {
     const github = await emulator(ctx);
     // the other guard's claim is already written but it has not listed yet: this guard must still lose to it
-    github.deployments.push({ id: 1, ref: 'a'.repeat(40), environment: 'production', task: 'rollback', payload: { automatic: true, release: 'v1.1.2' }, created_at: new Date().toISOString(), statuses: [] });
+    github.deployments.push({
+      id: 1,
+      ref: 'a'.repeat(40),
+      environment: 'production',
+      task: 'rollback',
+      payload: { automatic: true, release: 'v1.1.2' },
+      created_at: new Date().toISOString(),
+      statuses: [],
+    });
     const late = await claim(github);
     expect(late.outputs.rollback).toBe('false');
     expect(github.deployments).toHaveLength(1);
@@ -49,11 +86,29 @@ describe('the automatic rollback claims a release once', () => {
 });
 
 describe('the report', () => {
-  const request = (over: Partial<RollbackRequest> = {}): RollbackRequest => ({ severity: 'high', environment: 'production', services: 'chat-service,search-service', target: 'v1.2.0', databaseTool: 'alembic', databaseTarget: '-1', frontendTarget: 'previous', reroute: true, circuitBreaker: true, dryRun: false, reason: 'INC-7', release: '', automatic: false, frontendProject: '', ...over });
+  const request = (over: Partial<RollbackRequest> = {}): RollbackRequest => ({
+    severity: 'high',
+    environment: 'production',
+    services: 'chat-service,search-service',
+    target: 'v1.2.0',
+    databaseTool: 'alembic',
+    databaseTarget: '-1',
+    frontendTarget: 'previous',
+    reroute: true,
+    circuitBreaker: true,
+    dryRun: false,
+    reason: 'INC-7',
+    release: '',
+    automatic: false,
+    frontendProject: '',
+    ...over,
+  });
 
   it('plan: each header on its own line, the deadline counted from detection', () => {
     const text = planSummary(request({ release: 'v1.3.0' }), new Date('2026-11-24T03:00:00Z'));
-    expect(text).toContain('**Reason:** INC-7\n\n**Severity:** high (>50% users) → Rollback within 15 min\n\n**Approval:** environment `rollback-high` — Team Lead\n\n**Deadline:** by 2026-11-24T03:15:00Z (15 min after detection at 2026-11-24T03:00:00Z)');
+    expect(text).toContain(
+      '**Reason:** INC-7\n\n**Severity:** high (>50% users) → Rollback within 15 min\n\n**Approval:** environment `rollback-high` — Team Lead\n\n**Deadline:** by 2026-11-24T03:15:00Z (15 min after detection at 2026-11-24T03:00:00Z)',
+    );
     expect(text).toContain('| Services | chat-service,search-service → v1.2.0 (only those still running v1.3.0) |');
     expect(planSummary(request({ approval: 'issue' }), new Date())).toContain('**Approval:** an `/approve` comment on the approval issue');
   });
@@ -63,12 +118,45 @@ describe('the report', () => {
     const needs = {
       plan: { result: 'success' },
       approved: { result: 'success' },
-      services: { result: 'failure', outputs: { result: JSON.stringify([{ service: 'chat-service', status: 'rolled-back', message: 'ok' }, { service: 'search-service', status: 'failed', message: 'new pods in ImagePullBackOff (registry.keiko.io/search:v1.2.0 not found)' }]) } },
+      services: {
+        result: 'failure',
+        outputs: {
+          result: JSON.stringify([
+            { service: 'chat-service', status: 'rolled-back', message: 'ok' },
+            { service: 'search-service', status: 'failed', message: 'new pods in ImagePullBackOff (registry.keiko.io/search:v1.2.0 not found)' },
+          ]),
+        },
+      },
       frontend: { result: 'success', outputs: { pinned: 'true', 'deployment-id': 'dpl_old' } },
       verify: { result: 'success', outputs: { healthy: 'false', severity: 'medium', failed: 'search-service health' } },
     };
     const detected = new Date(Date.now() - 20 * 60_000).toISOString();
-    const report = await runCli(['report', '--needs', JSON.stringify(needs), '--repo', 'keiko/platform', '--ref', 'a'.repeat(40), '--severity', 'high', '--environment', 'production', '--reason', 'INC-7', '--services', 'chat-service,search-service', '--frontend-project', 'keiko-web', '--started-at', String(Math.floor(Date.now() / 1000) - 300), '--detected-at', detected], { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken });
+    const report = await runCli(
+      [
+        'report',
+        '--needs',
+        JSON.stringify(needs),
+        '--repo',
+        'keiko/platform',
+        '--ref',
+        'a'.repeat(40),
+        '--severity',
+        'high',
+        '--environment',
+        'production',
+        '--reason',
+        'INC-7',
+        '--services',
+        'chat-service,search-service',
+        '--frontend-project',
+        'keiko-web',
+        '--started-at',
+        String(Math.floor(Date.now() / 1000) - 300),
+        '--detected-at',
+        detected,
+      ],
+      { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken },
+    );
     expect(report.code).toBe(1);
     expect(report.summary).toContain('- `search-service` failed: new pods in ImagePullBackOff (registry.keiko.io/search:v1.2.0 not found)');
     expect(report.summary).not.toContain('`chat-service` rolled-back');
@@ -83,8 +171,36 @@ describe('the report', () => {
     const github = await emulator(ctx);
     const claimed = await claim(github);
     const id = claimed.outputs.deployment ?? '';
-    const needs = { plan: { result: 'success' }, approved: { result: 'success' }, services: { result: 'success' }, verify: { result: 'success', outputs: { healthy: 'true' } } };
-    const report = await runCli(['report', '--needs', JSON.stringify(needs), '--repo', 'keiko/platform', '--ref', 'a'.repeat(40), '--severity', 'high', '--environment', 'production', '--reason', 'automatic', '--automatic', 'true', '--release', 'v1.1.2', '--claim-deployment', id], { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken });
+    const needs = {
+      plan: { result: 'success' },
+      approved: { result: 'success' },
+      services: { result: 'success' },
+      verify: { result: 'success', outputs: { healthy: 'true' } },
+    };
+    const report = await runCli(
+      [
+        'report',
+        '--needs',
+        JSON.stringify(needs),
+        '--repo',
+        'keiko/platform',
+        '--ref',
+        'a'.repeat(40),
+        '--severity',
+        'high',
+        '--environment',
+        'production',
+        '--reason',
+        'automatic',
+        '--automatic',
+        'true',
+        '--release',
+        'v1.1.2',
+        '--claim-deployment',
+        id,
+      ],
+      { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken },
+    );
     expect(report.code, report.stderr).toBe(0);
     expect(github.deployments).toHaveLength(1);
     expect(github.deployments[0]?.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
@@ -92,7 +208,10 @@ describe('the report', () => {
 
   it('a GitHub API that fails still leaves the summary and one titled error annotation', async () => {
     const needs = { plan: { result: 'success' }, approved: { result: 'success' }, services: { result: 'success' } };
-    const report = await runCli(['report', '--needs', JSON.stringify(needs), '--repo', 'keiko/platform', '--severity', 'low', '--environment', 'production', '--reason', 'INC-8'], { GITHUB_API_URL: 'http://127.0.0.1:1', GITHUB_TOKEN: 'ghp_x', GITHUB_ACTIONS: 'true' });
+    const report = await runCli(
+      ['report', '--needs', JSON.stringify(needs), '--repo', 'keiko/platform', '--severity', 'low', '--environment', 'production', '--reason', 'INC-8'],
+      { GITHUB_API_URL: 'http://127.0.0.1:1', GITHUB_TOKEN: 'ghp_x', GITHUB_ACTIONS: 'true' },
+    );
     expect(report.code).toBe(1);
     expect(report.summary).toContain('## ✅ Rollback of `production` completed');
     expect(report.summary).toContain('⚠️ Not recorded on GitHub: GitHub API at http://127.0.0.1:1');
@@ -105,18 +224,46 @@ describe('the report', () => {
   it('stakeholders hear "rollback started" on approval, and the same status page incident is resolved at the end', async (ctx) => {
     const notify = await startNotifyEmulator();
     ctx.onTestFinished(() => notify.close());
-    const common = ['--severity', 'high', '--environment', 'production', '--reason', 'INC-7', '--services', 'chat-service', '--statuspage-page-id', notify.pageId, '--statuspage-components', 'cmp1', '--statuspage-api-url', notify.url, '--chat', 'slack'];
+    const common = [
+      '--severity',
+      'high',
+      '--environment',
+      'production',
+      '--reason',
+      'INC-7',
+      '--services',
+      'chat-service',
+      '--statuspage-page-id',
+      notify.pageId,
+      '--statuspage-components',
+      'cmp1',
+      '--statuspage-api-url',
+      notify.url,
+      '--chat',
+      'slack',
+    ];
     const env = { STATUSPAGE_API_KEY: notify.apiKey, CHAT_WEBHOOK_URL: notify.slackWebhook };
     const started = await runCli(['notify', '--stage', 'started', ...common], env);
     expect(started.code, started.stderr).toBe(0);
     expect(notify.incidents).toEqual([expect.objectContaining({ status: 'identified', components: { cmp1: 'partial_outage' } })]);
     expect(started.outputs['statuspage-incident']).toBe(notify.incidents[0]?.id);
-    const needs = { plan: { result: 'success' }, approved: { result: 'success' }, services: { result: 'success' }, verify: { result: 'success', outputs: { healthy: 'true' } } };
-    const report = await runCli(['report', '--needs', JSON.stringify(needs), '--statuspage-incident', started.outputs['statuspage-incident'] ?? '', ...common], env);
+    const needs = {
+      plan: { result: 'success' },
+      approved: { result: 'success' },
+      services: { result: 'success' },
+      verify: { result: 'success', outputs: { healthy: 'true' } },
+    };
+    const report = await runCli(
+      ['report', '--needs', JSON.stringify(needs), '--statuspage-incident', started.outputs['statuspage-incident'] ?? '', ...common],
+      env,
+    );
     expect(report.code, report.stderr).toBe(0);
     expect(notify.incidents).toHaveLength(1);
     expect(notify.incidents[0]).toMatchObject({ status: 'resolved', components: { cmp1: 'operational' }, updates: 1 });
-    expect(notify.messages.map((m) => JSON.stringify(m.body))).toEqual([expect.stringContaining('Identified — rollback started'), expect.stringContaining('Resolved: rollback of production')]);
+    expect(notify.messages.map((m) => JSON.stringify(m.body))).toEqual([
+      expect.stringContaining('Identified — rollback started'),
+      expect.stringContaining('Resolved: rollback of production'),
+    ]);
     expect(report.stderr + report.summary + started.stderr + started.summary).not.toContain(notify.apiKey);
   });
 });

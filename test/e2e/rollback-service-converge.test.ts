@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KubeEmulator, KubeEmulatorOptions } from '../../src/sandbox/kube/index.js';
-import { kubectlFor } from '../helpers/kubectl.js';
-import { kubeEmulators, LEASES, liveImage, NS, writes } from '../helpers/kube-fixtures.js';
 import { atTerminal } from '../helpers/cli.js';
+import { kubeEmulators, LEASES, liveImage, NS, writes } from '../helpers/kube-fixtures.js';
+import { kubectlFor } from '../helpers/kubectl.js';
 import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
 
 const start = kubeEmulators();
@@ -24,7 +24,8 @@ interface Result {
 const parse = (text: string | undefined): Result[] => JSON.parse(text ?? '[]') as Result[];
 const rollback = (e: KubeEmulator, inputs: Record<string, string>, options: Parameters<typeof runAction>[2] = {}) =>
   runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, ...inputs }, options);
-const deploymentWrites = (e: KubeEmulator, since = 0): number => e.requests.slice(since).filter((r) => r.resource === 'deployments' && ['patch', 'update', 'create'].includes(r.verb) && r.query.dryRun !== 'All').length;
+const deploymentWrites = (e: KubeEmulator, since = 0): number =>
+  e.requests.slice(since).filter((r) => r.resource === 'deployments' && ['patch', 'update', 'create'].includes(r.verb) && r.query.dryRun !== 'All').length;
 
 describe('reruns converge: never back to the release a rollback moved away from', () => {
   it('previous twice stays on v1.2.0, with no second write, and says who rolled back from what', async () => {
@@ -35,7 +36,9 @@ describe('reruns converge: never back to the release a rollback moved away from'
     expect(second.code, second.stdout).toBe(0);
     const [again] = parse(second.outputs.result);
     expect(again?.status).toBe('unchanged');
-    expect(again?.message).toMatch(/^already at v1\.2\.0, put there by a rollback \(keiko\/platform\/\d+\/1\/rollback rolled back from v1\.3\.0 \(revision 3\) to v1\.2\.0 at .*\); previous never returns to a release a rollback moved away from; deployment "chat-service" successfully rolled out$/);
+    expect(again?.message).toMatch(
+      /^already at v1\.2\.0, put there by a rollback \(keiko\/platform\/\d+\/1\/rollback rolled back from v1\.3\.0 \(revision 3\) to v1\.2\.0 at .*\); previous never returns to a release a rollback moved away from; deployment "chat-service" successfully rolled out$/,
+    );
     expect(deploymentWrites(e)).toBe(1);
     expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
     // an explicit return to the release a rollback moved away from needs force
@@ -50,7 +53,12 @@ describe('reruns converge: never back to the release a rollback moved away from'
     const e = await emulator();
     const dry = await rollback(e, { services: 'chat-service,search-service', 'dry-run': 'true' });
     const plan = dry.outputs.plan ?? '';
-    expect(JSON.parse(plan)).toMatchObject({ version: 1, kind: 'keiko-rollback/service-plan', namespace: NS, services: [{ service: 'chat-service', from: { version: 'v1.3.0', revision: 3 }, to: { version: 'v1.2.0', revision: 2 } }, { service: 'search-service' }] });
+    expect(JSON.parse(plan)).toMatchObject({
+      version: 1,
+      kind: 'keiko-rollback/service-plan',
+      namespace: NS,
+      services: [{ service: 'chat-service', from: { version: 'v1.3.0', revision: 3 }, to: { version: 'v1.2.0', revision: 2 } }, { service: 'search-service' }],
+    });
     const first = await rollback(e, { plan, environment: '' });
     expect(first.code, first.stdout).toBe(0);
     expect(parse(first.outputs.result).map((r) => r.status)).toEqual(['rolled-back', 'rolled-back']);
@@ -60,13 +68,17 @@ describe('reruns converge: never back to the release a rollback moved away from'
 
     const other = await emulator();
     const stalePlan = (await rollback(other, { services: 'chat-service', 'dry-run': 'true' })).outputs.plan ?? '';
-    expect((await kubectlFor(other.kubeconfig)('set', 'image', 'deployment/chat-service', '-n', NS, 'chat-service=registry.keiko.io/chat-service:v1.4.0')).code).toBe(0);
+    expect(
+      (await kubectlFor(other.kubeconfig)('set', 'image', 'deployment/chat-service', '-n', NS, 'chat-service=registry.keiko.io/chat-service:v1.4.0')).code,
+    ).toBe(0);
     const mark = other.requests.length;
     const stale = await rollback(other, { plan: stalePlan, environment: '' });
     expect(stale.code).toBe(1);
     const [refused] = parse(stale.outputs.result);
     expect(refused?.status).toBe('failed');
-    expect(refused?.message).toMatch(/^live is v1\.4\.0 \(revision 4, template \w+\), but the plan expected v1\.3\.0 \(revision 3, template \w+\): someone deployed in between; nothing written/);
+    expect(refused?.message).toMatch(
+      /^live is v1\.4\.0 \(revision 4, template \w+\), but the plan expected v1\.3\.0 \(revision 3, template \w+\): someone deployed in between; nothing written/,
+    );
     expect(deploymentWrites(other, mark)).toBe(0);
     expect(liveImage(other, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.4.0');
   });
@@ -76,16 +88,27 @@ describe('reruns converge: never back to the release a rollback moved away from'
     for (const [plan, line] of [
       ['{not json', "::error::Input 'plan' is not JSON"],
       ['{"version":2,"kind":"keiko-rollback/service-plan"}', "::error::Input 'plan' has version 2"],
-      ['{"version":1,"kind":"keiko-rollback/service-plan","namespace":"keiko-production","target":"previous","services":[{"service":"../../etc","from":null,"to":{"revision":1,"hash":"abc","version":"v1","images":[],"uid":"u"}}],"created-at":"x"}', "::error::Input 'plan' is malformed at services.0.service: must be a DNS-1123 label"],
+      [
+        '{"version":1,"kind":"keiko-rollback/service-plan","namespace":"keiko-production","target":"previous","services":[{"service":"../../etc","from":null,"to":{"revision":1,"hash":"abc","version":"v1","images":[],"uid":"u"}}],"created-at":"x"}',
+        "::error::Input 'plan' is malformed at services.0.service: must be a DNS-1123 label",
+      ],
     ] as const) {
       const run = await rollback(e, { plan, environment: '' });
       expect(run.errorLines, plan).toHaveLength(1);
       expect(run.errorLines[0]?.startsWith(line), run.errorLines[0]).toBe(true);
       expect(hasStackTrace(run.stdout + run.stderr)).toBe(false);
     }
-    const mismatched = await rollback(e, { plan: (await rollback(e, { services: 'chat-service', 'dry-run': 'true' })).outputs.plan ?? '', environment: 'staging' });
-    expect(mismatched.errorLines).toEqual(["::error::Input 'plan' was made for namespace keiko-production, but this run targets keiko-staging: make the plan for this namespace"]);
-    for (const [input, value] of [['fail-after', 'soon'], ['force', 'maybe']] as const) {
+    const mismatched = await rollback(e, {
+      plan: (await rollback(e, { services: 'chat-service', 'dry-run': 'true' })).outputs.plan ?? '',
+      environment: 'staging',
+    });
+    expect(mismatched.errorLines).toEqual([
+      "::error::Input 'plan' was made for namespace keiko-production, but this run targets keiko-staging: make the plan for this namespace",
+    ]);
+    for (const [input, value] of [
+      ['fail-after', 'soon'],
+      ['force', 'maybe'],
+    ] as const) {
       const run = await rollback(e, { services: 'chat-service', [input]: value });
       expect(run.errorLines).toHaveLength(1);
       expect(run.errorLines[0]).toMatch(new RegExp(`^::error::Input '${input}' must be`));
@@ -105,7 +128,9 @@ describe('unchanged means healthy; bad news comes fast and with a map', () => {
     expect(run.code).toBe(1);
     const [result] = parse(run.outputs.result);
     expect(result?.status).toBe('failed');
-    expect(result?.message).toMatch(/^the new pods cannot start: pod chat-service-\w+-\w{5}: container chat-service ImagePullBackOff \(image registry\.keiko\.io\/chat-service:v1\.2\.0\).* for 1s \(fail-after\)/);
+    expect(result?.message).toMatch(
+      /^the new pods cannot start: pod chat-service-\w+-\w{5}: container chat-service ImagePullBackOff \(image registry\.keiko\.io\/chat-service:v1\.2\.0\).* for 1s \(fail-after\)/,
+    );
     expect(deploymentWrites(e, mark)).toBe(0);
   });
 
@@ -166,7 +191,11 @@ describe('cancellation', () => {
     const e = await emulator();
     // the rollout's watch answers only after a while, so the run is surely mid-rollout when interrupted
     e.fault({ verb: 'watch', path: '/deployments', delayMs: 30_000, times: 5 });
-    const run = await rollback(e, { services: 'chat-service,search-service' }, { interrupt: { when: (soFar) => (soFar.match(/Waiting for deployment/g) ?? []).length >= 2, signal: 'SIGINT' } });
+    const run = await rollback(
+      e,
+      { services: 'chat-service,search-service' },
+      { interrupt: { when: (soFar) => (soFar.match(/Waiting for deployment/g) ?? []).length >= 2, signal: 'SIGINT' } },
+    );
     expect(run.code).not.toBe(0);
     expect(parse(run.outputs.result).map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
     expect(run.stdout).toMatch(/✗ chat-service: cancelled/);
@@ -180,7 +209,9 @@ describe('cancellation', () => {
     e.fault({ verb: 'watch', path: '/deployments', delayMs: 30_000, times: 5 });
     const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-cli-int-')), 'config');
     fs.writeFileSync(kubeconfig, e.kubeconfig);
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'keiko-rollback.js'), 'service', 'chat-service', 'v1.2.0', 'production'], { env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), KUBECONFIG: kubeconfig } });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'keiko-rollback.js'), 'service', 'chat-service', 'v1.2.0', 'production'], {
+      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), KUBECONFIG: kubeconfig },
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

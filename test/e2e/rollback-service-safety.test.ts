@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startKubeEmulator, runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
-import { meta, obj, stringMap, type KubeObject } from '../../src/sandbox/kube/types.js';
-import { kubectlFor } from '../helpers/kubectl.js';
-import { DEPLOYMENTS, LEASES, liveImage, NS, REPLICA_SETS, writes } from '../helpers/kube-fixtures.js';
-import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
+import { parse as parseYaml } from 'yaml';
 import { ROLLED_BACK_FROM } from '../../src/kube/rollback-record.js';
-import { startFaultProxy, type FaultProxy } from '../../src/sandbox/fault-proxy.js';
+import { type FaultProxy, startFaultProxy } from '../../src/sandbox/fault-proxy.js';
+import { type KubeEmulator, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
+import { type KubeObject, meta, obj, stringMap } from '../../src/sandbox/kube/types.js';
+import { DEPLOYMENTS, LEASES, liveImage, NS, REPLICA_SETS, writes } from '../helpers/kube-fixtures.js';
+import { kubectlFor } from '../helpers/kubectl.js';
+import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
 
 let emulators: KubeEmulator[] = [];
 let proxies: FaultProxy[] = [];
@@ -35,13 +35,22 @@ describe('no racing rollbacks (Lease)', () => {
     const proxy = await startFaultProxy(e.url);
     proxies.push(proxy);
     proxy.add({ fault: { kind: 'hold' }, method: 'GET', path: 'watch=' });
-    const first = rollback({ ...e, kubeconfig: e.kubeconfig.replace(e.url, proxy.url) } as KubeEmulator, { services: 'chat-service' }, { GITHUB_RUN_ID: '1001' });
+    const first = rollback(
+      { ...e, kubeconfig: e.kubeconfig.replace(e.url, proxy.url) } as KubeEmulator,
+      { services: 'chat-service' },
+      { GITHUB_RUN_ID: '1001' },
+    );
     await proxy.held();
-    const second = rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '1002' }, {
-      onStdout: (soFar) => {
-        if (soFar.includes('waiting for lease keiko-rollback-chat-service, held by keiko/platform/1001/1/rollback since')) proxy.release();
+    const second = rollback(
+      e,
+      { services: 'chat-service' },
+      { GITHUB_RUN_ID: '1002' },
+      {
+        onStdout: (soFar) => {
+          if (soFar.includes('waiting for lease keiko-rollback-chat-service, held by keiko/platform/1001/1/rollback since')) proxy.release();
+        },
       },
-    });
+    );
     const [a, b] = await Promise.all([first, second]);
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(statuses(a.outputs.result)).toEqual(['rolled-back']);
@@ -55,14 +64,23 @@ describe('no racing rollbacks (Lease)', () => {
     const e = await emulator();
     const now = new Date().toISOString();
     const other = 'keiko/platform/55/1/rollback';
-    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: other, leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
+    e.store.create(LEASES, {
+      metadata: { name: 'keiko-rollback-chat-service', namespace: NS },
+      spec: { holderIdentity: other, leaseDurationSeconds: 60, acquireTime: now, renewTime: now },
+    });
     let otherRun: ReturnType<typeof rollback> | undefined;
     // the other run (the Lease's holder) writes its rollback once this one has planned and waits for the Lease
-    const run = await rollback(e, { services: 'chat-service' }, {}, {
-      onStdout: (soFar) => {
-        if (!otherRun && soFar.includes(`waiting for lease keiko-rollback-chat-service, held by ${other}`)) otherRun = rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '55' });
+    const run = await rollback(
+      e,
+      { services: 'chat-service' },
+      {},
+      {
+        onStdout: (soFar) => {
+          if (!otherRun && soFar.includes(`waiting for lease keiko-rollback-chat-service, held by ${other}`))
+            otherRun = rollback(e, { services: 'chat-service' }, { GITHUB_RUN_ID: '55' });
+        },
       },
-    });
+    );
     expect(otherRun).toBeDefined();
     const first = await otherRun;
     expect(statuses(first?.outputs.result)).toEqual(['rolled-back']);
@@ -76,7 +94,10 @@ describe('no racing rollbacks (Lease)', () => {
   it('fails clearly, writing nothing, while another run holds the lease; takes over an expired one', async () => {
     const e = await emulator();
     const now = new Date().toISOString().replace('Z', '000Z');
-    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: 'keiko/platform/77/1/rollback', leaseDurationSeconds: 600, acquireTime: now, renewTime: now } });
+    e.store.create(LEASES, {
+      metadata: { name: 'keiko-rollback-chat-service', namespace: NS },
+      spec: { holderIdentity: 'keiko/platform/77/1/rollback', leaseDurationSeconds: 600, acquireTime: now, renewTime: now },
+    });
     const blocked = await rollback(e, { services: 'chat-service', timeout: '6s' });
     expect(blocked.code).toBe(1);
     expect(blocked.errorLines[0]).toContain('another rollback is running: lease keiko-rollback-chat-service is held by keiko/platform/77/1/rollback since');
@@ -94,10 +115,28 @@ describe('no racing rollbacks (Lease)', () => {
     const e = await emulator();
     const holder = 'keiko/platform/4242/1/rollback';
     const now = new Date().toISOString();
-    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: holder, leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
-    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-auth-service', namespace: NS }, spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
-    const state = { 'held-leases': JSON.stringify({ version: 1, leases: [{ namespace: NS, name: 'keiko-rollback-chat-service', holder }, { namespace: NS, name: 'keiko-rollback-auth-service', holder }] }) };
-    const post = await runAction('rollback-service', { services: 'chat-service', environment: 'production', kubeconfig: e.kubeconfig }, { entry: 'post', state, env: { GITHUB_RUN_ID: '4242' } });
+    e.store.create(LEASES, {
+      metadata: { name: 'keiko-rollback-chat-service', namespace: NS },
+      spec: { holderIdentity: holder, leaseDurationSeconds: 60, acquireTime: now, renewTime: now },
+    });
+    e.store.create(LEASES, {
+      metadata: { name: 'keiko-rollback-auth-service', namespace: NS },
+      spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 60, acquireTime: now, renewTime: now },
+    });
+    const state = {
+      'held-leases': JSON.stringify({
+        version: 1,
+        leases: [
+          { namespace: NS, name: 'keiko-rollback-chat-service', holder },
+          { namespace: NS, name: 'keiko-rollback-auth-service', holder },
+        ],
+      }),
+    };
+    const post = await runAction(
+      'rollback-service',
+      { services: 'chat-service', environment: 'production', kubeconfig: e.kubeconfig },
+      { entry: 'post', state, env: { GITHUB_RUN_ID: '4242' } },
+    );
     expect(post.code).toBe(0);
     expect(post.stdout).toContain('released lease keiko-rollback-chat-service left by a cancelled rollback');
     expect(e.store.get(LEASES, NS, 'keiko-rollback-chat-service')).toBeUndefined();
@@ -108,11 +147,20 @@ describe('no racing rollbacks (Lease)', () => {
     const e = await emulator();
     const holder = 'keiko/platform/4243/1/rollback';
     const now = new Date().toISOString();
-    e.store.create(LEASES, { metadata: { name: 'keiko-rollback-chat-service', namespace: NS }, spec: { holderIdentity: holder, leaseDurationSeconds: 60, acquireTime: now, renewTime: now } });
+    e.store.create(LEASES, {
+      metadata: { name: 'keiko-rollback-chat-service', namespace: NS },
+      spec: { holderIdentity: holder, leaseDurationSeconds: 60, acquireTime: now, renewTime: now },
+    });
     for (const saved of [JSON.stringify([{ namespace: NS, name: 'keiko-rollback-chat-service', holder }]), JSON.stringify({ version: 2, leases: [] })]) {
-      const post = await runAction('rollback-service', { services: 'chat-service', environment: 'production', kubeconfig: e.kubeconfig }, { entry: 'post', state: { 'held-leases': saved }, env: { GITHUB_RUN_ID: '4243' } });
+      const post = await runAction(
+        'rollback-service',
+        { services: 'chat-service', environment: 'production', kubeconfig: e.kubeconfig },
+        { entry: 'post', state: { 'held-leases': saved }, env: { GITHUB_RUN_ID: '4243' } },
+      );
       expect(post.code).toBe(0);
-      expect(post.stdout).toMatch(/::warning::no leases released: the saved lease state has version (none|2); this step reads version 1; any this job held expire by themselves within 60s/);
+      expect(post.stdout).toMatch(
+        /::warning::no leases released: the saved lease state has version (none|2); this step reads version 1; any this job held expire by themselves within 60s/,
+      );
     }
     expect(e.store.get(LEASES, NS, 'keiko-rollback-chat-service')).toBeDefined();
     expect(writes(e)).toEqual([]);
@@ -199,7 +247,9 @@ describe('kubectl parity', () => {
 
 describe('RBAC', () => {
   it('every request of a full rollback (with a failing service) is allowed by the shipped Role', async () => {
-    const role = parseYaml(fs.readFileSync(path.join(ROOT, 'deploy/rbac/keiko-rollback-role.yaml'), 'utf8')) as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+    const role = parseYaml(fs.readFileSync(path.join(ROOT, 'deploy/rbac/keiko-rollback-role.yaml'), 'utf8')) as {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
     const e = await emulator();
     e.markBadImage('registry.keiko.io/auth-service:v1.2.0', 'CrashLoopBackOff');
     await rollback(e, { services: 'chat-service,auth-service', timeout: '3s' });
@@ -208,7 +258,9 @@ describe('RBAC', () => {
     expect(used.size).toBeGreaterThan(5);
     for (const key of used) {
       const [group, resource, verb] = key.split('|');
-      const allowed = role.rules.some((rule) => rule.apiGroups.includes(group ?? '') && rule.resources.includes(resource ?? '') && rule.verbs.includes(verb ?? ''));
+      const allowed = role.rules.some(
+        (rule) => rule.apiGroups.includes(group ?? '') && rule.resources.includes(resource ?? '') && rule.verbs.includes(verb ?? ''),
+      );
       expect(allowed, `${verb} ${group}/${resource}`).toBe(true);
     }
   });
@@ -216,16 +268,28 @@ describe('RBAC', () => {
 
 describe('bad input: one ::error:: naming the input, nothing written', () => {
   it.each([
-    ['services', { services: 'Chat;rm' }, "::error::Input 'services' has \"Chat;rm\" is not a valid Kubernetes name"],
+    ['services', { services: 'Chat;rm' }, '::error::Input \'services\' has "Chat;rm" is not a valid Kubernetes name'],
     ['target', { services: 'chat-service', target: 'revision:-1' }, "::error::Input 'target' must be `previous`, `revision:N`"],
     ['target', { services: 'chat-service', target: 'revision:x' }, "::error::Input 'target' must be `previous`, `revision:N`"],
-    ['target', { services: 'chat-service', target: 'revision:7' }, "::error::Input 'target' revision:7 is not in the history of chat-service (revisions: 1, 2, 3)"],
-    ['target', { services: 'chat-service', target: 'v9.9.9' }, "::error::Input 'target' v9.9.9 matches no revision of chat-service; versions in its history: v1.1.0 (revision 1), v1.2.0 (revision 2), v1.3.0 (revision 3)"],
-    ['services', { services: 'chat-service,ghost-service' }, "::error::Input 'services' names deployment \"ghost-service\", which does not exist in namespace \"keiko-production\""],
+    [
+      'target',
+      { services: 'chat-service', target: 'revision:7' },
+      "::error::Input 'target' revision:7 is not in the history of chat-service (revisions: 1, 2, 3)",
+    ],
+    [
+      'target',
+      { services: 'chat-service', target: 'v9.9.9' },
+      "::error::Input 'target' v9.9.9 matches no revision of chat-service; versions in its history: v1.1.0 (revision 1), v1.2.0 (revision 2), v1.3.0 (revision 3)",
+    ],
+    [
+      'services',
+      { services: 'chat-service,ghost-service' },
+      '::error::Input \'services\' names deployment "ghost-service", which does not exist in namespace "keiko-production"',
+    ],
     ['namespace', { services: 'chat-service', environment: '' }, "::error::Input 'namespace' is required"],
-    ['namespace', { services: 'chat-service', namespace: 'Prod_NS' }, "::error::Input 'namespace' is \"Prod_NS\" is not a valid Kubernetes name"],
-    ['timeout', { services: 'chat-service', timeout: 'soon' }, "::error::Input 'timeout' must be a duration such as 90s, 10m or 1h, got \"soon\""],
-    ['max-parallel', { services: 'chat-service', 'max-parallel': '0' }, "::error::Input 'max-parallel' must be a whole number from 1 to 100, got \"0\""],
+    ['namespace', { services: 'chat-service', namespace: 'Prod_NS' }, '::error::Input \'namespace\' is "Prod_NS" is not a valid Kubernetes name'],
+    ['timeout', { services: 'chat-service', timeout: 'soon' }, '::error::Input \'timeout\' must be a duration such as 90s, 10m or 1h, got "soon"'],
+    ['max-parallel', { services: 'chat-service', 'max-parallel': '0' }, '::error::Input \'max-parallel\' must be a whole number from 1 to 100, got "0"'],
     ['kubeconfig', { services: 'chat-service', kubeconfig: 'not: [a kubeconfig' }, "::error::Input 'kubeconfig' is neither kubeconfig YAML nor base64 of it"],
   ])('%s: %j', async (_input, inputs, line) => {
     const e = await emulator();
@@ -242,7 +306,9 @@ describe('bad input: one ::error:: naming the input, nothing written', () => {
     const kubectl = kubectlFor(e.kubeconfig);
     await kubectl('rollout', 'pause', 'deployment/auth-service', '-n', NS);
     const paused = await rollback(e, { services: 'auth-service' });
-    expect(paused.errorLines).toEqual([`::error::deployment auth-service is paused: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/auth-service -n ${NS}' and try again`]);
+    expect(paused.errorLines).toEqual([
+      `::error::deployment auth-service is paused: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/auth-service -n ${NS}' and try again`,
+    ]);
     await kubectl('label', 'deployment/chat-service', '-n', NS, 'app.kubernetes.io/managed-by=Helm');
     const helmWarn = await rollback(e, { services: 'chat-service', 'dry-run': 'true' });
     expect(helmWarn.code).toBe(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
-import { runAction } from '../helpers/run-action.js';
+import { type KubeEmulator, runbookFixture } from '../../src/sandbox/kube/index.js';
 import { DEPLOYMENTS, kubeEmulators, liveImage, NS, REPLICA_SETS, revisionAnnotation, writes } from '../helpers/kube-fixtures.js';
+import { runAction } from '../helpers/run-action.js';
 
 const start = kubeEmulators();
 const emulator = (fixture = runbookFixture()): Promise<KubeEmulator> => start({ fixture });
@@ -18,7 +18,8 @@ interface Result {
 }
 
 const parse = (text: string | undefined): Result[] => JSON.parse(text ?? '[]') as Result[];
-const rollback = (e: KubeEmulator, inputs: Record<string, string>) => runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, ...inputs });
+const rollback = (e: KubeEmulator, inputs: Record<string, string>) =>
+  runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, ...inputs });
 
 describe('rollback-service (dist bundle against the emulator)', () => {
   it('rolls back to the previous revision exactly as kubectl would, and reports it', async () => {
@@ -26,7 +27,14 @@ describe('rollback-service (dist bundle against the emulator)', () => {
     const run = await rollback(e, { services: 'chat-service' });
     expect(run.code, run.stdout).toBe(0);
     const [result] = parse(run.outputs.result);
-    expect(result).toMatchObject({ service: 'chat-service', status: 'rolled-back', 'from-revision': 3, 'to-revision': 2, 'from-version': 'v1.3.0', 'to-version': 'v1.2.0' });
+    expect(result).toMatchObject({
+      service: 'chat-service',
+      status: 'rolled-back',
+      'from-revision': 3,
+      'to-revision': 2,
+      'from-version': 'v1.3.0',
+      'to-version': 'v1.2.0',
+    });
     expect(run.outputs['rolled-back']).toBe('chat-service');
     expect(run.outputs.failed).toBe('');
     expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
@@ -74,8 +82,11 @@ describe('rollback-service (dist bundle against the emulator)', () => {
     const run = await rollback(e, { services: 'chat-service,search-service,document-service,auth-service', target: 'v1.2.0' });
     expect(run.code).toBe(0);
     expect(run.outputs['rolled-back']).toBe('chat-service,search-service,document-service,auth-service');
-    for (const name of ['chat-service', 'search-service', 'document-service', 'auth-service']) expect(liveImage(e, name)).toBe(`registry.keiko.io/${name}:v1.2.0`);
-    const order = e.requests.filter((r) => (r.verb === 'patch' && r.resource === 'deployments') || (r.verb === 'delete' && r.resource === 'leases')).map((r) => r.verb);
+    for (const name of ['chat-service', 'search-service', 'document-service', 'auth-service'])
+      expect(liveImage(e, name)).toBe(`registry.keiko.io/${name}:v1.2.0`);
+    const order = e.requests
+      .filter((r) => (r.verb === 'patch' && r.resource === 'deployments') || (r.verb === 'delete' && r.resource === 'leases'))
+      .map((r) => r.verb);
     // all four patches go out before the first rollout finishes and releases its lease
     expect(order.slice(0, 4)).toEqual(['patch', 'patch', 'patch', 'patch']);
   });
@@ -103,7 +114,9 @@ describe('rollback-service (dist bundle against the emulator)', () => {
     const run = await rollback(e, { services: 'chat-service', timeout: '5m' });
     expect(run.code).toBe(1);
     const [result] = parse(run.outputs.result);
-    expect(result?.message).toMatch(/^the new pods cannot start: pod chat-service-\w+-\w{5}: container chat-service CrashLoopBackOff \(image registry.keiko.io\/chat-service:v1.2.0, [3-9] restarts\)/);
+    expect(result?.message).toMatch(
+      /^the new pods cannot start: pod chat-service-\w+-\w{5}: container chat-service CrashLoopBackOff \(image registry.keiko.io\/chat-service:v1.2.0, [3-9] restarts\)/,
+    );
     expect(e.store.list(REPLICA_SETS, NS).length).toBeGreaterThan(0);
     expect(e.requests.some((r) => r.verb === 'delete' && r.resource === 'leases')).toBe(true);
   });

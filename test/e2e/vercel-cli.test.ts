@@ -18,7 +18,11 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-vercel-cli-'));
 
 beforeAll(() => {
   // installs once into .cache/ (progress on stderr); without the npm registry this fails loudly
-  vercelBin = execFileSync('bash', [path.join(ROOT, 'scripts/vercel-cli.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() ?? '';
+  vercelBin =
+    execFileSync('bash', [path.join(ROOT, 'scripts/vercel-cli.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      .trim()
+      .split('\n')
+      .pop() ?? '';
 }, 300_000);
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startObservabilityEmulator, type ObservabilityEmulator } from '../../src/sandbox/observability/server.js';
+import { type ObservabilityEmulator, startObservabilityEmulator } from '../../src/sandbox/observability/server.js';
 import { runAction } from '../helpers/run-action.js';
 
 let emulator: ObservabilityEmulator | undefined;
@@ -14,7 +14,17 @@ describe('verify with Application Insights and Grafana (against their emulator)'
   it('fails on too many exceptions, passes below the threshold, and annotates dashboards at start and end', async () => {
     emulator = await startObservabilityEmulator();
     emulator.counts = { exceptions: 120, failedRequests: 3 };
-    const inputs = { 'appinsights-app-id': emulator.appId, 'appinsights-key': emulator.appInsightsKey, 'appinsights-api-url': emulator.url, 'appinsights-window': '30m', 'grafana-url': emulator.url, 'grafana-token': emulator.grafanaToken, services: 'chat-service', retries: '0', 'fail-on-unhealthy': 'false' };
+    const inputs = {
+      'appinsights-app-id': emulator.appId,
+      'appinsights-key': emulator.appInsightsKey,
+      'appinsights-api-url': emulator.url,
+      'appinsights-window': '30m',
+      'grafana-url': emulator.url,
+      'grafana-token': emulator.grafanaToken,
+      services: 'chat-service',
+      retries: '0',
+      'fail-on-unhealthy': 'false',
+    };
     const bad = await runAction('verify', inputs);
     expect(bad.outputs.failed).toBe('appinsights:exceptions');
     const checks = report(bad.outputs.report).checks;
@@ -36,17 +46,43 @@ describe('verify with Application Insights and Grafana (against their emulator)'
 
   it('a rejected key fails the check (401/403); a Grafana 401 or 5xx is a warning only', async () => {
     emulator = await startObservabilityEmulator();
-    const rejected = await runAction('verify', { 'appinsights-app-id': emulator.appId, 'appinsights-key': 'wrong-key-123', 'appinsights-api-url': emulator.url, retries: '0', 'fail-on-unhealthy': 'false' });
+    const rejected = await runAction('verify', {
+      'appinsights-app-id': emulator.appId,
+      'appinsights-key': 'wrong-key-123',
+      'appinsights-api-url': emulator.url,
+      retries: '0',
+      'fail-on-unhealthy': 'false',
+    });
     expect(report(rejected.outputs.report).checks[0]?.detail).toBe('Application Insights rejected the API key (403)');
-    const grafana401 = await runAction('verify', { 'appinsights-app-id': emulator.appId, 'appinsights-key': emulator.appInsightsKey, 'appinsights-api-url': emulator.url, 'grafana-url': emulator.url, 'grafana-token': 'wrong-token-123', retries: '0' });
+    const grafana401 = await runAction('verify', {
+      'appinsights-app-id': emulator.appId,
+      'appinsights-key': emulator.appInsightsKey,
+      'appinsights-api-url': emulator.url,
+      'grafana-url': emulator.url,
+      'grafana-token': 'wrong-token-123',
+      retries: '0',
+    });
     expect(grafana401.code).toBe(0);
     expect(grafana401.stdout).toContain('::warning::Grafana annotation not written: HTTP 401 (the token was rejected)');
     emulator.failNext(1);
-    const grafana500 = await runAction('verify', { 'appinsights-app-id': emulator.appId, 'appinsights-key': emulator.appInsightsKey, 'appinsights-api-url': emulator.url, 'grafana-url': emulator.url, 'grafana-token': emulator.grafanaToken, retries: '0' });
+    const grafana500 = await runAction('verify', {
+      'appinsights-app-id': emulator.appId,
+      'appinsights-key': emulator.appInsightsKey,
+      'appinsights-api-url': emulator.url,
+      'grafana-url': emulator.url,
+      'grafana-token': emulator.grafanaToken,
+      retries: '0',
+    });
     expect(grafana500.code).toBe(0);
     expect(grafana500.stdout).toContain('::warning::Grafana annotation not written: HTTP 500');
     emulator.failNext(2);
-    const appInsights500 = await runAction('verify', { 'appinsights-app-id': emulator.appId, 'appinsights-key': emulator.appInsightsKey, 'appinsights-api-url': emulator.url, retries: '0', 'fail-on-unhealthy': 'false' });
+    const appInsights500 = await runAction('verify', {
+      'appinsights-app-id': emulator.appId,
+      'appinsights-key': emulator.appInsightsKey,
+      'appinsights-api-url': emulator.url,
+      retries: '0',
+      'fail-on-unhealthy': 'false',
+    });
     expect(report(appInsights500.outputs.report).checks.map((c) => c.detail)).toContain('Application Insights answered HTTP 500');
   });
 

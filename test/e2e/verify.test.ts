@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKubeEmulator, runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
+import { type KubeEmulator, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
 import { kubectlFor } from '../helpers/kubectl.js';
 import { ADMIN_URL } from '../helpers/postgres.js';
-import { freePort, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
+import { freePort, type RunningPrometheus, startPrometheus } from '../helpers/prometheus.js';
 import { hasStackTrace, runAction } from '../helpers/run-action.js';
 
 let server: http.Server;
@@ -24,7 +24,8 @@ beforeAll(async () => {
       hits++;
       return void res.writeHead(hits === 3 ? 503 : 200).end('{"status":"ok"}');
     }
-    if (service === 'private' && (req.headers.authorization !== 'Bearer header-secret-value' || url.searchParams.get('token') !== 'url-token-secret')) return void res.writeHead(401).end();
+    if (service === 'private' && (req.headers.authorization !== 'Bearer header-secret-value' || url.searchParams.get('token') !== 'url-token-secret'))
+      return void res.writeHead(401).end();
     res.end('{"status":"ok"}');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -50,7 +51,8 @@ afterAll(async () => {
 });
 
 const verify = (inputs: Record<string, string>) => runAction('verify', { 'retry-interval': '1s', retries: '1', ...inputs });
-const report = (text: string | undefined) => JSON.parse(text ?? '{}') as { checks: { name: string; status: string; detail: string; attempts: number }[]; reason: string };
+const report = (text: string | undefined) =>
+  JSON.parse(text ?? '{}') as { checks: { name: string; status: string; detail: string; attempts: number }[]; reason: string };
 
 describe('verify (dist bundle against real things)', () => {
   it('grades health URLs: healthy, 500, slow, wrong body; severity from the share of services', async () => {
@@ -87,7 +89,13 @@ describe('verify (dist bundle against real things)', () => {
   });
 
   it('reads the real Prometheus: a firing critical alert vs none, Watchdog ignored, queries above and below', async () => {
-    const firing = await verify({ 'prometheus-url': prometheus.url, 'alert-selector': 'severity=critical,namespace=keiko-production', services: 'chat-service,search-service,document-service,auth-service,gateway-bff', retries: '0', 'fail-on-unhealthy': 'false' });
+    const firing = await verify({
+      'prometheus-url': prometheus.url,
+      'alert-selector': 'severity=critical,namespace=keiko-production',
+      services: 'chat-service,search-service,document-service,auth-service,gateway-bff',
+      retries: '0',
+      'fail-on-unhealthy': 'false',
+    });
     expect(firing.outputs.failed).toBe('alerts');
     expect(report(firing.outputs.report).checks[0]?.detail).toContain('HighErrorRate{');
     expect(firing.outputs.severity).toBe('high');
@@ -110,22 +118,46 @@ describe('verify (dist bundle against real things)', () => {
 
   it('reaches an in-cluster Prometheus through the API server service proxy', async () => {
     kube.registerServiceProxy('keiko-system', 'prometheus', prometheus.url, 9090);
-    const run = await verify({ 'prometheus-service': 'keiko-system/prometheus:9090', kubeconfig: kube.kubeconfig, 'alert-selector': 'service=chat-service', retries: '0', 'fail-on-unhealthy': 'false' });
+    const run = await verify({
+      'prometheus-service': 'keiko-system/prometheus:9090',
+      kubeconfig: kube.kubeconfig,
+      'alert-selector': 'service=chat-service',
+      retries: '0',
+      'fail-on-unhealthy': 'false',
+    });
     expect(run.outputs.failed).toBe('alerts');
     expect(kube.requests.some((r) => r.path === '/api/v1/namespaces/keiko-system/services/prometheus:9090/proxy/api/v1/alerts')).toBe(true);
     // fail-on-unhealthy: false keeps the step green, but the run's annotations still say it is unhealthy
     expect(run.code).toBe(0);
-    expect(run.stdout.split('\n').filter((l) => l.startsWith('::warning::unhealthy'))).toEqual([expect.stringMatching(/^::warning::unhealthy \(severity \w+\): alerts: /)]);
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('::warning::unhealthy'))).toEqual([
+      expect.stringMatching(/^::warning::unhealthy \(severity \w+\): alerts: /),
+    ]);
     expect(run.errorLines).toEqual([]);
   });
 
   it('sees CrashLoopBackOff pods and an unavailable deployment in Kubernetes', async () => {
     kube.markBadImage('registry.keiko.io/auth-service:v9', 'CrashLoopBackOff');
     const kubectl = kubectlFor(kube.kubeconfig);
-    await kubectl('patch', 'deployment/auth-service', '-n', 'keiko-production', '-p', '{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":2,"maxSurge":0}}}}');
+    await kubectl(
+      'patch',
+      'deployment/auth-service',
+      '-n',
+      'keiko-production',
+      '-p',
+      '{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":2,"maxSurge":0}}}}',
+    );
     await kubectl('set', 'image', 'deployment/auth-service', 'auth-service=registry.keiko.io/auth-service:v9', '-n', 'keiko-production');
     for (let i = 0; i < 200; i++) {
-      const pods = await kubectl('get', 'pods', '-n', 'keiko-production', '-l', 'app=auth-service', '-o', 'jsonpath={.items[*].status.containerStatuses[0].state.waiting.reason}');
+      const pods = await kubectl(
+        'get',
+        'pods',
+        '-n',
+        'keiko-production',
+        '-l',
+        'app=auth-service',
+        '-o',
+        'jsonpath={.items[*].status.containerStatuses[0].state.waiting.reason}',
+      );
       if (pods.stdout.includes('CrashLoopBackOff')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -133,14 +165,23 @@ describe('verify (dist bundle against real things)', () => {
     expect(run.outputs.failed).toContain('deployment:auth-service');
     expect(run.outputs.failed).toContain('pods');
     const checks = report(run.outputs.report).checks;
-    expect(checks.find((c) => c.name === 'deployment:auth-service')?.detail).toMatch(/^auth-service: 0\/2 replicas ready; pod auth-service-\w+-\w{5}: container auth-service CrashLoopBackOff/);
-    expect(checks.find((c) => c.name === 'pods')?.detail).toMatch(/container auth-service CrashLoopBackOff \(image registry.keiko.io\/auth-service:v9, \d+ restarts\)/);
+    expect(checks.find((c) => c.name === 'deployment:auth-service')?.detail).toMatch(
+      /^auth-service: 0\/2 replicas ready; pod auth-service-\w+-\w{5}: container auth-service CrashLoopBackOff/,
+    );
+    expect(checks.find((c) => c.name === 'pods')?.detail).toMatch(
+      /container auth-service CrashLoopBackOff \(image registry.keiko.io\/auth-service:v9, \d+ restarts\)/,
+    );
     expect(checks.find((c) => c.name === 'deployment:chat-service')?.status).toBe('pass');
     expect(run.outputs.severity).toBe('medium');
   });
 
   it('runs smoke commands without a shell: pass, fail, time out', async () => {
-    const run = await verify({ 'smoke-commands': `node -e "console.log('smoke ok')"\nnode -e "process.exit(3)"\nsleep 5`, 'smoke-timeout': '1s', retries: '0', 'fail-on-unhealthy': 'false' });
+    const run = await verify({
+      'smoke-commands': `node -e "console.log('smoke ok')"\nnode -e "process.exit(3)"\nsleep 5`,
+      'smoke-timeout': '1s',
+      retries: '0',
+      'fail-on-unhealthy': 'false',
+    });
     const checks = report(run.outputs.report).checks;
     expect(checks.map((c) => c.status)).toEqual(['pass', 'fail', 'fail']);
     expect(checks[0]?.detail).toContain('smoke ok');
@@ -174,10 +215,14 @@ describe('bad input: one ::error::, nothing run', () => {
   it.each([
     ['no check', {}, "::error::Input 'health-urls' or another check is required"],
     ['template without {service}', { services: 'a', 'health-url-template': 'https://x/health' }, "::error::Input 'health-url-template' must contain {service}"],
-    ['not http(s)', { 'health-urls': 'ftp://x' }, "::error::Input 'health-urls' has \"ftp://x\", which is not an http(s) URL"],
+    ['not http(s)', { 'health-urls': 'ftp://x' }, '::error::Input \'health-urls\' has "ftp://x", which is not an http(s) URL'],
     ['bad status', { 'health-urls': 'http://x', 'expected-status': '2xx0' }, "::error::Input 'expected-status' must list HTTP statuses"],
-    ['PromQL without operator', { 'prometheus-url': 'http://p', 'prometheus-queries': 'q: up' }, "::error::Input 'prometheus-queries' has \"q: up\""],
-    ['window < interval', { 'health-urls': 'http://x', 'stability-window': '2s', 'retry-interval': '5s' }, "::error::Input 'stability-window' must be at least as long as retry-interval"],
+    ['PromQL without operator', { 'prometheus-url': 'http://p', 'prometheus-queries': 'q: up' }, '::error::Input \'prometheus-queries\' has "q: up"'],
+    [
+      'window < interval',
+      { 'health-urls': 'http://x', 'stability-window': '2s', 'retry-interval': '5s' },
+      "::error::Input 'stability-window' must be at least as long as retry-interval",
+    ],
     ['retries -1', { 'health-urls': 'http://x', retries: '-1' }, "::error::Input 'retries' must be a whole number from 0 to 100"],
   ])('%s', async (_label, inputs, line) => {
     const run = await runAction('verify', inputs);

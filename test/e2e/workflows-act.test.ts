@@ -1,6 +1,6 @@
 import { describe, expect, it, type TestContext } from 'vitest';
-import { runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
-import { startGitHubEmulator, type GitHubEmulator } from '../../src/sandbox/github/server.js';
+import { type GitHubEmulator, startGitHubEmulator } from '../../src/sandbox/github/server.js';
+import { type KubeEmulator, runbookFixture } from '../../src/sandbox/kube/index.js';
 import { jobOutcomes, runAct } from '../helpers/act.js';
 import { runCli } from '../helpers/cli.js';
 import { kubeEmulators, liveImage } from '../helpers/kube-fixtures.js';
@@ -10,7 +10,9 @@ import { kubeEmulators, liveImage } from '../helpers/kube-fixtures.js';
 
 const start = kubeEmulators();
 
-async function sandbox(ctx: TestContext): Promise<{ kube: KubeEmulator; github: GitHubEmulator; env: Record<string, string>; secrets: Record<string, string> }> {
+async function sandbox(
+  ctx: TestContext,
+): Promise<{ kube: KubeEmulator; github: GitHubEmulator; env: Record<string, string>; secrets: Record<string, string> }> {
   const kube = await start({ fixture: runbookFixture() });
   const github = await startGitHubEmulator();
   ctx.onTestFinished(() => github.close());
@@ -31,14 +33,31 @@ describe('rollback.yml under act', () => {
     const run = await runAct({
       workflow: '.github/workflows/rollback.yml',
       event: 'workflow_dispatch',
-      inputs: { severity: 'high', environment: 'production', services: 'chat-service,search-service', target: 'previous', reason: 'INC-12: v1.3.0 errors', 'actions-repository': 'keiko/rollback-actions', 'actions-ref': 'main' },
+      inputs: {
+        severity: 'high',
+        environment: 'production',
+        services: 'chat-service,search-service',
+        target: 'previous',
+        reason: 'INC-12: v1.3.0 errors',
+        'actions-repository': 'keiko/rollback-actions',
+        'actions-ref': 'main',
+      },
       secrets,
       env,
     });
     expect(run.code, run.log.slice(-4000)).toBe(0);
-    expect(jobOutcomes(run.log)).toMatchObject({ plan: 'succeeded', 'approve-environment': 'succeeded', approved: 'succeeded', services: 'succeeded', verify: 'succeeded', report: 'succeeded' });
+    expect(jobOutcomes(run.log)).toMatchObject({
+      plan: 'succeeded',
+      'approve-environment': 'succeeded',
+      approved: 'succeeded',
+      services: 'succeeded',
+      verify: 'succeeded',
+      report: 'succeeded',
+    });
     expect(liveImage(kube, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
-    expect(github.deployments).toEqual([expect.objectContaining({ environment: 'production', task: 'rollback', statuses: [{ state: 'success', description: 'rolled back' }] })]);
+    expect(github.deployments).toEqual([
+      expect.objectContaining({ environment: 'production', task: 'rollback', statuses: [{ state: 'success', description: 'rolled back' }] }),
+    ]);
     expect(run.log).toContain('Summary - ## ✅ Rollback of `production` completed');
   });
 });

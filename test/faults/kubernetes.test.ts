@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { refusedUrl, startFaultProxy, type FaultProxy } from '../../src/sandbox/fault-proxy.js';
-import { runbookFixture, startKubeEmulator, type KubeEmulator } from '../../src/sandbox/kube/index.js';
+import { type FaultProxy, refusedUrl, startFaultProxy } from '../../src/sandbox/fault-proxy.js';
+import { type KubeEmulator, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
 import { expectNamedOutcome, httpFaults, timed } from '../helpers/fault-matrix.js';
 import { LEASES, NS } from '../helpers/kube-fixtures.js';
 import { runAction } from '../helpers/run-action.js';
 
 const KUBE = /Kubernetes API|timed out after/;
-const statusBody = (code: number, message: string): string => JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : code === 429 ? 'TooManyRequests' : 'ServiceUnavailable', code });
+const statusBody = (code: number, message: string): string =>
+  JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    message,
+    reason: code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : code === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+    code,
+  });
 const FAULTS = httpFaults({ writeMethod: 'PATCH', writePath: '/deployments/', errorBody: statusBody });
 
 type Ctx = { onTestFinished: (fn: () => Promise<void>) => void };
@@ -29,22 +37,35 @@ describe.concurrent('Kubernetes API faults: every action ends in time, names the
       const { e, kubeconfig } = await setup(ctx, fault.rule);
       // a lost answer is read back and the rollout waited for: it gets the time a rollout needs
       const limit = fault.converges ? 60_000 : 6_000;
-      const { result: run, elapsedMs } = await timed((onStdout) => runAction('rollback-service', { environment: 'production', services: 'chat-service', kubeconfig, timeout: `${limit / 1000}s` }, { onStdout }));
+      const { result: run, elapsedMs } = await timed((onStdout) =>
+        runAction('rollback-service', { environment: 'production', services: 'chat-service', kubeconfig, timeout: `${limit / 1000}s` }, { onStdout }),
+      );
       expectNamedOutcome(run, elapsedMs, limit, KUBE);
       expect(e.store.list(LEASES, NS), 'no Lease left behind').toEqual([]);
       if (fault.converges) expect((JSON.parse(run.outputs.result ?? '[]') as { status: string }[])[0]?.status, run.stdout).toBe('rolled-back');
     });
 
     it(`emergency-reroute: ${fault.name}`, async (ctx) => {
-      const { e, kubeconfig } = await setup(ctx, fault.rule && fault.name.startsWith('lost') ? { ...fault.rule, path: '/deployments/gateway-bff' } : fault.rule);
-      const { result: run, elapsedMs } = await timed((onStdout) => runAction('emergency-reroute', { environment: 'production', kubeconfig, timeout: '6s', 'ingress-manifest': '' }, { onStdout }));
+      const { e, kubeconfig } = await setup(
+        ctx,
+        fault.rule && fault.name.startsWith('lost') ? { ...fault.rule, path: '/deployments/gateway-bff' } : fault.rule,
+      );
+      const { result: run, elapsedMs } = await timed((onStdout) =>
+        runAction('emergency-reroute', { environment: 'production', kubeconfig, timeout: '6s', 'ingress-manifest': '' }, { onStdout }),
+      );
       expectNamedOutcome(run, elapsedMs, 6_000, KUBE);
       expect(e.store.list(LEASES, NS), 'no Lease left behind').toEqual([]);
     });
 
     it(`verify (namespace only): ${fault.name}`, async (ctx) => {
       const { kubeconfig } = await setup(ctx, fault.rule);
-      const { result: run, elapsedMs } = await timed((onStdout) => runAction('verify', { environment: 'production', kubeconfig, timeout: '6s', retries: '1', 'retry-interval': '1s', 'request-timeout': '2s' }, { onStdout }));
+      const { result: run, elapsedMs } = await timed((onStdout) =>
+        runAction(
+          'verify',
+          { environment: 'production', kubeconfig, timeout: '6s', retries: '1', 'retry-interval': '1s', 'request-timeout': '2s' },
+          { onStdout },
+        ),
+      );
       expectNamedOutcome(run, elapsedMs, 6_000, /Kubernetes API|unhealthy/);
     });
   }

@@ -17,7 +17,12 @@ const COMMANDS = { service: 'rollback-service', reroute: 'emergency-reroute', ve
 const argv = fc.constantFrom(...(Object.keys(COMMANDS) as (keyof typeof COMMANDS)[])).chain((command) => {
   const flags = Object.keys(readActionYaml(COMMANDS[command]).inputs ?? {});
   const pair = fc.tuple(fc.constantFrom(...flags), fc.option(hostileValue, { nil: undefined }), fc.boolean());
-  return fc.array(pair, { maxLength: 4 }).map((pairs) => [command, ...pairs.flatMap(([flag, value, joined]) => (value === undefined ? [`--${flag}`] : joined ? [`--${flag}=${value}`] : [`--${flag}`, value]))]);
+  return fc
+    .array(pair, { maxLength: 4 })
+    .map((pairs) => [
+      command,
+      ...pairs.flatMap(([flag, value, joined]) => (value === undefined ? [`--${flag}`] : joined ? [`--${flag}=${value}`] : [`--${flag}`, value])),
+    ]);
 });
 
 describe(`fuzzed CLI arguments (${RUNS} runs, seed ${SEED})`, () => {
@@ -38,7 +43,8 @@ describe(`fuzzed CLI arguments (${RUNS} runs, seed ${SEED})`, () => {
         expect(run.stderr + run.stdout, where).not.toContain('Internal failure');
         expect(hasStackTrace(run.stderr + run.stdout), where).toBe(false);
         expect(run.stderr + run.stdout, where).not.toContain(e.token);
-        if (run.code !== 0 && /^error: (Input '|option |unknown option)/m.test(run.stderr)) expect(writes(e).filter((w) => !w.dryRun).length, where).toBe(before);
+        if (run.code !== 0 && /^error: (Input '|option |unknown option)/m.test(run.stderr))
+          expect(writes(e).filter((w) => !w.dryRun).length, where).toBe(before);
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );

@@ -7,8 +7,8 @@ import { startDnsEmulator } from '../../src/sandbox/dns/server.js';
 import { runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
 import { startVercelEmulator } from '../../src/sandbox/vercel/server.js';
 import { writes } from '../helpers/kube-fixtures.js';
-import { alembicRevision, freshDatabase, alembic, workspaceWithProjects } from '../helpers/postgres.js';
-import { hasStackTrace, readActionYaml, runAction, type ActionRun } from '../helpers/run-action.js';
+import { alembic, alembicRevision, freshDatabase, workspaceWithProjects } from '../helpers/postgres.js';
+import { type ActionRun, hasStackTrace, readActionYaml, runAction } from '../helpers/run-action.js';
 import { hostileValue } from './hostile-values.js';
 
 /**
@@ -45,7 +45,8 @@ async function fuzz(action: string, target: Target): Promise<void> {
       const run = await runAction(action, { ...target.base, [input]: value }, { timeoutMs: 90_000, ...(target.cwd ? { cwd: target.cwd } : {}) });
       expectSafe(run, target, input, value);
       // a bad input is refused before anything is touched
-      if (run.code === 1 && run.errorLines[0]?.startsWith("::error::Input '")) expect(await target.writeCount(), `input ${input} = ${JSON.stringify(value.slice(0, 80))}: wrote before refusing`).toBe(before);
+      if (run.code === 1 && run.errorLines[0]?.startsWith("::error::Input '"))
+        expect(await target.writeCount(), `input ${input} = ${JSON.stringify(value.slice(0, 80))}: wrote before refusing`).toBe(before);
     }),
     { numRuns: RUNS, seed: SEED, endOnFailure: true },
   );
@@ -53,7 +54,17 @@ async function fuzz(action: string, target: Target): Promise<void> {
 
 describe('the fuzz checks themselves', () => {
   const target: Target = { base: {}, secrets: ['s3cret-value'], writeCount: async () => 0 };
-  const run = (over: Partial<ActionRun>): ActionRun => ({ code: 1, stdout: '', stderr: '', outputs: {}, summary: '', state: {}, errorLines: ['::error::x'], visible: '', ...over });
+  const run = (over: Partial<ActionRun>): ActionRun => ({
+    code: 1,
+    stdout: '',
+    stderr: '',
+    outputs: {},
+    summary: '',
+    state: {},
+    errorLines: ['::error::x'],
+    visible: '',
+    ...over,
+  });
   it.each([
     ['an internal failure', run({ visible: '::error::Internal failure (please report it with the debug log): boom' })],
     ['a stack trace', run({ visible: 'Error: boom\n    at main (/x/index.js:1:2)' })],
@@ -70,7 +81,11 @@ describe.concurrent(`fuzzed inputs (${RUNS} runs per action, seed ${SEED})`, () 
   it('rollback-service', async (ctx) => {
     const e = await startKubeEmulator({ fixture: runbookFixture() });
     ctx.onTestFinished(() => e.close());
-    await fuzz('rollback-service', { base: { environment: 'production', services: 'chat-service', kubeconfig: e.kubeconfig, 'dry-run': 'true', timeout: '30s' }, secrets: [e.token], writeCount: async () => writes(e).filter((w) => !w.dryRun).length });
+    await fuzz('rollback-service', {
+      base: { environment: 'production', services: 'chat-service', kubeconfig: e.kubeconfig, 'dry-run': 'true', timeout: '30s' },
+      secrets: [e.token],
+      writeCount: async () => writes(e).filter((w) => !w.dryRun).length,
+    });
   });
 
   it('emergency-reroute', async (ctx) => {
@@ -80,14 +95,34 @@ describe.concurrent(`fuzzed inputs (${RUNS} runs per action, seed ${SEED})`, () 
       await e.close();
       await dns.close();
     });
-    const base = { environment: 'production', kubeconfig: e.kubeconfig, 'ingress-manifest': '', 'dry-run': 'true', 'dns-provider': 'cloudflare', 'dns-zone': 'keiko.com', 'dns-record': 'api', 'dns-target': 'backup.keiko.net', 'dns-token': dns.token, 'dns-api-url': `${dns.url}/client/v4`, timeout: '30s' };
-    await fuzz('emergency-reroute', { base, secrets: [e.token, dns.token], writeCount: async () => writes(e).filter((w) => !w.dryRun).length + dns.writes.length });
+    const base = {
+      environment: 'production',
+      kubeconfig: e.kubeconfig,
+      'ingress-manifest': '',
+      'dry-run': 'true',
+      'dns-provider': 'cloudflare',
+      'dns-zone': 'keiko.com',
+      'dns-record': 'api',
+      'dns-target': 'backup.keiko.net',
+      'dns-token': dns.token,
+      'dns-api-url': `${dns.url}/client/v4`,
+      timeout: '30s',
+    };
+    await fuzz('emergency-reroute', {
+      base,
+      secrets: [e.token, dns.token],
+      writeCount: async () => writes(e).filter((w) => !w.dryRun).length + dns.writes.length,
+    });
   });
 
   it('rollback-frontend', async (ctx) => {
     const vercel = await startVercelEmulator({ team: { id: 'team_keiko', slug: 'keiko' }, aliasJobMs: 100 });
     ctx.onTestFinished(() => vercel.close());
-    await fuzz('rollback-frontend', { base: { 'vercel-token': vercel.token, project: 'keiko-frontend', team: 'team_keiko', 'api-url': vercel.url, 'dry-run': 'true', timeout: '30s' }, secrets: [vercel.token], writeCount: async () => vercel.requests.filter((r) => r.method !== 'GET').length });
+    await fuzz('rollback-frontend', {
+      base: { 'vercel-token': vercel.token, project: 'keiko-frontend', team: 'team_keiko', 'api-url': vercel.url, 'dry-run': 'true', timeout: '30s' },
+      secrets: [vercel.token],
+      writeCount: async () => vercel.requests.filter((r) => r.method !== 'GET').length,
+    });
   });
 
   it('verify', async (ctx) => {
@@ -100,7 +135,11 @@ describe.concurrent(`fuzzed inputs (${RUNS} runs per action, seed ${SEED})`, () 
     ctx.onTestFinished(() => void server.close());
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
     // verify only reads: its "write" is any request at all before a refused input
-    await fuzz('verify', { base: { 'health-urls': url, 'grafana-token': 'grafana-fuzz-secret', retries: '0', timeout: '30s' }, secrets: ['grafana-fuzz-secret'], writeCount: async () => hits });
+    await fuzz('verify', {
+      base: { 'health-urls': url, 'grafana-token': 'grafana-fuzz-secret', retries: '0', timeout: '30s' },
+      secrets: ['grafana-fuzz-secret'],
+      writeCount: async () => hits,
+    });
   });
 
   it('rollback-database', async (ctx) => {
@@ -117,7 +156,12 @@ describe.concurrent(`fuzzed inputs (${RUNS} runs per action, seed ${SEED})`, () 
       last = now;
       return changes;
     };
-    await fuzz('rollback-database', { base: { 'database-url': url, 'working-directory': 'alembic', target: '-1', 'dry-run': 'true', timeout: '60s' }, secrets: ['fuzz-pass-secret'], writeCount, cwd: workspace });
+    await fuzz('rollback-database', {
+      base: { 'database-url': url, 'working-directory': 'alembic', target: '-1', 'dry-run': 'true', timeout: '60s' },
+      secrets: ['fuzz-pass-secret'],
+      writeCount,
+      cwd: workspace,
+    });
     fs.rmSync(workspace, { recursive: true, force: true });
   });
 });

@@ -41,7 +41,10 @@ const FIXTURES = path.join(ROOT, 'test/fixtures/act');
 
 /** The SHAs the workflows pin each third-party action at, so the stand-ins replace exactly those. */
 function pinnedActions(): string[] {
-  const text = fs.readdirSync(path.join(ROOT, '.github/workflows')).map((f) => fs.readFileSync(path.join(ROOT, '.github/workflows', f), 'utf8')).join('\n');
+  const text = fs
+    .readdirSync(path.join(ROOT, '.github/workflows'))
+    .map((f) => fs.readFileSync(path.join(ROOT, '.github/workflows', f), 'utf8'))
+    .join('\n');
   return [...new Set([...text.matchAll(/uses: (actions\/(?:checkout|setup-node)@[0-9a-f]{40})/g)].map((m) => m[1] ?? ''))];
 }
 
@@ -52,7 +55,8 @@ function callerRepository(files: Record<string, string>): string {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), content);
   }
-  const git = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=keiko', '-c', 'user.email=keiko@example.com', ...args], { cwd: dir, encoding: 'utf8' });
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=keiko', '-c', 'user.email=keiko@example.com', ...args], { cwd: dir, encoding: 'utf8' });
   git('init', '-q', '-b', 'main');
   git('remote', 'add', 'origin', 'https://github.com/keiko/platform');
   git('add', '-A');
@@ -63,15 +67,42 @@ function callerRepository(files: Record<string, string>): string {
 export async function runAct(options: ActOptions): Promise<ActRun> {
   const workspace = callerRepository(options.files ?? {});
   const event = path.join(workspace, '..', `${path.basename(workspace)}-event.json`);
-  fs.writeFileSync(event, JSON.stringify({ inputs: options.inputs ?? {}, repository: { full_name: 'keiko/platform', name: 'platform', owner: { login: 'keiko' } }, sender: { login: 'keiko-dev' } }));
-  const args = [options.event, '-W', options.workflow, '-P', 'ubuntu-latest=-self-hosted', '--eventpath', event, '--action-cache-path', path.join(workspace, '..', `${path.basename(workspace)}-act-cache`), '--concurrent-jobs', '1', '--actor', 'keiko-dev'];
-  for (const pinned of pinnedActions()) args.push('--local-repository', `${pinned}=${path.join(FIXTURES, pinned.includes('checkout') ? 'checkout' : 'setup-node')}`);
+  fs.writeFileSync(
+    event,
+    JSON.stringify({
+      inputs: options.inputs ?? {},
+      repository: { full_name: 'keiko/platform', name: 'platform', owner: { login: 'keiko' } },
+      sender: { login: 'keiko-dev' },
+    }),
+  );
+  const args = [
+    options.event,
+    '-W',
+    options.workflow,
+    '-P',
+    'ubuntu-latest=-self-hosted',
+    '--eventpath',
+    event,
+    '--action-cache-path',
+    path.join(workspace, '..', `${path.basename(workspace)}-act-cache`),
+    '--concurrent-jobs',
+    '1',
+    '--actor',
+    'keiko-dev',
+  ];
+  for (const pinned of pinnedActions())
+    args.push('--local-repository', `${pinned}=${path.join(FIXTURES, pinned.includes('checkout') ? 'checkout' : 'setup-node')}`);
   for (const [name, value] of Object.entries(options.env)) args.push('--env', `${name}=${value}`);
   // secrets by name only: act reads each from its own environment, so no value is on its argv
   for (const name of Object.keys(options.secrets)) args.push('-s', name);
   const child = spawn(path.join(TOOLS, 'act'), args, {
     cwd: workspace,
-    env: { PATH: `${path.join(ROOT, 'node_modules/node/bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? os.tmpdir(), KEIKO_ACT_MIRROR: ROOT, ...options.secrets },
+    env: {
+      PATH: `${path.join(ROOT, 'node_modules/node/bin')}:${process.env.PATH ?? ''}`,
+      HOME: process.env.HOME ?? os.tmpdir(),
+      KEIKO_ACT_MIRROR: ROOT,
+      ...options.secrets,
+    },
   });
   let log = '';
   child.stdout.on('data', (c: Buffer) => (log += c.toString()));
@@ -85,6 +116,7 @@ export async function runAct(options: ActOptions): Promise<ActRun> {
 /** The jobs act reported, with how each ended: `plan` → `succeeded`. */
 export function jobOutcomes(log: string): Record<string, string> {
   const outcomes: Record<string, string> = {};
-  for (const m of log.matchAll(/^\[([^\]]+)\] 🏁 {2}Job (succeeded|failed)/gmu)) outcomes[((m[1] ?? '').split('/').pop() ?? '').trim().split(' ')[0] ?? ''] = m[2] ?? '';
+  for (const m of log.matchAll(/^\[([^\]]+)\] 🏁 {2}Job (succeeded|failed)/gmu))
+    outcomes[((m[1] ?? '').split('/').pop() ?? '').trim().split(' ')[0] ?? ''] = m[2] ?? '';
   return outcomes;
 }

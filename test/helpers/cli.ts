@@ -22,13 +22,25 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = R
   const outputFile = path.join(dir, 'output');
   fs.writeFileSync(summaryFile, '');
   fs.writeFileSync(outputFile, '');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/keiko-rollback.js'), ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), GITHUB_STEP_SUMMARY: summaryFile, GITHUB_OUTPUT: outputFile, ...env } });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/keiko-rollback.js'), ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), GITHUB_STEP_SUMMARY: summaryFile, GITHUB_OUTPUT: outputFile, ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const outputs = (): Record<string, string> => Object.fromEntries(fs.readFileSync(outputFile, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, summary: fs.readFileSync(summaryFile, 'utf8'), outputs: outputs() })));
+  const outputs = (): Record<string, string> =>
+    Object.fromEntries(
+      fs
+        .readFileSync(outputFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr, summary: fs.readFileSync(summaryFile, 'utf8'), outputs: outputs() })),
+  );
 }
 
 /**
@@ -37,7 +49,10 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = R
  */
 export function atTerminal(args: string[], env: Record<string, string>, cwd: string, answer: string): Promise<{ code: number | null; screen: string }> {
   const command = quote([process.execPath, path.join(ROOT, 'bin', 'keiko-rollback.js'), ...args]);
-  const child = spawn('script', ['-q', '-f', '-e', '-c', command, '/dev/null'], { cwd, env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), TERM: 'dumb', ...env } });
+  const child = spawn('script', ['-q', '-f', '-e', '-c', command, '/dev/null'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), TERM: 'dumb', ...env },
+  });
   let screen = '';
   let answered = false;
   child.stdout.on('data', (chunk: Buffer) => {

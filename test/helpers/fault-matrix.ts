@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { FaultRule } from '../../src/sandbox/fault-proxy.js';
-import { hasStackTrace, type ActionRun } from './run-action.js';
+import { type ActionRun, hasStackTrace } from './run-action.js';
 
 /** One misbehaviour of an outside HTTP system, as the fault proxy plays it. */
 export interface HttpFaultCase {
@@ -11,16 +11,26 @@ export interface HttpFaultCase {
   converges?: boolean;
 }
 
-const status = (code: number, body?: string, headers?: Record<string, string>): FaultRule => ({ fault: { kind: 'status', status: code, ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) } });
+const status = (code: number, body?: string, headers?: Record<string, string>): FaultRule => ({
+  fault: { kind: 'status', status: code, ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) },
+});
 
 /** The standing list: hang, slow, refuse, reset, lost answer, 401, 403, 404 of the API, 429 ±Retry-After, 5xx, empty 4xx. */
-export function httpFaults(options: { writeMethod: string; writePath?: string | RegExp; errorBody: (code: number, message: string) => string }): HttpFaultCase[] {
+export function httpFaults(options: {
+  writeMethod: string;
+  writePath?: string | RegExp;
+  errorBody: (code: number, message: string) => string;
+}): HttpFaultCase[] {
   return [
     { name: 'hang', rule: { fault: { kind: 'hang' } } },
     { name: 'slow (every answer +1.5 s)', rule: { fault: { kind: 'slow', delayMs: 1500 } } },
     { name: 'connection refused' },
     { name: 'reset mid-body', rule: { fault: { kind: 'reset' } } },
-    { name: 'lost answer after the write', rule: { fault: { kind: 'lose' }, method: options.writeMethod, ...(options.writePath ? { path: options.writePath } : {}), times: 1 }, converges: true },
+    {
+      name: 'lost answer after the write',
+      rule: { fault: { kind: 'lose' }, method: options.writeMethod, ...(options.writePath ? { path: options.writePath } : {}), times: 1 },
+      converges: true,
+    },
     { name: '401', rule: status(401, options.errorBody(401, 'Unauthorized')) },
     { name: '403', rule: status(403, options.errorBody(403, 'forbidden: the token may not do this')) },
     { name: '404 of the API itself', rule: status(404, '404 page not found\n', { 'content-type': 'text/plain' }) },

@@ -1,7 +1,7 @@
-import { findResource } from '../../src/sandbox/kube/resources.js';
 import { afterEach } from 'vitest';
-import { runbookFixture, startKubeEmulator, type KubeEmulator, type KubeEmulatorOptions } from '../../src/sandbox/kube/index.js';
-import { meta, obj, stringMap, type KubeObject } from '../../src/sandbox/kube/types.js';
+import { type KubeEmulator, type KubeEmulatorOptions, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
+import { findResource } from '../../src/sandbox/kube/resources.js';
+import { type KubeObject, meta, obj, stringMap } from '../../src/sandbox/kube/types.js';
 
 export const NS = 'keiko-production';
 export const DEPLOYMENTS = findResource('apps', 'v1', 'deployments')!;

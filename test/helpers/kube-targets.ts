@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startKubeEmulator, type KubeEmulator } from '../../src/sandbox/kube/index.js';
+import { type KubeEmulator, startKubeEmulator } from '../../src/sandbox/kube/index.js';
 import { kubectlFor } from './kubectl.js';
 import { ROOT } from './run-action.js';
 
@@ -29,7 +29,12 @@ export interface KubeTarget {
 const REGISTRY = 'registry.keiko.io';
 let counter = 0;
 
-async function kubectlTarget(name: KubeTarget['name'], kubeconfig: string, close: () => Promise<void>, users?: { actionKubeconfig: string; plannerKubeconfig: string }): Promise<KubeTarget> {
+async function kubectlTarget(
+  name: KubeTarget['name'],
+  kubeconfig: string,
+  close: () => Promise<void>,
+  users?: { actionKubeconfig: string; plannerKubeconfig: string },
+): Promise<KubeTarget> {
   const kubectl = kubectlFor(kubeconfig);
   const run = async (...args: string[]): Promise<string> => {
     const result = await kubectl(...args);
@@ -63,7 +68,11 @@ async function kubectlTarget(name: KubeTarget['name'], kubeconfig: string, close
           apiVersion: 'apps/v1',
           kind: 'Deployment',
           metadata: { name: service, namespace, labels },
-          spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: service, image: `${REGISTRY}/${service}:${first}` }] } } },
+          spec: {
+            replicas: 2,
+            selector: { matchLabels: labels },
+            template: { metadata: { labels }, spec: { containers: [{ name: service, image: `${REGISTRY}/${service}:${first}` }] } },
+          },
         });
         await run('rollout', 'status', `deployment/${service}`, '-n', namespace, '--timeout=60s');
         for (const release of rest) {
@@ -74,7 +83,8 @@ async function kubectlTarget(name: KubeTarget['name'], kubeconfig: string, close
       return namespace;
     },
     liveImage: (namespace, service) => run('get', 'deployment', service, '-n', namespace, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
-    revision: (namespace, service) => run('get', 'deployment', service, '-n', namespace, '-o', "jsonpath={.metadata.annotations['deployment\\.kubernetes\\.io/revision']}"),
+    revision: (namespace, service) =>
+      run('get', 'deployment', service, '-n', namespace, '-o', "jsonpath={.metadata.annotations['deployment\\.kubernetes\\.io/revision']}"),
     close,
   };
 }
@@ -88,7 +98,11 @@ export async function emulatorTarget(): Promise<KubeTarget> {
 /** The real control plane: `KEIKO_REAL_KUBECONFIG` is the admin kubeconfig `scripts/real-kube.sh start` printed. */
 export async function realTarget(): Promise<KubeTarget> {
   const file = process.env.KEIKO_REAL_KUBECONFIG;
-  if (!file || !fs.existsSync(file)) throw new Error('KEIKO_REAL_KUBECONFIG is not set: run `npm run test:real-kube` (it starts the control plane with scripts/real-kube.sh)');
+  if (!file || !fs.existsSync(file))
+    throw new Error('KEIKO_REAL_KUBECONFIG is not set: run `npm run test:real-kube` (it starts the control plane with scripts/real-kube.sh)');
   const read = (name: string): string => fs.readFileSync(path.join(path.dirname(file), `${name}.kubeconfig`), 'utf8');
-  return kubectlTarget('real', fs.readFileSync(file, 'utf8'), async () => undefined, { actionKubeconfig: read('keiko-rollback'), plannerKubeconfig: read('keiko-planner') });
+  return kubectlTarget('real', fs.readFileSync(file, 'utf8'), async () => undefined, {
+    actionKubeconfig: read('keiko-rollback'),
+    plannerKubeconfig: read('keiko-planner'),
+  });
 }

@@ -32,5 +32,7 @@ export function kubectlFor(kubeconfig: string): Kubectl {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     return { code, stdout, stderr };
   };
-  return Object.assign((...args: string[]) => run(undefined, args), { watching: (onStdout: (soFar: string) => void, ...args: string[]) => run(onStdout, args) });
+  return Object.assign((...args: string[]) => run(undefined, args), {
+    watching: (onStdout: (soFar: string) => void, ...args: string[]) => run(onStdout, args),
+  });
 }

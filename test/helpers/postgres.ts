@@ -48,7 +48,12 @@ export function workspaceWithProjects(): string {
 }
 
 export function alembic(workspace: string, url: string, ...args: string[]): string {
-  return execFileSync('alembic', args, { cwd: path.join(workspace, 'alembic'), env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('alembic', args, {
+    cwd: path.join(workspace, 'alembic'),
+    env: { ...process.env, DATABASE_URL: url },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export function schemaOnly(url: string): string {
@@ -71,10 +76,13 @@ export function recordingPath(workspace: string): { path: string; log: string } 
   const bin = path.join(workspace, '.argv-bin');
   const log = path.join(workspace, 'argv.log');
   fs.mkdirSync(bin, { recursive: true });
-  const real = (tool: string): string => (tool === 'flyway' ? path.join(workspace, 'flyway', 'flyway') : execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim());
+  const real = (tool: string): string =>
+    tool === 'flyway' ? path.join(workspace, 'flyway', 'flyway') : execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
   for (const tool of ['pg_dump', 'pg_restore', 'alembic', 'flyway']) {
     // argv into the log, and the whole environment the tool was given into <log>.env
-    fs.writeFileSync(path.join(bin, tool), `#!/bin/bash\nprintf '%s\\n' "${tool} $*" >> '${log}'\nenv >> '${log}.env'\nexec '${real(tool)}' "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, tool), `#!/bin/bash\nprintf '%s\\n' "${tool} $*" >> '${log}'\nenv >> '${log}.env'\nexec '${real(tool)}' "$@"\n`, {
+      mode: 0o755,
+    });
   }
   fs.writeFileSync(log, '');
   return { path: `${bin}:${process.env.PATH ?? ''}`, log };
@@ -85,7 +93,10 @@ export function recordingPath(workspace: string): { path: string; log: string } 
  * (computed here, independently of the product's own fingerprint), and the whole schema.
  */
 export async function databaseState(url: string): Promise<{ tables: Record<string, { rows: number; md5: string }>; schema: string }> {
-  const tables = await query<{ t: string }>(url, "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1");
+  const tables = await query<{ t: string }>(
+    url,
+    "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+  );
   const out: Record<string, { rows: number; md5: string }> = {};
   for (const { t } of tables) {
     const [row] = await query<{ n: string; h: string | null }>(url, `SELECT count(*) AS n, md5(string_agg(x::text, '|' ORDER BY x::text)) AS h FROM ${t} x`);

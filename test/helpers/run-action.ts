@@ -118,9 +118,15 @@ export async function runAction(name: string, inputs: Record<string, string>, op
   const state = parseFileCommands(read('GITHUB_STATE'));
   // the failure annotation carries a title (`::error title=rollback-service failed::…`); tests compare the message
   const untitled = (text: string): string => text.replace(/^::(error|warning) title=[^:]*::/gm, '::$1::');
-  const errorLines = untitled(`${stdout}\n${stderr}`).split('\n').filter((line) => line.startsWith('::error'));
+  const errorLines = untitled(`${stdout}\n${stderr}`)
+    .split('\n')
+    .filter((line) => line.startsWith('::error'));
   // ::add-mask:: lines are commands the runner consumes; everything else is shown
-  const shown = (text: string): string => untitled(text).split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+  const shown = (text: string): string =>
+    untitled(text)
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
   return { code, stdout, stderr, outputs, summary, state, errorLines, visible: [shown(stdout), shown(stderr), summary, JSON.stringify(outputs)].join('\n') };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type KubeTarget, realTarget } from '../helpers/kube-targets.js';
 import { kubectlFor } from '../helpers/kubectl.js';
-import { realTarget, type KubeTarget } from '../helpers/kube-targets.js';
 import { rollbackServiceScenarios } from '../scenarios/rollback-service.js';
 
 // the same scenarios as test/e2e/scenarios-emulator.test.ts, against the real control plane

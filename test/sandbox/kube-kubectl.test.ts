@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKubeEmulator, runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
+import { type KubeEmulator, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
 import { meta, obj, stringMap } from '../../src/sandbox/kube/types.js';
 import { kubectlFor } from '../helpers/kubectl.js';
@@ -51,9 +51,17 @@ describe('real kubectl against the emulator', () => {
     emulator.controller.holdPods(true);
     const undo = await kubectl('rollout', 'undo', 'deployment/search-service', '--to-revision=2', '-n', NS);
     expect(undo.stdout.trim()).toBe('deployment.apps/search-service rolled back');
-    const status = await kubectl.watching((soFar) => {
-      if (soFar.includes('new replicas have been updated')) emulator.controller.holdPods(false);
-    }, 'rollout', 'status', 'deployment/search-service', '-n', NS, '--timeout=30s');
+    const status = await kubectl.watching(
+      (soFar) => {
+        if (soFar.includes('new replicas have been updated')) emulator.controller.holdPods(false);
+      },
+      'rollout',
+      'status',
+      'deployment/search-service',
+      '-n',
+      NS,
+      '--timeout=30s',
+    );
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/Waiting for deployment "search-service" rollout to finish: \d out of 2 new replicas have been updated\.\.\./);
     expect(status.stdout).toContain('deployment "search-service" successfully rolled out');
@@ -86,7 +94,16 @@ describe('real kubectl against the emulator', () => {
     const status = await kubectl('rollout', 'status', 'deployment/chat-service', '-n', NS, '--timeout=30s');
     expect(status.code).toBe(1);
     expect(status.stderr).toContain('error: deployment "chat-service" exceeded its progress deadline');
-    const pods = await kubectl('get', 'pods', '-n', NS, '-l', 'app=chat-service', '-o', 'jsonpath={.items[*].status.containerStatuses[0].state.waiting.reason}');
+    const pods = await kubectl(
+      'get',
+      'pods',
+      '-n',
+      NS,
+      '-l',
+      'app=chat-service',
+      '-o',
+      'jsonpath={.items[*].status.containerStatuses[0].state.waiting.reason}',
+    );
     expect(pods.stdout).toContain('ImagePullBackOff');
   });
 
@@ -113,7 +130,9 @@ describe('real kubectl against the emulator', () => {
     const conflict = await kubectl('apply', '--server-side', '-f', file);
     expect(conflict.code).toBe(1);
     expect(conflict.stderr).toContain('conflict with "kubectl-client-side-apply"');
-    expect((await kubectl('apply', '--server-side', '--force-conflicts', '-f', file)).stdout.trim()).toBe('ingress.networking.k8s.io/backup-ingress serverside-applied');
+    expect((await kubectl('apply', '--server-side', '--force-conflicts', '-f', file)).stdout.trim()).toBe(
+      'ingress.networking.k8s.io/backup-ingress serverside-applied',
+    );
     expect((await kubectl('get', 'ingress', 'backup-ingress', '-n', NS, '-o', 'jsonpath={.spec.rules[0].host}')).stdout).toBe('dr.keiko.com');
     for (const kind of ['pods', 'services', 'deploy']) {
       const get = await kubectl('get', kind, '-n', NS);

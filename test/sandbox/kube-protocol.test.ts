@@ -1,6 +1,6 @@
-import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions, type ApiException } from '@kubernetes/client-node';
+import { type ApiException, AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKubeEmulator, runbookFixture, type KubeEmulator } from '../../src/sandbox/kube/index.js';
+import { type KubeEmulator, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
 
 const NS = 'keiko-production';
 let emulator: KubeEmulator;
@@ -30,7 +30,11 @@ async function failure(promise: Promise<unknown>): Promise<{ code: number; body:
 async function rawWatch(path: string): Promise<{ type: string; object: Record<string, unknown> }[]> {
   const response = await fetch(`${emulator.url}${path}`);
   const text = await response.text();
-  return text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; object: Record<string, unknown> });
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { type: string; object: Record<string, unknown> });
 }
 
 describe('protocol, through client-node', () => {
@@ -50,19 +54,31 @@ describe('protocol, through client-node', () => {
     await apps.replaceNamespacedDeployment({ name: 'auth-service', namespace: NS, body: d });
     const stale = await failure(apps.replaceNamespacedDeployment({ name: 'auth-service', namespace: NS, body: d }));
     expect(stale.code).toBe(409);
-    expect(stale.body).toMatchObject({ kind: 'Status', reason: 'Conflict', code: 409, message: 'Operation cannot be fulfilled on deployments.apps "auth-service": the object has been modified; please apply your changes to the latest version and try again' });
+    expect(stale.body).toMatchObject({
+      kind: 'Status',
+      reason: 'Conflict',
+      code: 409,
+      message:
+        'Operation cannot be fulfilled on deployments.apps "auth-service": the object has been modified; please apply your changes to the latest version and try again',
+    });
   });
 
   it('answers NotFound and an unknown patch type as the API server does', async () => {
     const missing = await failure(apps.readNamespacedDeployment({ name: 'nope', namespace: NS }));
     expect(missing.body).toMatchObject({ reason: 'NotFound', code: 404, message: 'deployments.apps "nope" not found' });
-    const response = await fetch(`${emulator.url}/apis/apps/v1/namespaces/${NS}/deployments/chat-service`, { method: 'PATCH', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    const response = await fetch(`${emulator.url}/apis/apps/v1/namespaces/${NS}/deployments/chat-service`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(response.status).toBe(415);
   });
 
   it('supports every label-selector form, field selectors and limit/continue', async () => {
     const names = async (labelSelector?: string, fieldSelector?: string): Promise<string[]> =>
-      (await apps.listNamespacedDeployment({ namespace: NS, ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) })).items.map((d) => d.metadata!.name!).sort();
+      (await apps.listNamespacedDeployment({ namespace: NS, ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) })).items
+        .map((d) => d.metadata!.name!)
+        .sort();
     expect(await names('app=chat-service')).toEqual(['chat-service']);
     expect(await names('app==chat-service')).toEqual(['chat-service']);
     expect(await names('app in (chat-service, gateway-bff)')).toEqual(['chat-service', 'gateway-bff']);
@@ -79,18 +95,46 @@ describe('protocol, through client-node', () => {
 
   it('applies JSON, merge and strategic merge patches, with $patch, $setElementOrder and $retainKeys', async () => {
     const opts = (strategy: PatchStrategy) => setHeaderOptions('Content-Type', strategy);
-    await apps.patchNamespacedDeployment({ name: 'document-service', namespace: NS, body: [{ op: 'add', path: '/metadata/labels/team', value: 'docs' }] }, opts(PatchStrategy.JsonPatch));
-    await apps.patchNamespacedDeployment({ name: 'document-service', namespace: NS, body: { metadata: { labels: { owner: 'oncall' } } } }, opts(PatchStrategy.MergePatch));
     await apps.patchNamespacedDeployment(
-      { name: 'document-service', namespace: NS, body: { spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'envoy:1' }, { name: 'document-service', env: [{ name: 'A', value: '1' }] }], '$setElementOrder/containers': [{ name: 'sidecar' }, { name: 'document-service' }] } } } } },
+      { name: 'document-service', namespace: NS, body: [{ op: 'add', path: '/metadata/labels/team', value: 'docs' }] },
+      opts(PatchStrategy.JsonPatch),
+    );
+    await apps.patchNamespacedDeployment(
+      { name: 'document-service', namespace: NS, body: { metadata: { labels: { owner: 'oncall' } } } },
+      opts(PatchStrategy.MergePatch),
+    );
+    await apps.patchNamespacedDeployment(
+      {
+        name: 'document-service',
+        namespace: NS,
+        body: {
+          spec: {
+            template: {
+              spec: {
+                containers: [
+                  { name: 'sidecar', image: 'envoy:1' },
+                  { name: 'document-service', env: [{ name: 'A', value: '1' }] },
+                ],
+                '$setElementOrder/containers': [{ name: 'sidecar' }, { name: 'document-service' }],
+              },
+            },
+          },
+        },
+      },
       opts(PatchStrategy.StrategicMergePatch),
     );
     let d = await apps.readNamespacedDeployment({ name: 'document-service', namespace: NS });
     expect(d.metadata?.labels).toMatchObject({ team: 'docs', owner: 'oncall' });
     expect(d.spec?.template.spec?.containers.map((c) => c.name)).toEqual(['sidecar', 'document-service']);
     expect(d.spec?.template.spec?.containers[1]?.env).toEqual([{ name: 'A', value: '1' }]);
-    await apps.patchNamespacedDeployment({ name: 'document-service', namespace: NS, body: { spec: { template: { spec: { containers: [{ name: 'sidecar', $patch: 'delete' }] } } } } }, opts(PatchStrategy.StrategicMergePatch));
-    await apps.patchNamespacedDeployment({ name: 'document-service', namespace: NS, body: { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } } }, opts(PatchStrategy.StrategicMergePatch));
+    await apps.patchNamespacedDeployment(
+      { name: 'document-service', namespace: NS, body: { spec: { template: { spec: { containers: [{ name: 'sidecar', $patch: 'delete' }] } } } } },
+      opts(PatchStrategy.StrategicMergePatch),
+    );
+    await apps.patchNamespacedDeployment(
+      { name: 'document-service', namespace: NS, body: { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } } },
+      opts(PatchStrategy.StrategicMergePatch),
+    );
     d = await apps.readNamespacedDeployment({ name: 'document-service', namespace: NS });
     expect(d.spec?.template.spec?.containers.map((c) => c.name)).toEqual(['document-service']);
     expect(d.spec?.strategy).toEqual({ type: 'Recreate' });
@@ -99,7 +143,10 @@ describe('protocol, through client-node', () => {
   it('dryRun=All validates and answers without writing', async () => {
     const before = emulator.requests.length;
     const rv = (await apps.readNamespacedDeployment({ name: 'gateway-bff', namespace: NS })).metadata?.resourceVersion;
-    const result = await apps.patchNamespacedDeployment({ name: 'gateway-bff', namespace: NS, dryRun: 'All', body: { metadata: { labels: { dry: 'yes' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const result = await apps.patchNamespacedDeployment(
+      { name: 'gateway-bff', namespace: NS, dryRun: 'All', body: { metadata: { labels: { dry: 'yes' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     expect(result.metadata?.labels?.dry).toBe('yes');
     const after = await apps.readNamespacedDeployment({ name: 'gateway-bff', namespace: NS });
     expect(after.metadata?.resourceVersion).toBe(rv);
@@ -111,7 +158,11 @@ describe('protocol, through client-node', () => {
     const cm = (value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: reroute\n  namespace: ${NS}\ndata:\n  mode: ${value}\n`;
     const url = `${emulator.url}/api/v1/namespaces/${NS}/configmaps/reroute`;
     const apply = (manager: string | undefined, value: string, force = false) =>
-      fetch(`${url}?${manager ? `fieldManager=${manager}` : ''}${force ? '&force=true' : ''}`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: cm(value) });
+      fetch(`${url}?${manager ? `fieldManager=${manager}` : ''}${force ? '&force=true' : ''}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/apply-patch+yaml' },
+        body: cm(value),
+      });
     expect((await apply(undefined, 'a')).status).toBe(422);
     expect((await apply('first', 'a')).status).toBe(201);
     const conflict = await apply('second', 'b');
@@ -125,8 +176,13 @@ describe('protocol, through client-node', () => {
 describe('watch', () => {
   it('replays events after a resourceVersion, sends ADDED first for 0, and closes on timeoutSeconds', async () => {
     const rv = (await apps.listNamespacedDeployment({ namespace: NS })).metadata!.resourceVersion!;
-    await apps.patchNamespacedDeployment({ name: 'chat-service', namespace: NS, body: { metadata: { labels: { watched: 'yes' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-    const replay = await rawWatch(`/apis/apps/v1/namespaces/${NS}/deployments?watch=1&resourceVersion=${rv}&fieldSelector=metadata.name%3Dchat-service&timeoutSeconds=1`);
+    await apps.patchNamespacedDeployment(
+      { name: 'chat-service', namespace: NS, body: { metadata: { labels: { watched: 'yes' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const replay = await rawWatch(
+      `/apis/apps/v1/namespaces/${NS}/deployments?watch=1&resourceVersion=${rv}&fieldSelector=metadata.name%3Dchat-service&timeoutSeconds=1`,
+    );
     expect(replay[0]).toMatchObject({ type: 'MODIFIED', object: { metadata: { name: 'chat-service', labels: { watched: 'yes' } } } });
     const initial = await rawWatch(`/apis/apps/v1/namespaces/${NS}/deployments?watch=1&resourceVersion=0&timeoutSeconds=1`);
     expect(initial.slice(0, 5).map((e) => e.type)).toEqual(['ADDED', 'ADDED', 'ADDED', 'ADDED', 'ADDED']);
@@ -164,9 +220,17 @@ describe('fault injection, as client-node sees it', () => {
     emulator.fault({ verb: 'get', status: 503 });
     expect((await failure(apps.readNamespacedDeployment({ name: 'chat-service', namespace: NS }))).code).toBe(503);
     emulator.fault({ verb: 'write', status: 409 });
-    const conflict = await failure(apps.patchNamespacedDeployment({ name: 'chat-service', namespace: NS, body: { metadata: { labels: { x: 'y' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)));
+    const conflict = await failure(
+      apps.patchNamespacedDeployment(
+        { name: 'chat-service', namespace: NS, body: { metadata: { labels: { x: 'y' } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
     expect(conflict.body).toMatchObject({ reason: 'Conflict', code: 409 });
-    await apps.patchNamespacedDeployment({ name: 'chat-service', namespace: NS, body: { metadata: { labels: { x: 'y' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await apps.patchNamespacedDeployment(
+      { name: 'chat-service', namespace: NS, body: { metadata: { labels: { x: 'y' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     emulator.fault({ verb: 'get', delayMs: 300 });
     const started = Date.now();
     await apps.readNamespacedDeployment({ name: 'chat-service', namespace: NS });
@@ -177,7 +241,9 @@ describe('fault injection, as client-node sees it', () => {
 describe('scale', () => {
   it('serves 200 deployments and 50 concurrent watches that all see a change', async () => {
     const big = await startKubeEmulator({
-      fixture: { namespaces: [{ name: 'fleet', deployments: Array.from({ length: 200 }, (_, i) => ({ name: `svc-${i}`, releases: ['v1', 'v2'], replicas: 1 })) }] },
+      fixture: {
+        namespaces: [{ name: 'fleet', deployments: Array.from({ length: 200 }, (_, i) => ({ name: `svc-${i}`, releases: ['v1', 'v2'], replicas: 1 })) }],
+      },
     });
     try {
       const kc2 = new KubeConfig();
@@ -185,18 +251,32 @@ describe('scale', () => {
       const api = kc2.makeApiClient(AppsV1Api);
       expect((await api.listNamespacedDeployment({ namespace: 'fleet' })).items).toHaveLength(200);
       const rv = big.store.currentRevision;
-      const watches = Array.from({ length: 50 }, (_, i) =>
-        new Promise<string>((resolve, reject) => {
-          const w = new Watch(kc2);
-          void w
-            .watch(`/apis/apps/v1/namespaces/fleet/deployments`, { resourceVersion: String(rv), fieldSelector: `metadata.name=svc-${i}` }, (type, object: { metadata: { name: string } }) => {
-              resolve(`${type} ${object.metadata.name}`);
-            }, (err) => (err ? reject(err as Error) : undefined))
-            .then((controller) => setTimeout(() => controller.abort(), 10_000));
-        }),
+      const watches = Array.from(
+        { length: 50 },
+        (_, i) =>
+          new Promise<string>((resolve, reject) => {
+            const w = new Watch(kc2);
+            void w
+              .watch(
+                `/apis/apps/v1/namespaces/fleet/deployments`,
+                { resourceVersion: String(rv), fieldSelector: `metadata.name=svc-${i}` },
+                (type, object: { metadata: { name: string } }) => {
+                  resolve(`${type} ${object.metadata.name}`);
+                },
+                (err) => (err ? reject(err as Error) : undefined),
+              )
+              .then((controller) => setTimeout(() => controller.abort(), 10_000));
+          }),
       );
       await new Promise((r) => setTimeout(r, 200));
-      await Promise.all(Array.from({ length: 50 }, (_, i) => api.patchNamespacedDeployment({ name: `svc-${i}`, namespace: 'fleet', body: { metadata: { labels: { touched: 'yes' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))));
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          api.patchNamespacedDeployment(
+            { name: `svc-${i}`, namespace: 'fleet', body: { metadata: { labels: { touched: 'yes' } } } },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          ),
+        ),
+      );
       const seen = await Promise.all(watches);
       expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => `MODIFIED svc-${i}`));
     } finally {

@@ -1,11 +1,11 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { kubectlFor } from '../helpers/kubectl.js';
 import type { KubeTarget } from '../helpers/kube-targets.js';
+import { kubectlFor } from '../helpers/kubectl.js';
 import { runAction } from '../helpers/run-action.js';
 
 interface Result {
@@ -22,7 +22,8 @@ interface Result {
  * bug in the emulator, or named here with the reason.
  */
 export function rollbackServiceScenarios(target: () => KubeTarget): void {
-  const rollback = (namespace: string, inputs: Record<string, string>) => runAction('rollback-service', { namespace, kubeconfig: target().actionKubeconfig, ...inputs });
+  const rollback = (namespace: string, inputs: Record<string, string>) =>
+    runAction('rollback-service', { namespace, kubeconfig: target().actionKubeconfig, ...inputs });
   const results = (text: string | undefined): Result[] => JSON.parse(text ?? '[]') as Result[];
 
   describe('rollback-service scenarios', () => {
@@ -56,7 +57,10 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       const [planned] = results(dry.outputs.result);
       expect(planned?.status).toBe('planned');
       // the real authorizer refuses even a dryRun=All patch without the patch verb; the emulator has no authorizer
-      if (target().name === 'real') expect(planned?.message).toBe('planned with read-only credentials: the patch was not dry-run on the server (that needs the patch verb); nothing changed');
+      if (target().name === 'real')
+        expect(planned?.message).toBe(
+          'planned with read-only credentials: the patch was not dry-run on the server (that needs the patch verb); nothing changed',
+        );
       const health = await runAction('verify', { namespace, kubeconfig: planner, services: 'chat-service', retries: '0', 'fail-on-unhealthy': 'false' });
       expect(health.outputs.healthy, health.stdout).toBe('true');
       expect(await target().revision(namespace, 'chat-service')).toBe(revision);
@@ -79,14 +83,17 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
     it("kubectl get shows the real server's columns: the runbook's `kubectl get pods` has READY and STATUS", async () => {
       const namespace = await target().seed(['chat-service']);
       const kubectl = kubectlFor(target().kubeconfig);
-      const header = async (kind: string): Promise<string[]> => ((await kubectl('get', kind, '-n', namespace)).stdout.split('\n')[0] ?? '').trim().split(/\s{2,}/);
+      const header = async (kind: string): Promise<string[]> =>
+        ((await kubectl('get', kind, '-n', namespace)).stdout.split('\n')[0] ?? '').trim().split(/\s{2,}/);
       expect(await header('pods')).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
       expect(await header('deployments')).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
       expect(await header('replicasets')).toEqual(['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']);
       const pods = (await kubectl('get', 'pods', '-n', namespace, '--no-headers')).stdout.trim().split('\n');
       expect(pods).toHaveLength(2);
       for (const line of pods) expect(line).toMatch(/^chat-service-\w+-\w{5}\s+1\/1\s+Running\s+0\s+\d+s$/);
-      expect((await kubectl('get', 'deployment', 'chat-service', '-n', namespace, '--no-headers')).stdout.trim()).toMatch(/^chat-service\s+2\/2\s+2\s+2\s+\d+s$/);
+      expect((await kubectl('get', 'deployment', 'chat-service', '-n', namespace, '--no-headers')).stdout.trim()).toMatch(
+        /^chat-service\s+2\/2\s+2\s+2\s+\d+s$/,
+      );
     });
 
     it('kubectl scale goes through the scale subresource, and the rollout that follows completes', async () => {
@@ -96,15 +103,21 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       expect(scaled.code, scaled.stderr).toBe(0);
       expect(scaled.stdout.trim()).toBe('deployment.apps/chat-service scaled');
       expect((await kubectl('rollout', 'status', 'deployment/chat-service', '-n', namespace, '--timeout=60s')).code).toBe(0);
-      expect((await kubectl('get', 'deployment', 'chat-service', '-n', namespace, '--no-headers')).stdout.trim()).toMatch(/^chat-service\s+3\/3\s+3\s+3\s+\d+s$/);
+      expect((await kubectl('get', 'deployment', 'chat-service', '-n', namespace, '--no-headers')).stdout.trim()).toMatch(
+        /^chat-service\s+3\/3\s+3\s+3\s+\d+s$/,
+      );
     });
     it('a rollback leaves the deployment controller\'s Events: ScalingReplicaSet, "Scaled up replica set …"', async () => {
       const namespace = await target().seed(['chat-service']);
       const run = await rollback(namespace, { services: 'chat-service' });
       expect(run.code, run.stdout).toBe(0);
       const kubectl = kubectlFor(target().kubeconfig);
-      const events = JSON.parse((await kubectl('get', 'events', '-n', namespace, '-o', 'json')).stdout) as { items: { reason: string; message: string; involvedObject: { kind: string; name: string } }[] };
-      const scaling = events.items.filter((e) => e.reason === 'ScalingReplicaSet' && e.involvedObject.kind === 'Deployment' && e.involvedObject.name === 'chat-service');
+      const events = JSON.parse((await kubectl('get', 'events', '-n', namespace, '-o', 'json')).stdout) as {
+        items: { reason: string; message: string; involvedObject: { kind: string; name: string } }[];
+      };
+      const scaling = events.items.filter(
+        (e) => e.reason === 'ScalingReplicaSet' && e.involvedObject.kind === 'Deployment' && e.involvedObject.name === 'chat-service',
+      );
       expect(scaling.map((e) => e.message)).toContainEqual(expect.stringMatching(/^Scaled up replica set chat-service-\w+ from \d+ to \d+$/));
       expect(scaling.map((e) => e.message)).toContainEqual(expect.stringMatching(/^Scaled down replica set chat-service-\w+ from \d+ to \d+$/));
     });
@@ -113,7 +126,10 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       const namespace = await target().seed(['chat-service']);
       const kubectl = kubectlFor(target().kubeconfig);
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-secret-')), 'secret.yaml');
-      fs.writeFileSync(file, `apiVersion: v1\nkind: Secret\nmetadata:\n  name: chat-db\n  namespace: ${namespace}\ntype: Opaque\ndata:\n  password: ${Buffer.from('s3cr3t').toString('base64')}\n`);
+      fs.writeFileSync(
+        file,
+        `apiVersion: v1\nkind: Secret\nmetadata:\n  name: chat-db\n  namespace: ${namespace}\ntype: Opaque\ndata:\n  password: ${Buffer.from('s3cr3t').toString('base64')}\n`,
+      );
       const applied = await kubectl('apply', '-f', file);
       expect(applied.code, applied.stderr).toBe(0);
       const read = await kubectl('get', 'secret', 'chat-db', '-n', namespace, '-o', 'jsonpath={.type} {.data.password}');
@@ -123,7 +139,15 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
     it('rollout pause then resume of a finished deployment: Progressing comes back to NewReplicaSetAvailable', async () => {
       const namespace = await target().seed(['chat-service']);
       const kubectl = kubectlFor(target().kubeconfig);
-      const progressing = (reason: string) => kubectl('wait', 'deployment/chat-service', '-n', namespace, `--for=jsonpath={.status.conditions[?(@.type=="Progressing")].reason}=${reason}`, '--timeout=60s');
+      const progressing = (reason: string) =>
+        kubectl(
+          'wait',
+          'deployment/chat-service',
+          '-n',
+          namespace,
+          `--for=jsonpath={.status.conditions[?(@.type=="Progressing")].reason}=${reason}`,
+          '--timeout=60s',
+        );
       expect((await kubectl('rollout', 'pause', 'deployment/chat-service', '-n', namespace)).code).toBe(0);
       expect((await progressing('DeploymentPaused')).code).toBe(0);
       expect((await kubectl('rollout', 'resume', 'deployment/chat-service', '-n', namespace)).code).toBe(0);
@@ -144,7 +168,9 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       const namespace = await target().seed(['chat-service']);
       const kubectl = kubectlFor(target().kubeconfig);
       // the bad release: its pods crash (the image tag convention both targets follow), its rollout never finishes
-      expect((await kubectl('set', 'image', 'deployment/chat-service', '-n', namespace, 'chat-service=registry.keiko.io/chat-service:v1.4.0-crashloop')).code).toBe(0);
+      expect(
+        (await kubectl('set', 'image', 'deployment/chat-service', '-n', namespace, 'chat-service=registry.keiko.io/chat-service:v1.4.0-crashloop')).code,
+      ).toBe(0);
       const run = await rollback(namespace, { services: 'chat-service' });
       expect(run.code, run.stdout).toBe(0);
       expect(results(run.outputs.result)[0]).toMatchObject({ status: 'rolled-back', 'from-version': 'v1.4.0-crashloop', 'to-version': 'v1.3.0' });
@@ -154,7 +180,9 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
     it('a rollback to a release whose image cannot be pulled fails fast, naming ImagePullBackOff', async () => {
       const namespace = await target().seed(['chat-service'], ['v1.1.0', 'v1.2.0']);
       const kubectl = kubectlFor(target().kubeconfig);
-      expect((await kubectl('set', 'image', 'deployment/chat-service', '-n', namespace, 'chat-service=registry.keiko.io/chat-service:v1.3.0-pullfail')).code).toBe(0);
+      expect(
+        (await kubectl('set', 'image', 'deployment/chat-service', '-n', namespace, 'chat-service=registry.keiko.io/chat-service:v1.3.0-pullfail')).code,
+      ).toBe(0);
       expect((await kubectl('set', 'image', 'deployment/chat-service', '-n', namespace, 'chat-service=registry.keiko.io/chat-service:v1.3.1')).code).toBe(0);
       expect((await kubectl('rollout', 'status', 'deployment/chat-service', '-n', namespace, '--timeout=60s')).code).toBe(0);
       const run = await rollback(namespace, { services: 'chat-service', target: 'v1.3.0-pullfail', 'fail-after': '10s' });

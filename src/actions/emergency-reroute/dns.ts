@@ -3,15 +3,21 @@ import { ConfigurationError } from '../../core/errors.js';
 import { runTool } from '../../core/exec.js';
 import { azureDnsProvider } from '../../dns/azure.js';
 import { cloudflareProvider } from '../../dns/cloudflare.js';
-import { recordTypeFor, type DnsEndpoint, type DnsProvider, type DnsRecord } from '../../dns/provider.js';
-import type { EmergencyRerouteInputs } from './inputs.js';
+import { type DnsEndpoint, type DnsProvider, type DnsRecord, recordTypeFor } from '../../dns/provider.js';
 import type { RerouteState } from '../../kube/reroute-state.js';
+import type { EmergencyRerouteInputs } from './inputs.js';
 
 /** The token from the input, or for Azure the session azure/login left behind. */
 async function azureToken(context: ActionContext): Promise<string> {
-  const run = await runTool('az', ['account', 'get-access-token', '--resource', 'https://management.azure.com/', '--query', 'accessToken', '-o', 'tsv'], { log: context.log }).catch(() => undefined);
+  const run = await runTool('az', ['account', 'get-access-token', '--resource', 'https://management.azure.com/', '--query', 'accessToken', '-o', 'tsv'], {
+    log: context.log,
+  }).catch(() => undefined);
   const token = run?.exitCode === 0 ? run.stdout.trim() : '';
-  if (!token) throw new ConfigurationError('is empty and no azure/login session was found (`az account get-access-token` failed): run azure/login first, or pass a token', 'dns-token');
+  if (!token)
+    throw new ConfigurationError(
+      'is empty and no azure/login session was found (`az account get-access-token` failed): run azure/login first, or pass a token',
+      'dns-token',
+    );
   context.secrets.add(token);
   return token;
 }
@@ -19,9 +25,15 @@ async function azureToken(context: ActionContext): Promise<string> {
 export async function dnsProvider(inputs: EmergencyRerouteInputs, context: ActionContext): Promise<DnsProvider | undefined> {
   if (!inputs['dns-provider']) return undefined;
   const endpoint = (token: string): DnsEndpoint => ({ token, log: context.log, signal: context.clock.signal });
-  if (inputs['dns-provider'] === 'cloudflare') return cloudflareProvider(inputs['dns-api-url'] ?? 'https://api.cloudflare.com/client/v4', endpoint(inputs['dns-token'] ?? ''));
+  if (inputs['dns-provider'] === 'cloudflare')
+    return cloudflareProvider(inputs['dns-api-url'] ?? 'https://api.cloudflare.com/client/v4', endpoint(inputs['dns-token'] ?? ''));
   const token = inputs['dns-token'] ?? (await azureToken(context));
-  return azureDnsProvider(inputs['dns-api-url'] ?? 'https://management.azure.com', endpoint(token), inputs['azure-subscription-id'] ?? '', inputs['azure-resource-group'] ?? '');
+  return azureDnsProvider(
+    inputs['dns-api-url'] ?? 'https://management.azure.com',
+    endpoint(token),
+    inputs['azure-subscription-id'] ?? '',
+    inputs['azure-resource-group'] ?? '',
+  );
 }
 
 export function describeRecord(record: DnsRecord | null | undefined): string {
@@ -39,7 +51,12 @@ export interface DnsSwitch {
  * proxied) as it was. Resolvers that cached the record before may keep the old answer for up to
  * the old TTL: the result says until when. Undefined when the record already points there.
  */
-export async function switchDns(provider: DnsProvider, inputs: EmergencyRerouteInputs, context: ActionContext, now = Date.now()): Promise<DnsSwitch | undefined> {
+export async function switchDns(
+  provider: DnsProvider,
+  inputs: EmergencyRerouteInputs,
+  context: ActionContext,
+  now = Date.now(),
+): Promise<DnsSwitch | undefined> {
   const zone = inputs['dns-zone'] ?? '';
   const record = inputs['dns-record'] ?? '';
   const target = inputs['dns-target'] ?? '';

@@ -31,8 +31,14 @@ export const emergencyRerouteSchema = z
         return z.NEVER;
       }),
     'dns-zone': optionalPatternInput(/./, () => '').refine((v) => v === undefined || isHostname(v), { message: 'must be a DNS zone name such as keiko.com' }),
-    'dns-record': optionalPatternInput(/^(@|\*|[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/, (text) => `must be a record name inside the zone such as api, www or @ for the apex, got "${text}"`),
-    'dns-target': optionalPatternInput(/^[^\s]+$/, (text) => `must be a hostname (for a CNAME) or an IPv4 address (for an A record), got "${text}"`).refine((v) => v === undefined || isIpv4(v) || isHostname(v), { message: 'must be a hostname (for a CNAME, e.g. backup.keiko.com) or an IPv4 address (for an A record, e.g. 203.0.113.10)' }),
+    'dns-record': optionalPatternInput(
+      /^(@|\*|[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/,
+      (text) => `must be a record name inside the zone such as api, www or @ for the apex, got "${text}"`,
+    ),
+    'dns-target': optionalPatternInput(/^[^\s]+$/, (text) => `must be a hostname (for a CNAME) or an IPv4 address (for an A record), got "${text}"`).refine(
+      (v) => v === undefined || isIpv4(v) || isHostname(v),
+      { message: 'must be a hostname (for a CNAME, e.g. backup.keiko.com) or an IPv4 address (for an A record, e.g. 203.0.113.10)' },
+    ),
     'dns-ttl': integerInput(60, 1, 86_400),
     'dns-token': tokenInput(),
     'dns-api-url': urlInput(HTTP_SCHEMES, 'https://api.cloudflare.com/client/v4'),
@@ -51,9 +57,15 @@ export const emergencyRerouteSchema = z
         if (!inputs[name]) ctx.addIssue({ code: 'custom', path: [name], message: `is required with dns-provider: ${inputs['dns-provider']}` });
       }
       if (inputs['dns-provider'] === 'azure') {
-        for (const name of ['azure-subscription-id', 'azure-resource-group'] as const) if (!inputs[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required with dns-provider: azure' });
+        for (const name of ['azure-subscription-id', 'azure-resource-group'] as const)
+          if (!inputs[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required with dns-provider: azure' });
       }
-      if (inputs['dns-provider'] === 'cloudflare' && !inputs['dns-token']) ctx.addIssue({ code: 'custom', path: ['dns-token'], message: 'is required with dns-provider: cloudflare: a Cloudflare API token with DNS edit rights' });
+      if (inputs['dns-provider'] === 'cloudflare' && !inputs['dns-token'])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dns-token'],
+          message: 'is required with dns-provider: cloudflare: a Cloudflare API token with DNS edit rights',
+        });
     }
   });
 

@@ -2,25 +2,29 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { insideWorkspace } from '../../core/paths.js';
 import { details, markdownTable } from '../../core/summary.js';
+import { applyObject, diffAgainstLive, patchGatewayEnv, readLive } from '../../kube/apply.js';
 import { KubeApiError, KubeClient } from '../../kube/client.js';
 import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
 import { envPatch } from '../../kube/env.js';
-import { acquireLease, LEASE_STATE, LeaseHeldError, type HeldLease } from '../../kube/lease.js';
+import { acquireLease, type HeldLease, LEASE_STATE, LeaseHeldError } from '../../kube/lease.js';
 import { writeLeaseState } from '../../kube/lease-state.js';
-import { objectKey, readRerouteManifest, type ManifestObject } from '../../kube/manifest.js';
-import { deploymentPath, type Deployment } from '../../kube/types.js';
-import { activate, circuitBreakerValues } from './activate.js';
-import type { EmergencyRerouteInputs } from './inputs.js';
-import { applyObject, diffAgainstLive, patchGatewayEnv, readLive } from '../../kube/apply.js';
-import { restore } from './restore.js';
-import { describeRecord, dnsProvider } from './dns.js';
+import { type ManifestObject, objectKey, readRerouteManifest } from '../../kube/manifest.js';
 import { readState } from '../../kube/reroute-state.js';
+import { type Deployment, deploymentPath } from '../../kube/types.js';
+import { activate, circuitBreakerValues } from './activate.js';
+import { describeRecord, dnsProvider } from './dns.js';
+import type { EmergencyRerouteInputs } from './inputs.js';
+import { restore } from './restore.js';
 
 async function readGateway(client: KubeClient, namespace: string, name: string): Promise<Deployment> {
   try {
     return await client.get<Deployment>(deploymentPath(namespace, name));
   } catch (error) {
-    if (error instanceof KubeApiError && error.code === 404) throw new ConfigurationError(`names deployment "${name}", which does not exist in namespace "${namespace}" (or set circuit-breaker: false)`, 'gateway-deployment');
+    if (error instanceof KubeApiError && error.code === 404)
+      throw new ConfigurationError(
+        `names deployment "${name}", which does not exist in namespace "${namespace}" (or set circuit-breaker: false)`,
+        'gateway-deployment',
+      );
     throw error;
   }
 }
@@ -40,27 +44,46 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
   const dns = await dnsProvider(inputs, context);
   if (inputs.mode === 'restore') {
     const state = await readState(client, namespace);
-    if (!state) throw new ConfigurationError(`is restore, but namespace ${namespace} has no keiko-reroute-state ConfigMap: nothing was rerouted there (or it was already restored); nothing changed`, 'mode');
-    if (state.dns && !dns) throw new ConfigurationError(`is empty, but the reroute switched DNS record ${state.dns.record}.${state.dns.zone} (${state.dns.provider}): pass dns-provider and its credentials to restore it; nothing changed`, 'dns-provider');
+    if (!state)
+      throw new ConfigurationError(
+        `is restore, but namespace ${namespace} has no keiko-reroute-state ConfigMap: nothing was rerouted there (or it was already restored); nothing changed`,
+        'mode',
+      );
+    if (state.dns && !dns)
+      throw new ConfigurationError(
+        `is empty, but the reroute switched DNS record ${state.dns.record}.${state.dns.zone} (${state.dns.provider}): pass dns-provider and its credentials to restore it; nothing changed`,
+        'dns-provider',
+      );
     if (inputs['dry-run']) {
       const rows = state.objects.map((o) => [`${o.kind}/${o.name}`, o.existed ? 'would get its previous spec back' : 'would be deleted']);
       if (state.gateway) rows.push([`Deployment/${state.gateway.deployment}`, `env back to ${JSON.stringify(state.gateway.env)}`]);
-      return { outputs: { applied: '', state: JSON.stringify(state), result: JSON.stringify({ mode: 'restore', dryRun: true }) }, summary: summary('Emergency reroute restore (dry run)', true, rows, undefined, []) };
+      return {
+        outputs: { applied: '', state: JSON.stringify(state), result: JSON.stringify({ mode: 'restore', dryRun: true }) },
+        summary: summary('Emergency reroute restore (dry run)', true, rows, undefined, []),
+      };
     }
     const lease = await holdLease(client, namespace, context, signal, deadline);
     try {
       const outcome = await restore(client, state, log, signal, dns, inputs.force);
       const rows = [...outcome.restored.map((key) => [key, 'restored']), ...outcome.kept.map((note) => ['kept', note])];
       return {
-        outputs: { applied: outcome.restored.join(','), state: JSON.stringify(state), result: JSON.stringify({ mode: 'restore', restored: outcome.restored, rollout: outcome.rollout ?? null }) },
-        summary: summary(`Emergency reroute restored in \`${namespace}\``, true, rows, undefined, [`Snapshot from ${state.takenAt} (${state.takenBy}) applied and deleted.`]),
+        outputs: {
+          applied: outcome.restored.join(','),
+          state: JSON.stringify(state),
+          result: JSON.stringify({ mode: 'restore', restored: outcome.restored, rollout: outcome.rollout ?? null }),
+        },
+        summary: summary(`Emergency reroute restored in \`${namespace}\``, true, rows, undefined, [
+          `Snapshot from ${state.takenAt} (${state.takenBy}) applied and deleted.`,
+        ]),
       };
     } finally {
       await release(lease, context);
     }
   }
 
-  const objects: ManifestObject[] = inputs['ingress-manifest'] ? readRerouteManifest(insideWorkspace(context.workspace, inputs['ingress-manifest'], 'ingress-manifest'), namespace, 'ingress-manifest') : [];
+  const objects: ManifestObject[] = inputs['ingress-manifest']
+    ? readRerouteManifest(insideWorkspace(context.workspace, inputs['ingress-manifest'], 'ingress-manifest'), namespace, 'ingress-manifest')
+    : [];
   const gateway = inputs['circuit-breaker'] ? await readGateway(client, namespace, inputs['gateway-deployment']) : undefined;
   if (!objects.length && !gateway && !dns) throw new ConfigurationError('is empty and circuit-breaker is false: there is nothing to do', 'ingress-manifest');
   const diff = await log.group('Diff against live', async () => {
@@ -79,13 +102,22 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
     if (gateway) {
       const patch = envPatch(gateway, circuitBreakerValues(gateway, inputs['failure-threshold']));
       if (patch) await patchGatewayEnv(client, namespace, gateway.metadata.name, patch, { dryRun: true, log });
-      rows.push([`Deployment/${gateway.metadata.name}`, patch ? `would set CIRCUIT_BREAKER_ENABLED=true, FAILURE_THRESHOLD=${inputs['failure-threshold']}` : 'already set']);
+      rows.push([
+        `Deployment/${gateway.metadata.name}`,
+        patch ? `would set CIRCUIT_BREAKER_ENABLED=true, FAILURE_THRESHOLD=${inputs['failure-threshold']}` : 'already set',
+      ]);
     }
     if (dns) {
       const current = await dns.read(inputs['dns-zone'] ?? '', inputs['dns-record'] ?? '');
-      rows.push([`DNS/${inputs['dns-record']}.${inputs['dns-zone']}`, `would go from ${describeRecord(current)} to ${inputs['dns-target']} (TTL ${inputs['dns-ttl']}, lowered first)`]);
+      rows.push([
+        `DNS/${inputs['dns-record']}.${inputs['dns-zone']}`,
+        `would go from ${describeRecord(current)} to ${inputs['dns-target']} (TTL ${inputs['dns-ttl']}, lowered first)`,
+      ]);
     }
-    return { outputs: { applied: '', state: '', result: JSON.stringify({ mode: 'activate', dryRun: true }) }, summary: summary('Emergency reroute (dry run): nothing changed', true, rows, diff, []) };
+    return {
+      outputs: { applied: '', state: '', result: JSON.stringify({ mode: 'activate', dryRun: true }) },
+      summary: summary('Emergency reroute (dry run): nothing changed', true, rows, diff, []),
+    };
   }
 
   const lease = await holdLease(client, namespace, context, signal, deadline);
@@ -94,11 +126,23 @@ export async function main(inputs: EmergencyRerouteInputs, context: ActionContex
     const rows = [...outcome.applied.map((k) => [k, 'applied']), ...outcome.unchanged.map((k) => [k, 'unchanged'])];
     const notes = [
       ...outcome.notes,
-      outcome.stateKept ? `An earlier snapshot (${outcome.state.takenAt}) was kept, so \`mode: restore\` returns to the original.` : `Snapshot saved in ConfigMap \`${namespace}/keiko-reroute-state\`.`,
+      outcome.stateKept
+        ? `An earlier snapshot (${outcome.state.takenAt}) was kept, so \`mode: restore\` returns to the original.`
+        : `Snapshot saved in ConfigMap \`${namespace}/keiko-reroute-state\`.`,
       `Undo with \`mode: restore\` (or \`keiko-rollback reroute --mode restore --namespace ${namespace}\`).`,
     ];
     return {
-      outputs: { applied: outcome.applied.join(','), state: JSON.stringify(outcome.state), result: JSON.stringify({ mode: 'activate', applied: outcome.applied, unchanged: outcome.unchanged, rollout: outcome.rollout ?? null, stateKept: outcome.stateKept }) },
+      outputs: {
+        applied: outcome.applied.join(','),
+        state: JSON.stringify(outcome.state),
+        result: JSON.stringify({
+          mode: 'activate',
+          applied: outcome.applied,
+          unchanged: outcome.unchanged,
+          rollout: outcome.rollout ?? null,
+          stateKept: outcome.stateKept,
+        }),
+      },
       summary: summary(`Emergency reroute active in \`${namespace}\``, true, rows, diff, notes),
     };
   } finally {

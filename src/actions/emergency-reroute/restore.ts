@@ -1,12 +1,12 @@
 import type { Logger } from '../../core/logger.js';
+import type { DnsProvider } from '../../dns/provider.js';
+import { patchGatewayEnv } from '../../kube/apply.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
 import { envPatch } from '../../kube/env.js';
-import { resourcePath, type ManifestObject } from '../../kube/manifest.js';
-import { deploymentPath, type Deployment } from '../../kube/types.js';
-import type { DnsProvider } from '../../dns/provider.js';
-import { restoreDns } from './dns.js';
-import { patchGatewayEnv } from '../../kube/apply.js';
+import { type ManifestObject, resourcePath } from '../../kube/manifest.js';
 import { deleteState, type EnvValues, type RerouteState } from '../../kube/reroute-state.js';
+import { type Deployment, deploymentPath } from '../../kube/types.js';
+import { restoreDns } from './dns.js';
 
 export interface RestoreOutcome {
   restored: string[];
@@ -30,7 +30,9 @@ export function gatewayRestore(live: Deployment, gateway: NonNullable<RerouteSta
       const now = container.env?.find((e) => e.name === name)?.value ?? null;
       const set = gateway.set?.[container.name]?.[name];
       if (!force && set !== undefined && now !== set && now !== before) {
-        kept.push(`${name}=${now ?? '(unset)'} on container ${container.name} (changed by hand after the reroute set ${set}; force: true puts back ${before ?? '(unset)'})`);
+        kept.push(
+          `${name}=${now ?? '(unset)'} on container ${container.name} (changed by hand after the reroute set ${set}; force: true puts back ${before ?? '(unset)'})`,
+        );
         continue;
       }
       (wanted[container.name] as Record<string, string | null>)[name] = before;
@@ -40,7 +42,14 @@ export function gatewayRestore(live: Deployment, gateway: NonNullable<RerouteSta
 }
 
 /** Puts every object and variable of the snapshot back exactly, then forgets the snapshot. */
-export async function restore(client: KubeClient, state: RerouteState, log: Logger, signal: AbortSignal, dns?: DnsProvider, force = false): Promise<RestoreOutcome> {
+export async function restore(
+  client: KubeClient,
+  state: RerouteState,
+  log: Logger,
+  signal: AbortSignal,
+  dns?: DnsProvider,
+  force = false,
+): Promise<RestoreOutcome> {
   const namespace = state.namespace;
   const restored: string[] = [];
   const kept: string[] = [];

@@ -24,7 +24,12 @@ export async function uploadBackupArtifact(run: DatabaseRun, backupPath: string)
   const days = run.inputs['artifact-retention-days'];
   return run.phases.run('Upload artifact', async () => {
     const { DefaultArtifactClient } = await import('@actions/artifact');
-    const upload = await new DefaultArtifactClient().uploadArtifact(name, [...filesOf(backupPath), recordPath(backupPath)], path.dirname(backupPath), { retentionDays: days });
-    return { value: name, detail: `artifact ${name} (id ${upload.id ?? '?'}, ${upload.size ?? 0} bytes, kept ${days} day(s)): production data, readable by everyone with read access to the repository` };
+    const upload = await new DefaultArtifactClient().uploadArtifact(name, [...filesOf(backupPath), recordPath(backupPath)], path.dirname(backupPath), {
+      retentionDays: days,
+    });
+    return {
+      value: name,
+      detail: `artifact ${name} (id ${upload.id ?? '?'}, ${upload.size ?? 0} bytes, kept ${days} day(s)): production data, readable by everyone with read access to the repository`,
+    };
   });
 }

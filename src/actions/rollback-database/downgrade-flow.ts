@@ -5,22 +5,24 @@ import { tail } from '../../core/exec.js';
 import type { Backup } from '../../database/backup.js';
 import { estimateLoss, lossStatements, lossTotal } from '../../database/data-loss.js';
 import { compareFingerprints, countsOf, differences, fingerprint } from '../../database/fingerprint.js';
-import type { MigrationTool } from '../../database/migrations.js';
-import { decideDowngrade, foreignPlanProblem, identityOf, PLAN_KIND, PLAN_VERSION, type DowngradePlan } from '../../database/plan.js';
 import { lockTimeoutLine } from '../../database/locks.js';
+import type { MigrationTool } from '../../database/migrations.js';
+import { type DowngradePlan, decideDowngrade, foreignPlanProblem, identityOf, PLAN_KIND, PLAN_VERSION } from '../../database/plan.js';
 import { withClient } from '../../database/postgres.js';
 import { manualRestoreCommand } from '../../database/restore.js';
 import { uploadBackupArtifact } from './artifact.js';
 import { finish } from './outcome.js';
 import { restoreAndProve } from './restore-flow.js';
-import { backUp, remaining, watchingLocks, type DatabaseRun } from './run.js';
+import { backUp, type DatabaseRun, remaining, watchingLocks } from './run.js';
 
 /** Resolves `target` against the live database into an absolute plan: migrations, their SQL, the data each removes. */
 async function makePlan(run: DatabaseRun, tool: MigrationTool, target: string): Promise<{ plan: DowngradePlan; sql: string }> {
   return run.phases.run('Plan', async () => {
     const to = await tool.resolveTarget(target, run.revision);
     const migrations = to === run.revision ? [] : await tool.migrationsDown(run.revision, to);
-    const unseen = migrations.filter((m) => m.sql === undefined).map((m) => ({ migration: m.id, statement: 'UNKNOWN' as const, table: '—', sql: m.sqlProblem ?? 'no SQL shown' }));
+    const unseen = migrations
+      .filter((m) => m.sql === undefined)
+      .map((m) => ({ migration: m.id, statement: 'UNKNOWN' as const, table: '—', sql: m.sqlProblem ?? 'no SQL shown' }));
     const statements = [...migrations.flatMap((m) => lossStatements(m.id, m.sql ?? '')), ...unseen];
     const losses = statements.length ? await withClient(run.target, (client) => estimateLoss(client, statements)) : [];
     const plan: DowngradePlan = {
@@ -38,11 +40,23 @@ async function makePlan(run: DatabaseRun, tool: MigrationTool, target: string): 
     };
     const total = lossTotal(losses);
     const unknown = losses.filter((l) => l.rows === null).length;
-    if (total > 0) run.context.log.warning(`The downgrade ${run.revision} → ${to} removes data: ${losses.map((l) => `${l.statement} ${l.column ? `${l.table}.${l.column}` : l.table} (${l.statement === 'DROP COLUMN' ? `${l.values ?? 0} values` : `${l.rows ?? '?'} rows`})`).join(', ')}`);
-    if (unknown > 0) run.context.log.warning(`${unknown} statement(s) of the downgrade remove data in a way that cannot be estimated: ${losses.filter((l) => l.rows === null).map((l) => l.note).join('; ')}`);
+    if (total > 0)
+      run.context.log.warning(
+        `The downgrade ${run.revision} → ${to} removes data: ${losses.map((l) => `${l.statement} ${l.column ? `${l.table}.${l.column}` : l.table} (${l.statement === 'DROP COLUMN' ? `${l.values ?? 0} values` : `${l.rows ?? '?'} rows`})`).join(', ')}`,
+      );
+    if (unknown > 0)
+      run.context.log.warning(
+        `${unknown} statement(s) of the downgrade remove data in a way that cannot be estimated: ${losses
+          .filter((l) => l.rows === null)
+          .map((l) => l.note)
+          .join('; ')}`,
+      );
     const sql = migrations.map((m) => `-- ${m.id}: ${m.description}\n${(m.sql ?? `-- (${m.sqlProblem ?? 'no SQL shown by the tool'})`).trim()}`).join('\n\n');
     const noted = unseen.map((m) => m.migration);
-    return { value: { plan, sql }, detail: `${target} → ${to}: ${migrations.length} migration(s) down${losses.length ? `, removes ${total} row(s)/value(s)${unknown ? ` + ${unknown} not estimated` : ''}` : ', no data removed'}${noted.length ? `; no SQL shown for ${noted.join(', ')}` : ''}` };
+    return {
+      value: { plan, sql },
+      detail: `${target} → ${to}: ${migrations.length} migration(s) down${losses.length ? `, removes ${total} row(s)/value(s)${unknown ? ` + ${unknown} not estimated` : ''}` : ', no data removed'}${noted.length ? `; no SQL shown for ${noted.join(', ')}` : ''}`,
+    };
   });
 }
 
@@ -54,7 +68,10 @@ async function planFor(run: DatabaseRun, tool: MigrationTool): Promise<{ plan: D
   if (foreign) throw new ConfigurationError(`${foreign}: nothing was written`, 'plan');
   const decision = decideDowngrade(given, run.revision);
   if (decision.action === 'refuse') throw new ConfigurationError(decision.message, 'plan');
-  run.phases.skip('Plan', `given: ${given['from-revision']} → ${given['to-revision']} (made ${given['created-at']})${decision.action === 'unchanged' ? '; the database is already at its target' : ''}`);
+  run.phases.skip(
+    'Plan',
+    `given: ${given['from-revision']} → ${given['to-revision']} (made ${given['created-at']})${decision.action === 'unchanged' ? '; the database is already at its target' : ''}`,
+  );
   return decision.action === 'unchanged' ? 'unchanged' : { plan: given };
 }
 
@@ -81,7 +98,10 @@ async function runDowngrade(run: DatabaseRun, tool: MigrationTool, to: string): 
 export async function downgrade(run: DatabaseRun, tool: MigrationTool): Promise<ActionResult> {
   const expect = run.inputs['expect-revision'];
   if (expect !== undefined && expect !== run.revision) {
-    throw new ConfigurationError(`is ${expect}, but the database is at ${run.revision}: nothing was written. Check what migrated it, then make a new plan`, 'expect-revision');
+    throw new ConfigurationError(
+      `is ${expect}, but the database is at ${run.revision}: nothing was written. Check what migrated it, then make a new plan`,
+      'expect-revision',
+    );
   }
   const planned = await planFor(run, tool);
   if (planned === 'unchanged' || planned.plan['to-revision'] === run.revision) {
@@ -92,7 +112,13 @@ export async function downgrade(run: DatabaseRun, tool: MigrationTool): Promise<
   const to = plan['to-revision'];
   if (run.inputs['dry-run']) {
     if (planned.sql) run.context.log.info(planned.sql);
-    return finish(run, { status: 'dry-run', title: `Database rollback (dry run): ${run.revision} → ${to}`, toRevision: run.revision, plan, preview: planned.sql ?? '' });
+    return finish(run, {
+      status: 'dry-run',
+      title: `Database rollback (dry run): ${run.revision} → ${to}`,
+      toRevision: run.revision,
+      plan,
+      preview: planned.sql ?? '',
+    });
   }
   let backup: Backup | undefined;
   if (run.inputs.backup) {
@@ -105,15 +131,34 @@ export async function downgrade(run: DatabaseRun, tool: MigrationTool): Promise<
   if (!failure) return finish(run, { ...base, status: 'rolled-back', title: `Database rolled back: ${run.revision} → ${to}`, toRevision: to });
   const now = await tool.current().catch(() => run.revision);
   if (!backup) {
-    return finish(run, { ...base, status: 'failed', title: 'Database rollback failed', toRevision: now, failure: `the downgrade to ${to} failed (${failure}); no backup was taken, so the database was NOT restored: it is at revision ${now}` });
+    return finish(run, {
+      ...base,
+      status: 'failed',
+      title: 'Database rollback failed',
+      toRevision: now,
+      failure: `the downgrade to ${to} failed (${failure}); no backup was taken, so the database was NOT restored: it is at revision ${now}`,
+    });
   }
   const live = await withClient(run.target, fingerprint);
   const comparison = compareFingerprints(backup.fingerprint, live);
   if (now === run.revision && differences(comparison).length === 0) {
-    return finish(run, { ...base, status: 'failed', title: 'Database rollback failed before changing anything', toRevision: now, comparison, failure: `the downgrade to ${to} failed (${failure}) before changing anything: the database equals the backup (rows, checksums, columns, indexes) and is still at ${now}; nothing to restore` });
+    return finish(run, {
+      ...base,
+      status: 'failed',
+      title: 'Database rollback failed before changing anything',
+      toRevision: now,
+      comparison,
+      failure: `the downgrade to ${to} failed (${failure}) before changing anything: the database equals the backup (rows, checksums, columns, indexes) and is still at ${now}; nothing to restore`,
+    });
   }
   if (!run.inputs['restore-on-failure']) {
-    return finish(run, { ...base, status: 'failed', title: 'Database rollback failed', toRevision: now, failure: `the downgrade failed (${failure}) and the database was NOT restored (restore-on-failure is false); it is at revision ${now}; backup at ${backup.path}` });
+    return finish(run, {
+      ...base,
+      status: 'failed',
+      title: 'Database rollback failed',
+      toRevision: now,
+      failure: `the downgrade failed (${failure}) and the database was NOT restored (restore-on-failure is false); it is at revision ${now}; backup at ${backup.path}`,
+    });
   }
   const expected = { fingerprint: backup.fingerprint, rows: countsOf(backup.fingerprint), revision: run.revision };
   try {
@@ -122,9 +167,24 @@ export async function downgrade(run: DatabaseRun, tool: MigrationTool): Promise<
       if (run.inputs.jobs === 1) throw error;
       return restoreAndProve(run, backup.path, expected, 1, 'Restore in one transaction');
     });
-    return finish(run, { ...base, status: 'failed', title: 'Database rollback failed; restored from the backup', toRevision: run.revision, restored: true, tablesAfter: proven.counts, comparison: proven.comparison, failure: `the downgrade to ${to} failed (${failure}); the database was restored to revision ${run.revision} from ${backup.path} and verified (${proven.comparison.length} tables: rows, checksums, columns and indexes equal)` });
+    return finish(run, {
+      ...base,
+      status: 'failed',
+      title: 'Database rollback failed; restored from the backup',
+      toRevision: run.revision,
+      restored: true,
+      tablesAfter: proven.counts,
+      comparison: proven.comparison,
+      failure: `the downgrade to ${to} failed (${failure}); the database was restored to revision ${run.revision} from ${backup.path} and verified (${proven.comparison.length} tables: rows, checksums, columns and indexes equal)`,
+    });
   } catch (error) {
     const manual = manualRestoreCommand(backup.path, run.target.info);
-    return finish(run, { ...base, status: 'failed', title: 'Database rollback failed and the restore failed', toRevision: await tool.current().catch(() => now), failure: `the downgrade to ${to} failed (${failure}), and the restore failed too: ${describeError(error)}. THE DATABASE MAY BE INCONSISTENT. The backup ${backup.path} holds it as it was; restore it by hand: ${manual}` });
+    return finish(run, {
+      ...base,
+      status: 'failed',
+      title: 'Database rollback failed and the restore failed',
+      toRevision: await tool.current().catch(() => now),
+      failure: `the downgrade to ${to} failed (${failure}), and the restore failed too: ${describeError(error)}. THE DATABASE MAY BE INCONSISTENT. The backup ${backup.path} holds it as it was; restore it by hand: ${manual}`,
+    });
   }
 }

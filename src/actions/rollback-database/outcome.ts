@@ -4,7 +4,7 @@ import { countsOf, type TableComparison } from '../../database/fingerprint.js';
 import type { DatabasePlan } from '../../database/plan.js';
 import type { TableCounts } from '../../database/postgres.js';
 import type { DatabaseRun } from './run.js';
-import { databaseSummary, type DatabaseStatus } from './summary.js';
+import { type DatabaseStatus, databaseSummary } from './summary.js';
 
 /** What a run did, in the terms of its outputs and summary. */
 export interface DatabaseOutcome {
@@ -12,7 +12,7 @@ export interface DatabaseOutcome {
   title: string;
   toRevision: string;
   plan?: DatabasePlan | undefined;
-  backup?: Pick<Backup, 'path' | 'bytes' | 'format'> & { fingerprint?: Backup['fingerprint'] } | undefined;
+  backup?: (Pick<Backup, 'path' | 'bytes' | 'format'> & { fingerprint?: Backup['fingerprint'] }) | undefined;
   safetyBackup?: Backup | undefined;
   artifact?: string | undefined;
   restored?: boolean;
@@ -27,7 +27,9 @@ export function finish(run: DatabaseRun, outcome: DatabaseOutcome): ActionResult
   const ok = outcome.status !== 'failed';
   const before = outcome.safetyBackup?.fingerprint ?? outcome.backup?.fingerprint;
   const tablesBefore = before ? countsOf(before) : undefined;
-  const backup = outcome.backup ? { path: outcome.backup.path, bytes: outcome.backup.bytes, format: outcome.backup.format, ...(outcome.artifact ? { artifact: outcome.artifact } : {}) } : null;
+  const backup = outcome.backup
+    ? { path: outcome.backup.path, bytes: outcome.backup.bytes, format: outcome.backup.format, ...(outcome.artifact ? { artifact: outcome.artifact } : {}) }
+    : null;
   const result = {
     status: outcome.status,
     tool: run.inputs.tool,

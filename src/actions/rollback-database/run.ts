@@ -1,17 +1,17 @@
 import path from 'node:path';
 import type { ActionContext } from '../../core/action.js';
-import { ConfigurationError, describeError, StepFailure } from '../../core/errors.js';
 import { formatDuration } from '../../core/durations.js';
+import { ConfigurationError, describeError, StepFailure } from '../../core/errors.js';
 import { insideWorkspace } from '../../core/paths.js';
 import { addUrlSecrets } from '../../core/secrets.js';
-import { BackupError, takeBackup, type Backup } from '../../database/backup.js';
+import { alembicTool } from '../../database/alembic.js';
+import { type Backup, BackupError, takeBackup } from '../../database/backup.js';
 import type { Fingerprint } from '../../database/fingerprint.js';
-import { alembicUrl, applicationName, connectionInfo, libpqSession, type LibpqSession } from '../../database/libpq.js';
+import { flywayTool } from '../../database/flyway.js';
+import { alembicUrl, applicationName, connectionInfo, type LibpqSession, libpqSession } from '../../database/libpq.js';
 import { describeSessions, isLockTimeout, startLockMonitor } from '../../database/locks.js';
 import type { MigrationTool } from '../../database/migrations.js';
-import { selectOne, withClient, type DatabaseTarget } from '../../database/postgres.js';
-import { alembicTool } from '../../database/alembic.js';
-import { flywayTool } from '../../database/flyway.js';
+import { type DatabaseTarget, selectOne, withClient } from '../../database/postgres.js';
 import type { RollbackDatabaseInputs } from './inputs.js';
 import { PhaseLog } from './phases.js';
 
@@ -32,13 +32,20 @@ export function remaining(run: Pick<DatabaseRun, 'deadline'>): number {
   return Math.max(1000, run.deadline - Date.now());
 }
 
-function migrationTool(inputs: RollbackDatabaseInputs, target: DatabaseTarget, libpq: LibpqSession, workspace: string, log: ActionContext['log']): MigrationTool | undefined {
+function migrationTool(
+  inputs: RollbackDatabaseInputs,
+  target: DatabaseTarget,
+  libpq: LibpqSession,
+  workspace: string,
+  log: ActionContext['log'],
+): MigrationTool | undefined {
   if (inputs.tool === 'none') {
     if (inputs.target) throw new ConfigurationError('is set, but tool is none: choose tool: alembic or flyway to downgrade', 'target');
     return undefined;
   }
   const workingDirectory = insideWorkspace(workspace, inputs['working-directory'], 'working-directory');
-  if (inputs.tool === 'alembic') return alembicTool({ workingDirectory, databaseUrl: alembicUrl(target.url, target.info, target.lockTimeoutMs), env: libpq.env, log });
+  if (inputs.tool === 'alembic')
+    return alembicTool({ workingDirectory, databaseUrl: alembicUrl(target.url, target.info, target.lockTimeoutMs), env: libpq.env, log });
   return flywayTool({ workingDirectory, connection: target.info, lockTimeoutMs: target.lockTimeoutMs, log });
 }
 
@@ -49,13 +56,25 @@ export async function openRun(inputs: RollbackDatabaseInputs, context: ActionCon
   context.secrets.add(info.password);
   const target: DatabaseTarget = { url: inputs['database-url'], info, lockTimeoutMs: inputs['lock-timeout'], deadline: context.clock.deadline };
   const libpq = libpqSession(info, context.tempDir, inputs['lock-timeout']);
-  const run: DatabaseRun = { inputs, context, target, libpq, tool: undefined, phases: new PhaseLog(context.log), deadline: context.clock.deadline, revision: 'n/a' };
+  const run: DatabaseRun = {
+    inputs,
+    context,
+    target,
+    libpq,
+    tool: undefined,
+    phases: new PhaseLog(context.log),
+    deadline: context.clock.deadline,
+    revision: 'n/a',
+  };
   try {
     run.tool = migrationTool(inputs, target, libpq, context.workspace, context.log);
     run.revision = await run.phases.run('Connect', async () => {
       await withClient(target, selectOne);
       const revision = run.tool ? await run.tool.current() : 'n/a';
-      return { value: revision, detail: `SELECT 1 ok on ${info.database} (${info.host}:${info.port}${info.params.sslmode ? `, sslmode=${info.params.sslmode}` : ''}); revision ${revision}` };
+      return {
+        value: revision,
+        detail: `SELECT 1 ok on ${info.database} (${info.host}:${info.port}${info.params.sslmode ? `, sslmode=${info.params.sslmode}` : ''}); revision ${revision}`,
+      };
     });
   } catch (error) {
     libpq.dispose();
@@ -72,12 +91,28 @@ export function backupDirectory(run: DatabaseRun): string {
 export async function backUp(run: DatabaseRun, phase: string, unchangedWhen?: (live: Fingerprint) => boolean): Promise<Backup | { skipped: Fingerprint }> {
   return run.phases.run<Backup | { skipped: Fingerprint }>(phase, async () => {
     try {
-      const taken = await watchingLocks(run, phase, () => takeBackup({ target: run.target, libpq: run.libpq, dir: backupDirectory(run), format: run.inputs['backup-format'], jobs: run.inputs.jobs, revision: run.revision, timeoutMs: remaining(run), log: run.context.log, ...(unchangedWhen ? { shouldDump: (live: Fingerprint) => !unchangedWhen(live) } : {}) }));
-      if ('skipped' in taken) return { value: taken, detail: 'not needed: the database already holds exactly the archive\'s content' };
+      const taken = await watchingLocks(run, phase, () =>
+        takeBackup({
+          target: run.target,
+          libpq: run.libpq,
+          dir: backupDirectory(run),
+          format: run.inputs['backup-format'],
+          jobs: run.inputs.jobs,
+          revision: run.revision,
+          timeoutMs: remaining(run),
+          log: run.context.log,
+          ...(unchangedWhen ? { shouldDump: (live: Fingerprint) => !unchangedWhen(live) } : {}),
+        }),
+      );
+      if ('skipped' in taken) return { value: taken, detail: "not needed: the database already holds exactly the archive's content" };
       const tables = Object.keys(taken.fingerprint).length;
-      return { value: taken, detail: `${taken.format} format, ${taken.bytes} bytes, read back whole: data of all ${tables} tables complete; 0600 in ${path.dirname(taken.path)}` };
+      return {
+        value: taken,
+        detail: `${taken.format} format, ${taken.bytes} bytes, read back whole: data of all ${tables} tables complete; 0600 in ${path.dirname(taken.path)}`,
+      };
     } catch (error) {
-      if (error instanceof BackupError || error instanceof StepFailure) throw new StepFailure(phase, `${error.message}; nothing was changed in the database`, { cause: error });
+      if (error instanceof BackupError || error instanceof StepFailure)
+        throw new StepFailure(phase, `${error.message}; nothing was changed in the database`, { cause: error });
       throw error;
     }
   });
@@ -96,7 +131,11 @@ export async function watchingLocks<T>(run: DatabaseRun, step: string, body: () 
     if (!isLockTimeout(message) && monitor.timedOutOn.length === 0) throw error;
     const holders = monitor.timedOutOn.length ? monitor.timedOutOn : await monitor.holders().catch(() => []);
     const who = holders.length ? `sessions holding locks now: ${describeSessions(holders)}` : 'the session that held it has let go since';
-    throw new StepFailure(step, `gave up waiting for a lock after lock-timeout (${formatDuration(run.target.lockTimeoutMs)}; ${message.slice(0, 200)}); ${who}`, { cause: error });
+    throw new StepFailure(
+      step,
+      `gave up waiting for a lock after lock-timeout (${formatDuration(run.target.lockTimeoutMs)}; ${message.slice(0, 200)}); ${who}`,
+      { cause: error },
+    );
   } finally {
     await monitor.stop();
   }

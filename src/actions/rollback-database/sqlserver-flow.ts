@@ -24,8 +24,29 @@ export async function restoreSqlServer(inputs: RollbackDatabaseInputs, context: 
     return { value: counts, detail: `SELECT 1 ok on ${connection.server}/${connection.database}; ${Object.keys(counts).length} tables` };
   });
   const result = (ok: boolean, after: Record<string, number> | undefined, failure?: string): ActionResult => ({
-    outputs: { status: inputs['dry-run'] ? 'dry-run' : ok ? 'restored' : 'failed', plan: '', 'safety-backup-path': '', 'backup-path': file, 'backup-bytes': String(bytes), 'from-revision': 'n/a', 'to-revision': 'n/a', restored: String(ok && !inputs['dry-run']), result: JSON.stringify({ engine: 'sqlserver', phases: phases.phases, tables: { before, after: after ?? null } }) },
-    summary: databaseSummary({ title: inputs['dry-run'] ? 'Azure SQL restore (dry run)' : ok ? `Azure SQL restored from ${path.basename(file)}` : 'Azure SQL restore failed', ok, status: inputs['dry-run'] ? 'dry-run' : ok ? 'restored' : 'failed', fromRevision: 'n/a', toRevision: 'n/a', backup: { path: file, bytes }, phases: phases.phases, tablesBefore: before, tablesAfter: after, ...(inputs['dry-run'] ? { preview: `sqlcmd -S ${connection.server} -d ${connection.database} -b -i ${file}` } : {}) }),
+    outputs: {
+      status: inputs['dry-run'] ? 'dry-run' : ok ? 'restored' : 'failed',
+      plan: '',
+      'safety-backup-path': '',
+      'backup-path': file,
+      'backup-bytes': String(bytes),
+      'from-revision': 'n/a',
+      'to-revision': 'n/a',
+      restored: String(ok && !inputs['dry-run']),
+      result: JSON.stringify({ engine: 'sqlserver', phases: phases.phases, tables: { before, after: after ?? null } }),
+    },
+    summary: databaseSummary({
+      title: inputs['dry-run'] ? 'Azure SQL restore (dry run)' : ok ? `Azure SQL restored from ${path.basename(file)}` : 'Azure SQL restore failed',
+      ok,
+      status: inputs['dry-run'] ? 'dry-run' : ok ? 'restored' : 'failed',
+      fromRevision: 'n/a',
+      toRevision: 'n/a',
+      backup: { path: file, bytes },
+      phases: phases.phases,
+      tablesBefore: before,
+      tablesAfter: after,
+      ...(inputs['dry-run'] ? { preview: `sqlcmd -S ${connection.server} -d ${connection.database} -b -i ${file}` } : {}),
+    }),
     ...(failure ? { failure } : {}),
   });
   if (inputs['dry-run']) return result(true, undefined);
@@ -35,7 +56,11 @@ export async function restoreSqlServer(inputs: RollbackDatabaseInputs, context: 
       return { value: undefined, detail: `sqlcmd -i ${path.basename(file)}` };
     });
   } catch (error) {
-    return result(false, undefined, `the restore of ${file} failed (${error instanceof Error ? error.message : String(error)}); the database may be partly restored. Run by hand: sqlcmd -S ${connection.server} -d ${connection.database} -b -i ${file}`);
+    return result(
+      false,
+      undefined,
+      `the restore of ${file} failed (${error instanceof Error ? error.message : String(error)}); the database may be partly restored. Run by hand: sqlcmd -S ${connection.server} -d ${connection.database} -b -i ${file}`,
+    );
   }
   const after = await phases.run('Verify restore', async () => {
     await client.query('SELECT 1');

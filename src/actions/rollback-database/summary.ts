@@ -1,8 +1,8 @@
 import { formatDuration } from '../../core/durations.js';
 import { details, markdownTable } from '../../core/summary.js';
-import type { TableComparison } from '../../database/fingerprint.js';
-import { lossRows, type DatabasePlan } from '../../database/plan.js';
 import { lossTotal } from '../../database/data-loss.js';
+import type { TableComparison } from '../../database/fingerprint.js';
+import { type DatabasePlan, lossRows } from '../../database/plan.js';
 import type { TableCounts } from '../../database/postgres.js';
 import type { PhaseRecord } from './phases.js';
 
@@ -50,23 +50,60 @@ function lossSection(plan: DatabasePlan | undefined): string[] {
 
 function comparisonSection(comparison: TableComparison[] | undefined): string[] {
   if (!comparison?.length) return [];
-  const rows = comparison.map((c) => [c.table, String(c.rowsBefore ?? '—'), String(c.rowsAfter ?? '—'), c.checksum === 'not compared' ? 'not compared' : `${c.checksum} (${c.scope})`, c.columns, c.indexes, c.equal ? '✅' : '❌']);
+  const rows = comparison.map((c) => [
+    c.table,
+    String(c.rowsBefore ?? '—'),
+    String(c.rowsAfter ?? '—'),
+    c.checksum === 'not compared' ? 'not compared' : `${c.checksum} (${c.scope})`,
+    c.columns,
+    c.indexes,
+    c.equal ? '✅' : '❌',
+  ]);
   const equal = comparison.every((c) => c.equal);
-  return ['', `### ${equal ? '✅' : '❌'} Restored database compared with the backup`, '', markdownTable(['Table', 'Rows expected', 'Rows now', 'Checksum', 'Columns', 'Indexes', 'Equal'], rows)];
+  return [
+    '',
+    `### ${equal ? '✅' : '❌'} Restored database compared with the backup`,
+    '',
+    markdownTable(['Table', 'Rows expected', 'Rows now', 'Checksum', 'Columns', 'Indexes', 'Equal'], rows),
+  ];
 }
 
 export function databaseSummary(report: DatabaseReport): string {
-  const lines = [`## ${report.ok ? '✅' : '❌'} ${report.title}`, '', `**Status:** \`${report.status}\` · **Revision:** \`${report.fromRevision}\` → \`${report.toRevision}\``, '', ...lossSection(report.plan)];
+  const lines = [
+    `## ${report.ok ? '✅' : '❌'} ${report.title}`,
+    '',
+    `**Status:** \`${report.status}\` · **Revision:** \`${report.fromRevision}\` → \`${report.toRevision}\``,
+    '',
+    ...lossSection(report.plan),
+  ];
   for (const note of report.notes ?? []) lines.push(`> ${note}`, '');
   if (report.backup) lines.push(`**Backup:** \`${report.backup.path}\` (${formatBytes(report.backup.bytes)})  `);
-  if (report.safetyBackup) lines.push(`**Safety backup of what was overwritten:** \`${report.safetyBackup.path}\` (${formatBytes(report.safetyBackup.bytes)})  `);
+  if (report.safetyBackup)
+    lines.push(`**Safety backup of what was overwritten:** \`${report.safetyBackup.path}\` (${formatBytes(report.safetyBackup.bytes)})  `);
   if (report.artifact) {
-    lines.push(`⚠️ **Artifact \`${report.artifact.name}\` holds production data**: everyone with read access to ${report.artifact.repository} can download it for ${report.artifact.days} day(s). Delete it when the incident is over.`);
+    lines.push(
+      `⚠️ **Artifact \`${report.artifact.name}\` holds production data**: everyone with read access to ${report.artifact.repository} can download it for ${report.artifact.days} day(s). Delete it when the incident is over.`,
+    );
   }
-  lines.push('', markdownTable(['Phase', 'Status', 'Time', 'Detail'], report.phases.map((p) => [p.phase, `${ICON[p.status]} ${p.status}`, formatDuration(p['duration-ms']), p.detail])));
+  lines.push(
+    '',
+    markdownTable(
+      ['Phase', 'Status', 'Time', 'Detail'],
+      report.phases.map((p) => [p.phase, `${ICON[p.status]} ${p.status}`, formatDuration(p['duration-ms']), p.detail]),
+    ),
+  );
   lines.push(...comparisonSection(report.comparison));
   if (report.plan?.operation === 'downgrade' && report.plan.migrations.length) {
-    lines.push('', details('Migrations run down', markdownTable(['Migration', 'Description'], report.plan.migrations.map((m) => [m.id, m.description]))));
+    lines.push(
+      '',
+      details(
+        'Migrations run down',
+        markdownTable(
+          ['Migration', 'Description'],
+          report.plan.migrations.map((m) => [m.id, m.description]),
+        ),
+      ),
+    );
   }
   const names = [...new Set([...Object.keys(report.tablesBefore ?? {}), ...Object.keys(report.tablesAfter ?? {})])].sort();
   if (names.length && !report.comparison?.length) {

@@ -1,15 +1,18 @@
 import { z } from 'zod';
-import { tokenInput } from '../../core/url-inputs.js';
 import { booleanInput, durationInput, enumInput, httpUrl, optionalString, planInput, requiredString } from '../../core/inputs.js';
+import { tokenInput } from '../../core/url-inputs.js';
 import { parseFrontendPlan } from '../../vercel/frontend-plan.js';
 
 export const rollbackFrontendSchema = z
   .object({
-    'vercel-token': tokenInput('pass a Vercel token as a secret, e.g. `vercel-token: ${{ secrets.VERCEL_TOKEN }}`').transform((v) => v ?? ''),
+    'vercel-token': tokenInput(`pass a Vercel token as a secret, e.g. \`vercel-token: ${'${{'} secrets.VERCEL_TOKEN }}\``).transform((v) => v ?? ''),
     project: requiredString('set the Vercel project id (prj_…) or name'),
     team: optionalString(),
     mode: enumInput(['rollback', 'undo-rollback', 'redeploy'] as const, 'rollback'),
-    target: z.string().optional().transform((v) => v?.trim() || 'previous'),
+    target: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim() || 'previous'),
     'git-ref': optionalString(),
     'api-url': z
       .string()

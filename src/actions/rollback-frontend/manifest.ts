@@ -10,10 +10,22 @@ export const manifest: ActionManifest = {
     'vercel-token': { description: 'Vercel bearer token (secret).', required: true, secret: true },
     project: { description: 'Project id (prj_…) or name.', required: true },
     team: { description: 'Team id (team_…) or slug.' },
-    mode: { description: '`rollback`, `undo-rollback` (promote the newest production deployment again) or `redeploy` (build `git-ref` for production).', default: 'rollback' },
-    target: { description: '`previous` (never back to the deployment a rollback moved away from), a version tag or git ref matched against the deployments\' git metadata (e.g. `v1.2.0`), a deployment id (dpl_…) or a deployment URL.', default: 'previous' },
-    plan: { description: 'The `plan` output of an earlier run: its target serving → `unchanged`; its start serving → move production; anything else → refuse.' },
-    force: { description: 'Go back to (or re-promote) the deployment a rollback moved away from, or run a plan whose start is no longer live.', default: 'false' },
+    mode: {
+      description: '`rollback`, `undo-rollback` (promote the newest production deployment again) or `redeploy` (build `git-ref` for production).',
+      default: 'rollback',
+    },
+    target: {
+      description:
+        "`previous` (never back to the deployment a rollback moved away from), a version tag or git ref matched against the deployments' git metadata (e.g. `v1.2.0`), a deployment id (dpl_…) or a deployment URL.",
+      default: 'previous',
+    },
+    plan: {
+      description: 'The `plan` output of an earlier run: its target serving → `unchanged`; its start serving → move production; anything else → refuse.',
+    },
+    force: {
+      description: 'Go back to (or re-promote) the deployment a rollback moved away from, or run a plan whose start is no longer live.',
+      default: 'false',
+    },
     'git-ref': { description: 'Git ref to build with `mode: redeploy`.' },
     'api-url': { description: 'Vercel API base URL.', default: 'https://api.vercel.com' },
     timeout: { description: 'Limit for the whole run.', default: '5m' },

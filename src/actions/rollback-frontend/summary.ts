@@ -15,11 +15,22 @@ export interface FrontendReport {
 }
 
 function row(label: string, d: VercelDeployment): string[] {
-  return [label, d.id, `https://${d.url}`, new Date(d.createdAt).toISOString().replace('.000Z', 'Z'), `${d.meta?.githubCommitRef ?? ''} ${d.meta?.githubCommitSha?.slice(0, 7) ?? ''}`.trim()];
+  return [
+    label,
+    d.id,
+    `https://${d.url}`,
+    new Date(d.createdAt).toISOString().replace('.000Z', 'Z'),
+    `${d.meta?.githubCommitRef ?? ''} ${d.meta?.githubCommitSha?.slice(0, 7) ?? ''}`.trim(),
+  ];
 }
 
 export function frontendSummary(r: FrontendReport): string {
-  const lines = [`## ${r.ok ? '✅' : '❌'} ${r.title}`, '', markdownTable(['', 'Deployment', 'URL', 'Created', 'Commit'], [row('Before', r.current), row('After', r.target)]), ''];
+  const lines = [
+    `## ${r.ok ? '✅' : '❌'} ${r.title}`,
+    '',
+    markdownTable(['', 'Deployment', 'URL', 'Created', 'Commit'], [row('Before', r.current), row('After', r.target)]),
+    '',
+  ];
   lines.push(`**Status:** ${r.status}${r.aliasJob ? ` · alias job \`${r.aliasJob.status}\` in ${formatDuration(r.aliasJob.ms)}` : ''}`);
   if (r.failedAliases.length) lines.push('', `**Aliases that failed to move:** ${r.failedAliases.join(', ')}`);
   if (r.pinned) {

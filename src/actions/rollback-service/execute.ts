@@ -1,17 +1,17 @@
 import { describeError } from '../../core/errors.js';
-import { OutsideFailure } from '../../core/outside.js';
 import type { Logger } from '../../core/logger.js';
+import { OutsideFailure } from '../../core/outside.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
-import { currentRevision, readRevisionHistory, type RevisionHistory } from '../../kube/history.js';
-import { acquireLease, LeaseHeldError, type HeldLease } from '../../kube/lease.js';
+import { currentRevision, type RevisionHistory, readRevisionHistory } from '../../kube/history.js';
+import { acquireLease, type HeldLease, LeaseHeldError } from '../../kube/lease.js';
 import { watchPodFailures } from '../../kube/pod-failures.js';
 import { pausedAdvice, rollbackPatch } from '../../kube/rollback.js';
-import { describeMap, rolloutMap, type LiveReplicaSet } from '../../kube/rollout-map.js';
+import { describeMap, type LiveReplicaSet, rolloutMap } from '../../kube/rollout-map.js';
 import { rolloutState } from '../../kube/rollout-status.js';
 import { waitForRollout } from '../../kube/rollout-watch.js';
 import { converge, revisionRefOf } from '../../kube/service-plan.js';
-import { deploymentPath, POD_TEMPLATE_HASH, selectorString, type Deployment } from '../../kube/types.js';
-import { leaseName, variablesOf, type ServicePlan } from './plan.js';
+import { type Deployment, deploymentPath, POD_TEMPLATE_HASH, selectorString } from '../../kube/types.js';
+import { leaseName, type ServicePlan, variablesOf } from './plan.js';
 
 export type ServiceStatus = 'rolled-back' | 'unchanged' | 'planned' | 'failed' | 'skipped' | 'cancelled';
 
@@ -81,11 +81,18 @@ async function writeRollback(client: KubeClient, plan: ServicePlan, options: Exe
     if (decision.action === 'refuse') return { failed: decision.message };
     if (decision.action === 'at-target') {
       // our own earlier attempt may have written it: the answer was lost, the live state tells
-      return sent ? { deployment: fresh.deployment, status: 'rolled-back', note: 'the answer to the patch was lost; read back: the target is live' } : { deployment: fresh.deployment, status: 'unchanged' };
+      return sent
+        ? { deployment: fresh.deployment, status: 'rolled-back', note: 'the answer to the patch was lost; read back: the target is live' }
+        : { deployment: fresh.deployment, status: 'unchanged' };
     }
     const live = currentRevision(fresh);
     const from = live ? revisionRefOf(live) : { hash: '', version: '?', revision: 0 };
-    const entry = { from: { hash: from.hash, version: from.version, revision: from.revision }, to: { hash: plan.entry.to.hash, version: plan.entry.to.version, revision: decision.target.revision }, run: options.holder, at: new Date().toISOString() };
+    const entry = {
+      from: { hash: from.hash, version: from.version, revision: from.revision },
+      to: { hash: plan.entry.to.hash, version: plan.entry.to.version, revision: decision.target.revision },
+      run: options.holder,
+      at: new Date().toISOString(),
+    };
     const guard = { op: 'test', path: '/metadata/resourceVersion', value: fresh.deployment.metadata.resourceVersion };
     try {
       sent = true;
@@ -95,14 +102,23 @@ async function writeRollback(client: KubeClient, plan: ServicePlan, options: Exe
         ...(options.dryRun ? { query: { dryRun: 'All' } } : {}),
         signal: options.signal,
       });
-      return { deployment: written, status: 'rolled-back', ...(plan.overlay ? { note: `kept the active reroute's ${variablesOf(plan.overlay).join(', ')}` } : {}) };
+      return {
+        deployment: written,
+        status: 'rolled-back',
+        ...(plan.overlay ? { note: `kept the active reroute's ${variablesOf(plan.overlay).join(', ')}` } : {}),
+      };
     } catch (error) {
       options.signal.throwIfAborted();
       const code = error instanceof KubeApiError ? error.code : undefined;
       // a 4xx other than a conflict is a definitive answer: nothing was written, nothing to read back
       const definitive = code !== undefined && code >= 400 && code < 500 && code !== 409 && code !== 422;
       if (options.dryRun || definitive || attempt >= 5) throw error;
-      const why = code === 409 ? '409 Conflict on the patch' : code === 422 ? 'the deployment changed since it was read' : `no answer to the patch (${describeError(error)}); it may have applied`;
+      const why =
+        code === 409
+          ? '409 Conflict on the patch'
+          : code === 422
+            ? 'the deployment changed since it was read'
+            : `no answer to the patch (${describeError(error)}); it may have applied`;
       options.log.info(`  ${plan.service}: ${why}; re-reading and deciding again from what is live`);
       fresh = undefined;
     }
@@ -124,8 +140,27 @@ async function failed(client: KubeClient, plan: ServicePlan, reason: string, sta
  * Waits until the target's rollout is complete and healthy, as `kubectl rollout status` judges it,
  * and fails fast when the target's pods cannot start (fail-after) or the progress deadline passed.
  */
-async function settle(client: KubeClient, plan: ServicePlan, deployment: Deployment, status: 'rolled-back' | 'unchanged', options: ExecuteOptions, started: number, note?: string): Promise<ServiceResult> {
-  const done = (message: string): ServiceResult => resultOf(plan, status, [status === 'unchanged' ? (plan.entry.stay ?? `already at ${plan.entry.to.version} (revision ${plan.entry.to.revision}); nothing written`) : note, message].filter(Boolean).join('; '), started);
+async function settle(
+  client: KubeClient,
+  plan: ServicePlan,
+  deployment: Deployment,
+  status: 'rolled-back' | 'unchanged',
+  options: ExecuteOptions,
+  started: number,
+  note?: string,
+): Promise<ServiceResult> {
+  const done = (message: string): ServiceResult =>
+    resultOf(
+      plan,
+      status,
+      [
+        status === 'unchanged' ? (plan.entry.stay ?? `already at ${plan.entry.to.version} (revision ${plan.entry.to.revision}); nothing written`) : note,
+        message,
+      ]
+        .filter(Boolean)
+        .join('; '),
+      started,
+    );
   const state = rolloutState(deployment);
   if (state.done) return done(state.message);
   if (state.failure) return failed(client, plan, `${state.failure} (kubectl rollout status would exit 1)`, started);
@@ -152,17 +187,29 @@ export async function rollbackService(client: KubeClient, plan: ServicePlan, opt
   const started = Date.now();
   if (options.dryRun) return dryRun(client, plan, options, started);
   // already at the target when planned, and nobody else busy with it: nothing to write, so no Lease
-  if (!plan.heldBy && converge(plan.history, plan.entry, false, plan.overlay).action === 'at-target') return settle(client, plan, plan.history.deployment, 'unchanged', options, started).catch((error: unknown) => failed(client, plan, describeError(error), started));
+  if (!plan.heldBy && converge(plan.history, plan.entry, false, plan.overlay).action === 'at-target')
+    return settle(client, plan, plan.history.deployment, 'unchanged', options, started).catch((error: unknown) =>
+      failed(client, plan, describeError(error), started),
+    );
   let lease: HeldLease | undefined;
   const releaseLease = async (): Promise<void> => {
     const held = lease;
     lease = undefined;
     if (!held) return;
-    await held.release().catch((error: unknown) => options.log.warning(`could not release lease ${held.name}: ${describeError(error)}; it expires by itself within 60s`));
+    await held
+      .release()
+      .catch((error: unknown) => options.log.warning(`could not release lease ${held.name}: ${describeError(error)}; it expires by itself within 60s`));
     options.onLease(held, false);
   };
   try {
-    lease = await acquireLease(client, { namespace: plan.namespace, name: leaseName(plan.service), holder: options.holder, log: options.log, signal: options.signal, deadline: options.deadline });
+    lease = await acquireLease(client, {
+      namespace: plan.namespace,
+      name: leaseName(plan.service),
+      holder: options.holder,
+      log: options.log,
+      signal: options.signal,
+      deadline: options.deadline,
+    });
     options.onLease(lease, true);
     const written = await writeRollback(client, plan, options, !(plan.heldBy ?? lease.waitedFor));
     if ('failed' in written) return await failed(client, plan, written.failed, started);
@@ -194,9 +241,14 @@ async function dryRun(client: KubeClient, plan: ServicePlan, options: ExecuteOpt
     await writeRollback(client, plan, options, true);
   } catch (error) {
     // the plan job runs with read-only credentials (before approval nobody may write); RBAC refuses even a dry-run patch
-    if (error instanceof KubeApiError && error.code === 403) return resultOf(plan, 'planned', 'planned with read-only credentials: the patch was not dry-run on the server (that needs the patch verb); nothing changed', started);
+    if (error instanceof KubeApiError && error.code === 403)
+      return resultOf(
+        plan,
+        'planned',
+        'planned with read-only credentials: the patch was not dry-run on the server (that needs the patch verb); nothing changed',
+        started,
+      );
     throw error;
   }
   return resultOf(plan, 'planned', 'dry run: the server accepted the rollback patch (dryRun=All); nothing changed', started);
 }
-

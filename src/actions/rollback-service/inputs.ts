@@ -1,18 +1,8 @@
 import { z } from 'zod';
-import {
-  booleanInput,
-  dnsLabelInput,
-  dnsLabelListInput,
-  durationInput,
-  enumInput,
-  integerInput,
-  optionalString,
-  planInput,
-} from '../../core/inputs.js';
+import { booleanInput, dnsLabelInput, dnsLabelListInput, durationInput, enumInput, integerInput, optionalString, planInput } from '../../core/inputs.js';
 import { kubeTargetFields, namespaceProblem, resolveNamespace } from '../../kube/connection.js';
 import type { RollbackTarget } from '../../kube/rollback.js';
 import { parseServicePlan } from '../../kube/service-plan.js';
-
 
 const VERSION_TAG = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
 
@@ -39,7 +29,10 @@ export const rollbackServiceSchema = z
         const text = (value ?? 'previous').trim();
         const target = parseRollbackTarget(text);
         if (target) return target;
-        ctx.addIssue({ code: 'custom', message: `must be \`previous\`, \`revision:N\` (N a revision number ≥ 1) or a version tag such as v1.2.0, got "${text}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be \`previous\`, \`revision:N\` (N a revision number ≥ 1) or a version tag such as v1.2.0, got "${text}"`,
+        });
         return z.NEVER;
       }),
     'only-from': z
@@ -63,14 +56,27 @@ export const rollbackServiceSchema = z
   .superRefine((inputs, ctx) => {
     const plan = inputs.plan;
     if (!plan && inputs.services.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['services'], message: 'is required: name the deployments to roll back, e.g. `services: chat-service,search-service` (or pass the `plan` of a dry run)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['services'],
+        message: 'is required: name the deployments to roll back, e.g. `services: chat-service,search-service` (or pass the `plan` of a dry run)',
+      });
       return;
     }
     if (plan) {
       const outside = inputs.services.filter((s) => !plan.services.some((e) => e.service === s));
-      if (outside.length) ctx.addIssue({ code: 'custom', path: ['services'], message: `names ${outside.join(', ')}, which the plan does not hold (it holds ${plan.services.map((e) => e.service).join(', ')}): leave services empty to run the whole plan` });
+      if (outside.length)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services'],
+          message: `names ${outside.join(', ')}, which the plan does not hold (it holds ${plan.services.map((e) => e.service).join(', ')}): leave services empty to run the whole plan`,
+        });
       if ((inputs.namespace || inputs.environment) && resolveNamespace(inputs) !== plan.namespace) {
-        ctx.addIssue({ code: 'custom', path: ['plan'], message: `was made for namespace ${plan.namespace}, but this run targets ${resolveNamespace(inputs)}: make the plan for this namespace` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['plan'],
+          message: `was made for namespace ${plan.namespace}, but this run targets ${resolveNamespace(inputs)}: make the plan for this namespace`,
+        });
       }
       return;
     }

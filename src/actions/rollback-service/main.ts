@@ -2,18 +2,24 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
 import { KubeClient } from '../../kube/client.js';
 import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
-import { readState } from '../../kube/reroute-state.js';
-import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument } from '../../kube/service-plan.js';
-import { LEASE_STATE, type HeldLease } from '../../kube/lease.js';
+import { type HeldLease, LEASE_STATE } from '../../kube/lease.js';
 import { writeLeaseState } from '../../kube/lease-state.js';
+import { readState } from '../../kube/reroute-state.js';
 import { describeTarget } from '../../kube/rollback.js';
+import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument } from '../../kube/service-plan.js';
 import { resultOf, rollbackService, type ServiceResult } from './execute.js';
 import type { RollbackServiceInputs } from './inputs.js';
 import { describePlan, planService, type ServicePlan } from './plan.js';
 import { rollbackSummary } from './summary.js';
 
 /** Runs `worker` over `items` with at most `limit` at once; `stop()` prevents new starts. */
-async function forEachLimited<T, R>(items: T[], limit: number, worker: (item: T) => Promise<R>, skipped: (item: T) => R, shouldStop: () => boolean): Promise<R[]> {
+async function forEachLimited<T, R>(
+  items: T[],
+  limit: number,
+  worker: (item: T) => Promise<R>,
+  skipped: (item: T) => R,
+  shouldStop: () => boolean,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -33,7 +39,14 @@ function changeCause(inputs: RollbackServiceInputs, context: ActionContext): str
 }
 
 function planDocument(plans: ServicePlan[], namespace: string, inputs: RollbackServiceInputs): ServicePlanDocument {
-  return { version: SERVICE_PLAN_VERSION, kind: SERVICE_PLAN_KIND, namespace, target: inputs.plan?.target ?? describeTarget(inputs.target), services: plans.map((p) => p.entry), 'created-at': inputs.plan?.['created-at'] ?? new Date().toISOString() };
+  return {
+    version: SERVICE_PLAN_VERSION,
+    kind: SERVICE_PLAN_KIND,
+    namespace,
+    target: inputs.plan?.target ?? describeTarget(inputs.target),
+    services: plans.map((p) => p.entry),
+    'created-at': inputs.plan?.['created-at'] ?? new Date().toISOString(),
+  };
 }
 
 export async function main(inputs: RollbackServiceInputs, context: ActionContext): Promise<ActionResult> {
@@ -44,13 +57,27 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
   const client = new KubeClient(kubeConfig, log, { signal });
   const given = inputs.plan?.services.filter((e) => inputs.services.length === 0 || inputs.services.includes(e.service));
   const services = given ? given.map((e) => e.service) : inputs.services;
-  const heading = given ? `Plan (given, made ${inputs.plan?.['created-at'] ?? '?'})` : `Plan: ${services.length} service(s) in ${namespace} → ${describeTarget(inputs.target)}`;
+  const heading = given
+    ? `Plan (given, made ${inputs.plan?.['created-at'] ?? '?'})`
+    : `Plan: ${services.length} service(s) in ${namespace} → ${describeTarget(inputs.target)}`;
 
   const reroute = await readState(client, namespace);
   const plans = await log.group(heading, async () => {
     const planned: ServicePlan[] = [];
     for (const [index, service] of services.entries()) {
-      const plan = await planService(client, service, { namespace, target: inputs.target, onlyFrom: inputs['only-from'], container: inputs.container, onManaged: inputs['on-managed'], force: inputs.force, dryRun: inputs['dry-run'], log, signal, given: given?.[index], reroute });
+      const plan = await planService(client, service, {
+        namespace,
+        target: inputs.target,
+        onlyFrom: inputs['only-from'],
+        container: inputs.container,
+        onManaged: inputs['on-managed'],
+        force: inputs.force,
+        dryRun: inputs['dry-run'],
+        log,
+        signal,
+        given: given?.[index],
+        reroute,
+      });
       log.info(describePlan(plan));
       planned.push(plan);
     }
@@ -81,13 +108,20 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
             saveLeases();
           },
         });
-        log.info(`${result.status === 'failed' || result.status === 'cancelled' ? '✗' : '✓'} ${plan.service}: ${result.status} (${formatDuration(result['duration-ms'])}) ${result.message}`);
+        log.info(
+          `${result.status === 'failed' || result.status === 'cancelled' ? '✗' : '✓'} ${plan.service}: ${result.status} (${formatDuration(result['duration-ms'])}) ${result.message}`,
+        );
         if (result.status === 'failed') failedOnce = true;
         return result;
       },
       (plan) => {
         const cancelled = context.cancel.aborted;
-        const result = resultOf(plan, cancelled ? 'cancelled' : 'skipped', cancelled ? 'not started: the run was cancelled' : 'not started: fail-fast stopped after an earlier failure', Date.now());
+        const result = resultOf(
+          plan,
+          cancelled ? 'cancelled' : 'skipped',
+          cancelled ? 'not started: the run was cancelled' : 'not started: fail-fast stopped after an earlier failure',
+          Date.now(),
+        );
         log.info(`✗ ${plan.service}: ${result.status} (${result.message})`);
         return result;
       },
@@ -96,12 +130,19 @@ export async function main(inputs: RollbackServiceInputs, context: ActionContext
   );
 
   const failed = results.filter((r) => r.status === 'failed' || r.status === 'cancelled');
-  const failure = context.cancel.aborted ? `cancelled: ${results.map((r) => `${r.service} ${r.status}`).join(', ')}; leases released` : failed.length ? `rollback failed for ${failed.map((r) => r.service).join(', ')}: ${failed.map((r) => `${r.service}: ${r.message}`).join(' | ')}` : undefined;
+  const failure = context.cancel.aborted
+    ? `cancelled: ${results.map((r) => `${r.service} ${r.status}`).join(', ')}; leases released`
+    : failed.length
+      ? `rollback failed for ${failed.map((r) => r.service).join(', ')}: ${failed.map((r) => `${r.service}: ${r.message}`).join(' | ')}`
+      : undefined;
   return {
     outputs: {
       result: JSON.stringify(results),
       plan: JSON.stringify(planDocument(plans, namespace, inputs)),
-      'rolled-back': results.filter((r) => r.status === 'rolled-back').map((r) => r.service).join(','),
+      'rolled-back': results
+        .filter((r) => r.status === 'rolled-back')
+        .map((r) => r.service)
+        .join(','),
       failed: failed.map((r) => r.service).join(','),
     },
     summary: rollbackSummary(results, plans, namespace, inputs['dry-run']),

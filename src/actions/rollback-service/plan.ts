@@ -1,11 +1,11 @@
 import { ConfigurationError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
-import { comparableTemplate, currentRevision, readRevisionHistory, versionsOf, type Revision, type RevisionHistory } from '../../kube/history.js';
-import { rerouteOverlay, withOverlay, type EnvValues, type RerouteState } from '../../kube/reroute-state.js';
+import { comparableTemplate, currentRevision, type Revision, type RevisionHistory, readRevisionHistory, versionsOf } from '../../kube/history.js';
 import { activeLeaseHolder } from '../../kube/lease.js';
 import { detectManager, type ManagedBy } from '../../kube/ownership.js';
-import { pausedAdvice, resolveTargetRevision, type RollbackTarget } from '../../kube/rollback.js';
+import { type EnvValues, type RerouteState, rerouteOverlay, withOverlay } from '../../kube/reroute-state.js';
+import { pausedAdvice, type RollbackTarget, resolveTargetRevision } from '../../kube/rollback.js';
 import { planEntry, type ServicePlanEntry } from '../../kube/service-plan.js';
 
 export interface ServicePlan {
@@ -45,7 +45,10 @@ export async function planService(client: KubeClient, service: string, options: 
     history = await readRevisionHistory(client, options.namespace, service, options.signal);
   } catch (error) {
     if (error instanceof KubeApiError && error.code === 404) {
-      throw new ConfigurationError(`names deployment "${service}", which does not exist in namespace "${options.namespace}"`, options.given ? 'plan' : 'services');
+      throw new ConfigurationError(
+        `names deployment "${service}", which does not exist in namespace "${options.namespace}"`,
+        options.given ? 'plan' : 'services',
+      );
     }
     throw error;
   }
@@ -63,7 +66,8 @@ export async function planService(client: KubeClient, service: string, options: 
   }
   const heldBy = options.dryRun ? undefined : await activeLeaseHolder(client, options.namespace, leaseName(service), options.signal);
   const overlay = rerouteOverlay(options.reroute, service);
-  if (overlay) options.log.info(`${service}: an emergency reroute is active (${options.reroute?.takenAt}): the rollback keeps its ${variablesOf(overlay).join(', ')}`);
+  if (overlay)
+    options.log.info(`${service}: an emergency reroute is active (${options.reroute?.takenAt}): the rollback keeps its ${variablesOf(overlay).join(', ')}`);
   if (options.given) return { service, namespace: options.namespace, history, entry: options.given, managed, heldBy, overlay };
   const live = currentRevision(history);
   if (options.onlyFrom && live) {
@@ -75,8 +79,17 @@ export async function planService(client: KubeClient, service: string, options: 
   }
   const previousEnv = options.reroute?.gateway?.env;
   const release = (r: Revision): string => comparableTemplate(withOverlay(r.replicaSet.spec.template, previousEnv));
-  const resolved = resolveTargetRevision(history, options.target, { container: options.container, force: options.force, ...(overlay ? { sameRelease: (a: Revision, b: Revision) => release(a) === release(b) } : {}) });
-  const entry = 'stay' in resolved && live ? planEntry(service, history, live, options.container, resolved.stay) : 'revision' in resolved ? planEntry(service, history, resolved.revision, options.container) : undefined;
+  const resolved = resolveTargetRevision(history, options.target, {
+    container: options.container,
+    force: options.force,
+    ...(overlay ? { sameRelease: (a: Revision, b: Revision) => release(a) === release(b) } : {}),
+  });
+  const entry =
+    'stay' in resolved && live
+      ? planEntry(service, history, live, options.container, resolved.stay)
+      : 'revision' in resolved
+        ? planEntry(service, history, resolved.revision, options.container)
+        : undefined;
   if (!entry) throw new ConfigurationError(`${service} runs a template that matches no revision of its history; wait for its rollout to start, then run again`);
   return { service, namespace: options.namespace, history, entry, managed, heldBy, overlay };
 }

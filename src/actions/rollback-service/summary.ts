@@ -20,17 +20,25 @@ function headline(results: ServiceResult[], namespace: string, dryRun: boolean):
   const failed = count('failed') + count('cancelled');
   const parts = dryRun
     ? [`${count('planned')} planned`, `${count('unchanged')} unchanged`]
-    : [`${count('rolled-back')} rolled back`, `${count('unchanged')} unchanged`, `${failed} failed`, ...(count('skipped') ? [`${count('skipped')} skipped`] : []), ...(count('cancelled') ? [`${count('cancelled')} cancelled`] : [])];
+    : [
+        `${count('rolled-back')} rolled back`,
+        `${count('unchanged')} unchanged`,
+        `${failed} failed`,
+        ...(count('skipped') ? [`${count('skipped')} skipped`] : []),
+        ...(count('cancelled') ? [`${count('cancelled')} cancelled`] : []),
+      ];
   return `## ${failed ? '❌' : '✅'} Service rollback${dryRun ? ' (dry run)' : ''} in \`${namespace}\`: ${parts.join(', ')}`;
 }
 
 function historyTable(plan: ServicePlan): string {
-  const rows = [...plan.history.revisions].reverse().map((r) => [
-    `${r.revision}${r.revision === plan.entry.from?.revision ? ' (live)' : ''}${r.revision === plan.entry.to.revision ? ' (target)' : ''}`,
-    r.images.join(', '),
-    r.changeCause ?? '',
-    age(r.createdAt),
-  ]);
+  const rows = [...plan.history.revisions]
+    .reverse()
+    .map((r) => [
+      `${r.revision}${r.revision === plan.entry.from?.revision ? ' (live)' : ''}${r.revision === plan.entry.to.revision ? ' (target)' : ''}`,
+      r.images.join(', '),
+      r.changeCause ?? '',
+      age(r.createdAt),
+    ]);
   return details(`Revision history of ${plan.service}`, markdownTable(['Revision', 'Images', 'Change-cause', 'Age'], rows));
 }
 
@@ -45,7 +53,7 @@ export function rollbackSummary(results: ServiceResult[], plans: ServicePlan[], 
     r.message,
   ]);
   const table = markdownTable(['Service', 'Status', 'Version', 'Revision', 'Images', 'Duration', 'Details'], rows);
-  return [headline(results, namespace, dryRun), table, ...results.flatMap(failureMap), ...plans.map(historyTable)].join('\n\n') + '\n';
+  return `${[headline(results, namespace, dryRun), table, ...results.flatMap(failureMap), ...plans.map(historyTable)].join('\n\n')}\n`;
 }
 
 /** For a failed service: what is live (each ReplicaSet with pods) and the next steps, as commands. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { StatusRange } from '../../checks/http.js';
 import {
   booleanInput,
   dnsLabelListInput,
@@ -10,10 +11,8 @@ import {
   splitLines,
   splitList,
 } from '../../core/inputs.js';
-import { headerValueProblem, HTTP_SCHEMES, tokenInput, urlInput } from '../../core/url-inputs.js';
+import { HTTP_SCHEMES, headerValueProblem, tokenInput, urlInput } from '../../core/url-inputs.js';
 import { kubeTargetFields, namespaceProblem, resolveNamespace } from '../../kube/connection.js';
-
-import type { StatusRange } from '../../checks/http.js';
 
 export function parseExpectedStatus(text: string): StatusRange[] | undefined {
   const ranges: StatusRange[] = [];
@@ -92,20 +91,31 @@ export const verifySchema = z
     'prometheus-service': optionalString(),
     'prometheus-url': urlInput(HTTP_SCHEMES, 'http://prometheus.monitoring:9090'),
     'alert-selector': optionalString(),
-    'ignore-alerts': z.string().optional().transform((v) => splitList(v ?? 'Watchdog')),
+    'ignore-alerts': z
+      .string()
+      .optional()
+      .transform((v) => splitList(v ?? 'Watchdog')),
     'prometheus-queries': lines(parsePromQuery, (l) => `has "${l}": write \`name: <PromQL> <op> <number>\` with op one of < <= > >= == !=`),
     'appinsights-app-id': optionalString(),
     'appinsights-key': tokenInput(),
-    'appinsights-api-url': urlInput(HTTP_SCHEMES, 'https://api.applicationinsights.io', 'https://api.applicationinsights.io').transform((v) => v ?? 'https://api.applicationinsights.io'),
+    'appinsights-api-url': urlInput(HTTP_SCHEMES, 'https://api.applicationinsights.io', 'https://api.applicationinsights.io').transform(
+      (v) => v ?? 'https://api.applicationinsights.io',
+    ),
     'appinsights-window': durationInput('15m'),
     'appinsights-max-exceptions': integerInput(50, 0, 1_000_000),
     'appinsights-max-failed-requests': integerInput(50, 0, 1_000_000),
     'grafana-url': urlInput(HTTP_SCHEMES, 'https://grafana.example.com'),
     'grafana-token': tokenInput(),
-    'smoke-commands': z.string().optional().transform((v) => splitLines(v)),
+    'smoke-commands': z
+      .string()
+      .optional()
+      .transform((v) => splitLines(v)),
     'platform-services': dnsLabelListInput({ required: false, hint: '' }),
     timeout: durationInput('10m'),
-    'working-directory': z.string().optional().transform((v) => v?.trim() || '.'),
+    'working-directory': z
+      .string()
+      .optional()
+      .transform((v) => v?.trim() || '.'),
     'smoke-timeout': durationInput('10m'),
     retries: integerInput(5, 0, 100),
     'retry-interval': durationInput('5s'),
@@ -140,7 +150,10 @@ export const verifySchema = z
       inputs['smoke-commands'].length > 0 ||
       Boolean(inputs['appinsights-app-id']);
     if (!configured) {
-      add('health-urls', 'or another check is required: configure at least one of health-url-template + services, health-urls, database-url, redis-url, tcp, namespace/environment, prometheus-url, prometheus-service, smoke-commands, appinsights-app-id');
+      add(
+        'health-urls',
+        'or another check is required: configure at least one of health-url-template + services, health-urls, database-url, redis-url, tcp, namespace/environment, prometheus-url, prometheus-service, smoke-commands, appinsights-app-id',
+      );
     }
   });
 

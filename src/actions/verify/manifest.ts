@@ -1,9 +1,10 @@
-import { KUBE_CONNECTION_INPUTS, type ActionManifest } from '../manifest.js';
+import { type ActionManifest, KUBE_CONNECTION_INPUTS } from '../manifest.js';
 
 export const manifest: ActionManifest = {
   name: 'verify',
   command: 'verify',
-  description: 'Check health URLs, PostgreSQL, Redis, TCP dependencies, pods, Prometheus alerts and queries and smoke commands; say whether the platform is healthy and how bad it is.',
+  description:
+    'Check health URLs, PostgreSQL, Redis, TCP dependencies, pods, Prometheus alerts and queries and smoke commands; say whether the platform is healthy and how bad it is.',
   icon: 'check-circle',
   color: 'green',
   inputs: {
@@ -31,8 +32,14 @@ export const manifest: ActionManifest = {
     'appinsights-max-failed-requests': { description: 'Most failed requests allowed in the window.', default: '50' },
     'grafana-url': { description: 'Grafana base URL: the check run is annotated on dashboards at start and end.' },
     'grafana-token': { description: 'Grafana service account token (secret).', secret: true },
-    'smoke-commands': { description: 'One command per line, each run as the workflow author\'s own shell line (`bash -c`, like a `run:` step) in `working-directory`, e.g. `cd services/chat-service && pytest tests/integration/`. The runner\'s inputs and secrets are not in its environment. A failing smoke test raises the severity one level at most.' },
-    'platform-services': { description: 'The platform\'s services, for the severity (the share of them affected). Default: the deployments of the namespace; without a namespace, the services of this run.' },
+    'smoke-commands': {
+      description:
+        "One command per line, each run as the workflow author's own shell line (`bash -c`, like a `run:` step) in `working-directory`, e.g. `cd services/chat-service && pytest tests/integration/`. The runner's inputs and secrets are not in its environment. A failing smoke test raises the severity one level at most.",
+    },
+    'platform-services': {
+      description:
+        "The platform's services, for the severity (the share of them affected). Default: the deployments of the namespace; without a namespace, the services of this run.",
+    },
     timeout: { description: 'Limit for the whole run: every check, retry and the stability window.', default: '10m' },
     'working-directory': { description: 'Directory for smoke commands.', default: '.' },
     'smoke-timeout': { description: 'Limit for each smoke command.', default: '10m' },

@@ -34,8 +34,11 @@ export async function startDnsEmulator(options: { zone?: string; records?: DnsEm
   let nextId = 1;
   const ids = new Map<DnsEmulatorRecord, string>();
   const idOf = (r: DnsEmulatorRecord): string => {
-    if (!ids.has(r)) ids.set(r, `rec${nextId++}`);
-    return ids.get(r)!;
+    const known = ids.get(r);
+    if (known) return known;
+    const id = `rec${nextId++}`;
+    ids.set(r, id);
+    return id;
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -53,15 +56,25 @@ export async function startDnsEmulator(options: { zone?: string; records?: DnsEm
         return send(503, { error: { code: 'ServiceUnavailable', message: 'try again' } });
       }
       if (req.headers.authorization !== `Bearer ${token}`) {
-        return url.pathname.startsWith('/client/v4') ? send(401, { success: false, errors: [{ code: 10000, message: 'Authentication error' }], result: null }) : send(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed.' } });
+        return url.pathname.startsWith('/client/v4')
+          ? send(401, { success: false, errors: [{ code: 10000, message: 'Authentication error' }], result: null })
+          : send(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed.' } });
       }
       if (method !== 'GET') writes.push({ method, path: url.pathname, body });
       let m: RegExpExecArray | null;
       // Cloudflare
-      if (url.pathname === '/client/v4/zones') return send(200, { success: true, errors: [], result: url.searchParams.get('name') === zone ? [{ id: 'zone1', name: zone }] : [] });
+      if (url.pathname === '/client/v4/zones')
+        return send(200, { success: true, errors: [], result: url.searchParams.get('name') === zone ? [{ id: 'zone1', name: zone }] : [] });
       if ((m = /^\/client\/v4\/zones\/zone1\/dns_records(?:\/(rec\d+))?$/.exec(url.pathname))) {
         const wanted = url.searchParams.get('name');
-        if (method === 'GET') return send(200, { success: true, errors: [], result: records.filter((r) => !wanted || r.name === wanted).map((r) => ({ id: idOf(r), type: r.type, name: r.name, content: r.content, ttl: r.ttl, proxied: r.proxied ?? false })) });
+        if (method === 'GET')
+          return send(200, {
+            success: true,
+            errors: [],
+            result: records
+              .filter((r) => !wanted || r.name === wanted)
+              .map((r) => ({ id: idOf(r), type: r.type, name: r.name, content: r.content, ttl: r.ttl, proxied: r.proxied ?? false })),
+          });
         const target = records.find((r) => idOf(r) === m?.[1]);
         const input = body as { type: 'A' | 'CNAME'; name: string; content: string; ttl: number; proxied?: boolean } | undefined;
         if (method === 'POST' && input) {
@@ -81,13 +94,17 @@ export async function startDnsEmulator(options: { zone?: string; records?: DnsEm
       }
       // Azure DNS
       if ((m = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/dnsZones\/([^/]+)\/(A|CNAME)\/([^/]+)$/.exec(url.pathname))) {
-        if (m[1] !== zone) return send(404, { error: { code: 'ResourceNotFound', message: `The Resource 'Microsoft.Network/dnszones/${m[1]}' was not found.` } });
+        if (m[1] !== zone)
+          return send(404, { error: { code: 'ResourceNotFound', message: `The Resource 'Microsoft.Network/dnszones/${m[1]}' was not found.` } });
         const type = m[2] as 'A' | 'CNAME';
         const name = m[3] === '@' ? zone : `${m[3]}.${zone}`;
         const matching = records.filter((r) => r.type === type && r.name === name);
         if (method === 'GET') {
           if (!matching.length) return send(404, { error: { code: 'NotFound', message: `The resource record '${m[3]}' does not exist in resource group.` } });
-          const properties = type === 'A' ? { TTL: matching[0]?.ttl, ARecords: matching.map((r) => ({ ipv4Address: r.content })) } : { TTL: matching[0]?.ttl, CNAMERecord: { cname: matching[0]?.content } };
+          const properties =
+            type === 'A'
+              ? { TTL: matching[0]?.ttl, ARecords: matching.map((r) => ({ ipv4Address: r.content })) }
+              : { TTL: matching[0]?.ttl, CNAMERecord: { cname: matching[0]?.content } };
           return send(200, { id: url.pathname, name: m[3], type: `Microsoft.Network/dnszones/${type}`, etag: 'x', properties });
         }
         for (const r of matching) records.splice(records.indexOf(r), 1);
@@ -108,6 +125,10 @@ export async function startDnsEmulator(options: { zone?: string; records?: DnsEm
     records,
     writes,
     failNext: (n) => void (failures = n),
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -27,7 +27,15 @@ interface IssueRequest {
 }
 
 function issueJson(issue: Issue, repo: string): object {
-  return { number: issue.number, title: issue.title, body: issue.body, state: issue.state, labels: issue.labels.map((name) => ({ name })), comments: issue.comments.length, html_url: `https://github.com/${repo}/issues/${issue.number}` };
+  return {
+    number: issue.number,
+    title: issue.title,
+    body: issue.body,
+    state: issue.state,
+    labels: issue.labels.map((name) => ({ name })),
+    comments: issue.comments.length,
+    html_url: `https://github.com/${repo}/issues/${issue.number}`,
+  };
 }
 
 /** Serves one issues request; false when the path is not an issues path. */
@@ -38,7 +46,14 @@ export function handleIssues(request: IssueRequest): boolean {
   if (list) {
     const repo = list[1] ?? '';
     if (method === 'POST') {
-      const issue: Issue = { number: issues.length + 1, title: String(body.title), body: String(body.body ?? ''), labels: (body.labels as string[] | undefined) ?? [], state: 'open', comments: [] };
+      const issue: Issue = {
+        number: issues.length + 1,
+        title: String(body.title),
+        body: String(body.body ?? ''),
+        labels: (body.labels as string[] | undefined) ?? [],
+        state: 'open',
+        comments: [],
+      };
       issues.push(issue);
       send(201, issueJson(issue, repo));
       return true;
@@ -47,7 +62,10 @@ export function handleIssues(request: IssueRequest): boolean {
       const state = url.searchParams.get('state') ?? 'open';
       const labels = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
       const found = issues.filter((i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)));
-      send(200, [...found].reverse().map((i) => issueJson(i, repo)));
+      send(
+        200,
+        [...found].reverse().map((i) => issueJson(i, repo)),
+      );
       return true;
     }
   }
@@ -59,11 +77,19 @@ export function handleIssues(request: IssueRequest): boolean {
     return true;
   }
   if (one[3] && method === 'GET') {
-    send(200, issue.comments.map((c) => ({ ...c, html_url: `https://github.com/${repo}/issues/${issue.number}#issuecomment-${c.id}` })));
+    send(
+      200,
+      issue.comments.map((c) => ({ ...c, html_url: `https://github.com/${repo}/issues/${issue.number}#issuecomment-${c.id}` })),
+    );
     return true;
   }
   if (one[3] && method === 'POST') {
-    const comment: IssueComment = { id: request.newId(), body: String(body.body ?? ''), user: { login: request.actor, type: 'Bot' }, created_at: new Date().toISOString() };
+    const comment: IssueComment = {
+      id: request.newId(),
+      body: String(body.body ?? ''),
+      user: { login: request.actor, type: 'Bot' },
+      created_at: new Date().toISOString(),
+    };
     issue.comments.push(comment);
     send(201, comment);
     return true;

@@ -75,7 +75,18 @@ function environmentJson(env: Environment): object {
   }
   if (env.wait_timer) rules.push({ id: env.id + 2, type: 'wait_timer', wait_timer: env.wait_timer });
   if (env.deployment_branch_policy) rules.push({ id: env.id + 3, type: 'branch_policy' });
-  return { id: env.id, node_id: `EN_${env.id}`, name: env.name, url: '', html_url: '', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', can_admins_bypass: env.can_admins_bypass ?? true, protection_rules: rules, deployment_branch_policy: env.deployment_branch_policy };
+  return {
+    id: env.id,
+    node_id: `EN_${env.id}`,
+    name: env.name,
+    url: '',
+    html_url: '',
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    can_admins_bypass: env.can_admins_bypass ?? true,
+    protection_rules: rules,
+    deployment_branch_policy: env.deployment_branch_policy,
+  };
 }
 
 /** The GitHub REST endpoints the workflows and the CLI use, with GitHub's documented shapes. */
@@ -85,7 +96,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const environments = new Map<string, Environment>();
   const deployments: Deployment[] = [];
   const issues: Issue[] = [];
-  const teams = new Map<string, string[]>([['keiko/leads', ['keiko-lead', 'keiko-cto']], ['keiko/oncall', ['keiko-oncall']], ['keiko/platform', ['keiko-lead', 'keiko-oncall', 'keiko-dev']]]);
+  const teams = new Map<string, string[]>([
+    ['keiko/leads', ['keiko-lead', 'keiko-cto']],
+    ['keiko/oncall', ['keiko-oncall']],
+    ['keiko/platform', ['keiko-lead', 'keiko-oncall', 'keiko-dev']],
+  ]);
   const requests: GitHubEmulator['requests'] = [];
   const issueWaiters: { text: string; resolve: (issue: Issue) => void }[] = [];
   let nextId = 1000;
@@ -125,7 +140,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         if (!env) return send(404, { message: 'Not Found' });
         if (!env.deployment_branch_policy?.custom_branch_policies) return send(404, { message: 'Not Found' });
         const policies = (env.branch_policies ??= []);
-        if (method === 'GET' && !m[5]) return send(200, { total_count: policies.length, branch_policies: policies.map((p) => ({ ...p, node_id: `DBP_${p.id}` })) });
+        if (method === 'GET' && !m[5])
+          return send(200, { total_count: policies.length, branch_policies: policies.map((p) => ({ ...p, node_id: `DBP_${p.id}` })) });
         if (token !== adminToken) return send(403, { message: 'Resource not accessible by integration' });
         if (method === 'POST' && !m[5]) {
           const policy: BranchPolicy = { id: newId(), name: String(body.name), type: body.type === 'tag' ? 'tag' : 'branch' };
@@ -143,7 +159,17 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         if (token !== adminToken) return send(403, { message: 'Resource not accessible by integration' });
         const reviewers = (body.reviewers as Reviewer[] | undefined) ?? [];
         if (options.plan === 'free-private' && reviewers.length) {
-          return send(422, { message: 'Validation Failed', errors: [{ resource: 'ProtectionRule', code: 'custom', message: 'Failed to create the environment protection rule: required reviewers are not available for private repositories on this plan' }], documentation_url: 'https://docs.github.com/rest/deployments/environments#create-or-update-an-environment' });
+          return send(422, {
+            message: 'Validation Failed',
+            errors: [
+              {
+                resource: 'ProtectionRule',
+                code: 'custom',
+                message: 'Failed to create the environment protection rule: required reviewers are not available for private repositories on this plan',
+              },
+            ],
+            documentation_url: 'https://docs.github.com/rest/deployments/environments#create-or-update-an-environment',
+          });
         }
         const next: Environment = {
           id: env?.id ?? newId() * 10,
@@ -162,11 +188,35 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/deployments$/.exec(url.pathname))) {
       if (method === 'GET') {
         const q = url.searchParams;
-        const found = deployments.filter((d) => (!q.get('environment') || d.environment === q.get('environment')) && (!q.get('task') || d.task === q.get('task')) && (!q.get('ref') || d.ref === q.get('ref')));
-        return send(200, [...found].reverse().map((d) => ({ id: d.id, ref: d.ref, environment: d.environment, task: d.task, payload: d.payload, created_at: d.created_at, sha: '0'.repeat(40) })));
+        const found = deployments.filter(
+          (d) =>
+            (!q.get('environment') || d.environment === q.get('environment')) &&
+            (!q.get('task') || d.task === q.get('task')) &&
+            (!q.get('ref') || d.ref === q.get('ref')),
+        );
+        return send(
+          200,
+          [...found].reverse().map((d) => ({
+            id: d.id,
+            ref: d.ref,
+            environment: d.environment,
+            task: d.task,
+            payload: d.payload,
+            created_at: d.created_at,
+            sha: '0'.repeat(40),
+          })),
+        );
       }
       if (method === 'POST') {
-        const deployment: Deployment = { id: newId(), ref: String(body.ref), environment: String(body.environment), task: String(body.task ?? 'deploy'), payload: body.payload ?? {}, created_at: new Date().toISOString(), statuses: [] };
+        const deployment: Deployment = {
+          id: newId(),
+          ref: String(body.ref),
+          environment: String(body.environment),
+          task: String(body.task ?? 'deploy'),
+          payload: body.payload ?? {},
+          created_at: new Date().toISOString(),
+          statuses: [],
+        };
         deployments.push(deployment);
         return send(201, { ...deployment, statuses_url: '', sha: '0'.repeat(40) });
       }
@@ -194,10 +244,13 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   };
 
   // a bug of the emulator answers 500 with its message, so a test shows it instead of hanging on a dead socket
-  const server = http.createServer((req, res) => void handle(req, res).catch((error: unknown) => {
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ message: `emulator error: ${error instanceof Error ? error.message : String(error)}` }));
-  }));
+  const server = http.createServer(
+    (req, res) =>
+      void handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: `emulator error: ${error instanceof Error ? error.message : String(error)}` }));
+      }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -219,6 +272,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       const found = issues.find((i) => i.title.includes(text));
       return found ? Promise.resolve(found) : new Promise((resolve) => issueWaiters.push({ text, resolve }));
     },
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

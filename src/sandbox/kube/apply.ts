@@ -1,5 +1,5 @@
 import { mergeKeyFor, strategicMerge } from './patch.js';
-import { clone, deepEqual, isObject, meta, obj, str, type Json, type JsonObject, type KubeObject } from './types.js';
+import { clone, deepEqual, isObject, type Json, type JsonObject, type KubeObject, meta, obj, str } from './types.js';
 
 /**
  * Server-side apply with field ownership, enough of structured-merge-diff for conflicts and
@@ -119,7 +119,14 @@ function toFieldsV1(fields: Set<string>): JsonObject {
 export function writeManagedFields(object: KubeObject, entries: ManagedEntry[]): void {
   meta(object).managedFields = entries
     .filter((e) => e.fields.size > 0)
-    .map((e) => ({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(e.fields) }));
+    .map((e) => ({
+      manager: e.manager,
+      operation: e.operation,
+      apiVersion: e.apiVersion,
+      time: e.time,
+      fieldsType: 'FieldsV1',
+      fieldsV1: toFieldsV1(e.fields),
+    }));
 }
 
 export interface ApplyConflict {
@@ -131,7 +138,14 @@ function displayPath(path: string): string {
   return path
     .split('\u0000')
     .filter((s) => s !== '.')
-    .map((s) => (s.startsWith('f:') ? `.${s.slice(2)}` : `[${s.slice(2).replace(/^\{"?|"?\}$/g, '').replace('":', '=')}]`))
+    .map((s) =>
+      s.startsWith('f:')
+        ? `.${s.slice(2)}`
+        : `[${s
+            .slice(2)
+            .replace(/^\{"?|"?\}$/g, '')
+            .replace('":', '=')}]`,
+    )
     .join('');
 }
 
@@ -140,7 +154,9 @@ export function recordUpdate(previous: KubeObject | undefined, next: KubeObject,
   const entries = previous ? readManagedFields(previous) : [];
   const present = new Set(fieldPathsOf(next).map(key));
   const changed = fieldPathsOf(next).filter((p) => !previous || !deepEqual(valueAt(previous, p), valueAt(next, p)));
-  for (const entry of entries) for (const field of [...entry.fields]) if (!present.has(field) || changed.some((p) => key(p) === field && entry.manager !== manager)) entry.fields.delete(field);
+  for (const entry of entries)
+    for (const field of [...entry.fields])
+      if (!present.has(field) || changed.some((p) => key(p) === field && entry.manager !== manager)) entry.fields.delete(field);
   let own = entries.find((e) => e.manager === manager && e.operation === 'Update');
   if (!own) entries.push((own = { manager, operation: 'Update', apiVersion, time: new Date().toISOString(), fields: new Set() }));
   for (const p of changed) own.fields.add(key(p));

@@ -1,9 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { recordScaling } from './events.js';
-import { findResource } from './resources.js';
-import { desiredReplicas, maxUnavailable, newReplicaSetReplicas, oldReplicaSetTargets, specReplicas, statusCount, surgeAndUnavailable } from './rollout-math.js';
+import { requireResource } from './resources.js';
+import {
+  desiredReplicas,
+  maxUnavailable,
+  newReplicaSetReplicas,
+  oldReplicaSetTargets,
+  specReplicas,
+  statusCount,
+  surgeAndUnavailable,
+} from './rollout-math.js';
 import type { ObjectStore, StoredEvent } from './store.js';
-import { clone, deepEqual, isObject, meta, num, obj, str, stringMap, type Json, type JsonObject, type KubeObject } from './types.js';
+import { clone, deepEqual, isObject, type Json, type JsonObject, type KubeObject, meta, num, obj, str, stringMap } from './types.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
@@ -30,9 +38,9 @@ export interface ControllerOptions {
   tickMs: number;
 }
 
-const DEPLOYMENTS = findResource('apps', 'v1', 'deployments')!;
-const REPLICA_SETS = findResource('apps', 'v1', 'replicasets')!;
-const PODS = findResource('', 'v1', 'pods')!;
+const DEPLOYMENTS = requireResource('apps', 'v1', 'deployments');
+const REPLICA_SETS = requireResource('apps', 'v1', 'replicasets');
+const PODS = requireResource('', 'v1', 'pods');
 
 export function safeEncode(text: string): string {
   return [...Buffer.from(text)].map((b) => SAFE_ALPHABET[b % SAFE_ALPHABET.length]).join('');
@@ -51,7 +59,9 @@ export function templateWithoutHash(template: Json | undefined): JsonObject {
 
 /** fnv-1a (32 bit) of the template, safe-encoded like the real controller's ComputeHash. */
 export function podTemplateHash(template: Json | undefined): string {
-  const digest = createHash('sha256').update(JSON.stringify(templateWithoutHash(template))).digest();
+  const digest = createHash('sha256')
+    .update(JSON.stringify(templateWithoutHash(template)))
+    .digest();
   return safeEncode(String(digest.readUInt32BE(0)));
 }
 
@@ -198,7 +208,8 @@ export class DeploymentController {
         created = true;
       } else newSet = this.refreshReplicaSet(deployment, newSet, maxOld + 1);
       sets = this.store.list(REPLICA_SETS, namespace).filter((rs) => controllerUid(rs) === uid);
-      newSet = sets.find((rs) => meta(rs).uid === meta(newSet!).uid);
+      const uidOfNew = meta(newSet).uid;
+      newSet = sets.find((rs) => meta(rs).uid === uidOfNew);
     }
     const oldSets = sets.filter((rs) => rs !== newSet).sort((a, b) => revisionOf(a) - revisionOf(b));
     if (!paused && newSet) {
@@ -208,9 +219,14 @@ export class DeploymentController {
     let pending = false;
     for (const rs of this.store.list(REPLICA_SETS, namespace).filter((r) => controllerUid(r) === uid)) pending = this.syncPods(rs) || pending;
     const fresh = this.store.list(REPLICA_SETS, namespace).filter((rs) => controllerUid(rs) === uid);
-    const freshNew = newSet ? fresh.find((rs) => meta(rs).uid === meta(newSet!).uid) : undefined;
+    const newUid = newSet ? meta(newSet).uid : undefined;
+    const freshNew = newUid === undefined ? undefined : fresh.find((rs) => meta(rs).uid === newUid);
     const settled = this.updateStatus(deployment, fresh, freshNew, created);
-    if (settled && !pending) this.cleanupHistory(deployment, fresh.filter((rs) => rs !== freshNew));
+    if (settled && !pending)
+      this.cleanupHistory(
+        deployment,
+        fresh.filter((rs) => rs !== freshNew),
+      );
     return settled && !pending;
   }
 
@@ -285,7 +301,9 @@ export class DeploymentController {
         } else moving = true;
       }
     }
-    const active = pods.filter((p) => this.timers.get(str(meta(p).uid) ?? '')?.terminateAt === undefined && this.store.get(PODS, namespace, str(meta(p).name) ?? ''));
+    const active = pods.filter(
+      (p) => this.timers.get(str(meta(p).uid) ?? '')?.terminateAt === undefined && this.store.get(PODS, namespace, str(meta(p).name) ?? ''),
+    );
     const want = specReplicas(rs);
     for (let i = active.length; i < want; i++) {
       active.push(this.createPod(rs));
@@ -302,7 +320,13 @@ export class DeploymentController {
     for (const pod of active) moving = this.advancePod(pod, now) || moving;
     const current = active.map((p) => this.store.get(PODS, namespace, str(meta(p).name) ?? '') ?? p);
     const ready = current.filter((p) => this.isReady(p)).length;
-    const status: JsonObject = { replicas: current.length, fullyLabeledReplicas: current.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: num(meta(rs).generation) ?? 1 };
+    const status: JsonObject = {
+      replicas: current.length,
+      fullyLabeledReplicas: current.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      observedGeneration: num(meta(rs).generation) ?? 1,
+    };
     if (ready === 0) delete status.readyReplicas;
     if (ready === 0) delete status.availableReplicas;
     const latest = this.store.get(REPLICA_SETS, namespace, str(meta(rs).name) ?? '');
@@ -389,7 +413,8 @@ export class DeploymentController {
     const latest = this.store.get(DEPLOYMENTS, str(meta(deployment).namespace) ?? '', str(meta(deployment).name) ?? '') ?? deployment;
     const old = obj(latest.status);
     const replicas = desiredReplicas(latest);
-    const sum = (field: 'replicas' | 'readyReplicas' | 'availableReplicas', list: KubeObject[]): number => list.reduce((s, rs) => s + statusCount(rs, field), 0);
+    const sum = (field: 'replicas' | 'readyReplicas' | 'availableReplicas', list: KubeObject[]): number =>
+      list.reduce((s, rs) => s + statusCount(rs, field), 0);
     const available = sum('availableReplicas', sets);
     const status: JsonObject = {
       observedGeneration: num(meta(latest).generation) ?? 1,
@@ -410,7 +435,12 @@ export class DeploymentController {
       if (type === 'Progressing') this.progressAt.set(str(meta(latest).uid) ?? '', this.now());
     };
     const minAvailable = available >= replicas - maxUnavailable(latest);
-    set('Available', minAvailable ? 'True' : 'False', minAvailable ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', minAvailable ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.');
+    set(
+      'Available',
+      minAvailable ? 'True' : 'False',
+      minAvailable ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+      minAvailable ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+    );
     const progressing = conditions.get('Progressing');
     const rsName = newSet ? str(meta(newSet).name) : undefined;
     const complete = status.updatedReplicas === replicas && status.replicas === replicas && available === replicas;
@@ -422,13 +452,14 @@ export class DeploymentController {
     else if (progressing?.reason === 'DeploymentPaused' && !complete) set('Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed');
     else if (complete) {
       // as the real controller's one sync after a resume: DeploymentResumed, then at once the completed rollout's reason
-      if (progressing?.reason !== 'NewReplicaSetAvailable') set('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`);
+      if (progressing?.reason !== 'NewReplicaSetAvailable')
+        set('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`);
     } else if (
       // a rollback to an existing ReplicaSet starts a new rollout just like a created one
       (newSet !== undefined && this.lastNewSet.get(str(meta(latest).uid) ?? '') !== meta(newSet).uid) ||
-      num(status.updatedReplicas)! > (num(old.updatedReplicas) ?? 0) ||
-      num(status.readyReplicas)! > (num(old.readyReplicas) ?? 0) ||
-      num(status.replicas)! - num(status.updatedReplicas)! < (num(old.replicas) ?? 0) - (num(old.updatedReplicas) ?? 0) ||
+      (num(status.updatedReplicas) ?? 0) > (num(old.updatedReplicas) ?? 0) ||
+      (num(status.readyReplicas) ?? 0) > (num(old.readyReplicas) ?? 0) ||
+      (num(status.replicas) ?? 0) - (num(status.updatedReplicas) ?? 0) < (num(old.replicas) ?? 0) - (num(old.updatedReplicas) ?? 0) ||
       available > (num(old.availableReplicas) ?? 0)
     ) {
       set('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`, true);

@@ -17,7 +17,12 @@ function gvPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;
 }
 
-const WRITE_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'].map((name) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string' }, uniqueItems: true }));
+const WRITE_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'].map((name) => ({
+  name,
+  in: 'query',
+  schema: { type: name === 'force' ? 'boolean' : 'string' },
+  uniqueItems: true,
+}));
 
 /** /openapi/v3/<gv>: enough for kubectl to see that PATCH supports `fieldValidation` (server-side validation). */
 export function openApiDocument(group: string, version: string): object {
@@ -25,7 +30,13 @@ export function openApiDocument(group: string, version: string): object {
   for (const type of RESOURCE_TYPES.filter((t) => t.group === group && t.version === version)) {
     const gvk = { group: type.group, version: type.version, kind: type.kind };
     const base = `/${gvPath(group, version)}${type.namespaced ? '/namespaces/{namespace}' : ''}/${type.resource}`;
-    const operation = (action: string): object => ({ operationId: `${action}${type.kind}`, parameters: WRITE_PARAMETERS, 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, responses: { '200': { description: 'OK' } } });
+    const operation = (action: string): object => ({
+      operationId: `${action}${type.kind}`,
+      parameters: WRITE_PARAMETERS,
+      'x-kubernetes-action': action,
+      'x-kubernetes-group-version-kind': gvk,
+      responses: { '200': { description: 'OK' } },
+    });
     paths[base] = { post: operation('post'), get: operation('list') };
     paths[`${base}/{name}`] = { get: operation('get'), put: operation('put'), patch: operation('patch'), delete: operation('delete') };
   }
@@ -35,9 +46,12 @@ export function openApiDocument(group: string, version: string): object {
 export function openApiRoot(): object {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const { group, version } of groupVersions()) {
-    const hash = createHash('sha256').update(JSON.stringify(openApiDocument(group, version))).digest('hex').slice(0, 16).toUpperCase();
+    const hash = createHash('sha256')
+      .update(JSON.stringify(openApiDocument(group, version)))
+      .digest('hex')
+      .slice(0, 16)
+      .toUpperCase();
     paths[gvPath(group, version)] = { serverRelativeURL: `/openapi/v3/${gvPath(group, version)}?hash=${hash}` };
   }
   return { paths };
 }
-

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { findResource } from './resources.js';
+import { requireResource } from './resources.js';
 import type { ObjectStore } from './store.js';
-import { isObject, meta, str, type Json, type KubeObject } from './types.js';
+import { isObject, type Json, type KubeObject, meta, str } from './types.js';
 
-const EVENTS = findResource('', 'v1', 'events')!;
+const EVENTS = requireResource('', 'v1', 'events');
 
 /**
  * The deployment controller's Event for a scaling step, as `kubectl describe deployment` and

@@ -1,7 +1,7 @@
-import { findResource } from './resources.js';
 import type { BadImageReason, DeploymentController } from './controller.js';
+import { requireResource } from './resources.js';
 import type { ObjectStore } from './store.js';
-import { meta, type JsonObject } from './types.js';
+import { type JsonObject, meta } from './types.js';
 
 /** A namespace of deployments described by their release history (oldest first; the last one is live). */
 export interface FixtureDeployment {
@@ -35,9 +35,9 @@ export interface Fixture {
   badImages?: Record<string, BadImageReason>;
 }
 
-const NAMESPACES = findResource('', 'v1', 'namespaces')!;
-const DEPLOYMENTS = findResource('apps', 'v1', 'deployments')!;
-const SERVICES = findResource('', 'v1', 'services')!;
+const NAMESPACES = requireResource('', 'v1', 'namespaces');
+const DEPLOYMENTS = requireResource('apps', 'v1', 'deployments');
+const SERVICES = requireResource('', 'v1', 'services');
 
 export function imageOf(deployment: FixtureDeployment, release: string): string {
   return `${deployment.image ?? `registry.keiko.io/${deployment.name}`}:${release}`;
@@ -56,7 +56,13 @@ function deploymentObject(namespace: string, d: FixtureDeployment, release: stri
       terminationMessagePolicy: 'File',
       imagePullPolicy: 'IfNotPresent',
     },
-    ...(d.sidecars ?? []).map((s) => ({ ...s, resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' })),
+    ...(d.sidecars ?? []).map((s) => ({
+      ...s,
+      resources: {},
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+      imagePullPolicy: 'IfNotPresent',
+    })),
   ];
   return {
     metadata: {
@@ -70,7 +76,14 @@ function deploymentObject(namespace: string, d: FixtureDeployment, release: stri
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },
-        spec: { containers, restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler', securityContext: {} },
+        spec: {
+          containers,
+          restartPolicy: 'Always',
+          terminationGracePeriodSeconds: 30,
+          dnsPolicy: 'ClusterFirst',
+          schedulerName: 'default-scheduler',
+          securityContext: {},
+        },
       },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: d.maxSurge ?? '25%', maxUnavailable: d.maxUnavailable ?? '25%' } },
       revisionHistoryLimit: d.revisionHistoryLimit ?? 10,
@@ -81,12 +94,27 @@ function deploymentObject(namespace: string, d: FixtureDeployment, release: stri
 }
 
 /** Seeds the store by rolling each deployment through its releases with the controller itself. */
+/** The deployment the fixture just created (seeding runs in one synchronous pass, so it is there). */
+function seeded(store: ObjectStore, namespace: string, name: string): JsonObject {
+  const found = store.get(DEPLOYMENTS, namespace, name);
+  if (!found) throw new Error(`fixture: deployment ${namespace}/${name} vanished while seeding`);
+  return found;
+}
+
 export function seedFixture(store: ObjectStore, controller: DeploymentController, fixture: Fixture): void {
   for (const [image, reason] of Object.entries(fixture.badImages ?? {})) controller.markBadImage(image, reason);
   for (const ns of fixture.namespaces) {
-    if (!store.get(NAMESPACES, '', ns.name)) store.create(NAMESPACES, { metadata: { name: ns.name, labels: { 'kubernetes.io/metadata.name': ns.name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    if (!store.get(NAMESPACES, '', ns.name))
+      store.create(NAMESPACES, {
+        metadata: { name: ns.name, labels: { 'kubernetes.io/metadata.name': ns.name } },
+        spec: { finalizers: ['kubernetes'] },
+        status: { phase: 'Active' },
+      });
     for (const service of ns.services ?? []) {
-      store.create(SERVICES, { metadata: { name: service.name, namespace: ns.name }, spec: { selector: { app: service.name }, ports: [{ port: service.port, protocol: 'TCP', targetPort: service.port }], type: 'ClusterIP' } });
+      store.create(SERVICES, {
+        metadata: { name: service.name, namespace: ns.name },
+        spec: { selector: { app: service.name }, ports: [{ port: service.port, protocol: 'TCP', targetPort: service.port }], type: 'ClusterIP' },
+      });
     }
     for (const d of ns.deployments ?? []) {
       const [first, ...later] = d.releases;
@@ -95,13 +123,17 @@ export function seedFixture(store: ObjectStore, controller: DeploymentController
       store.create(DEPLOYMENTS, initial);
       controller.settle(ns.name, d.name);
       for (const release of later) {
-        const current = store.get(DEPLOYMENTS, ns.name, d.name)!;
+        const current = seeded(store, ns.name, d.name);
         const next = deploymentObject(ns.name, { ...d, paused: false }, release);
-        store.update(DEPLOYMENTS, { ...current, metadata: { ...meta(current), annotations: { ...(meta(current).annotations as JsonObject), ...(meta(next).annotations as JsonObject) } }, spec: next.spec ?? {} });
+        store.update(DEPLOYMENTS, {
+          ...current,
+          metadata: { ...meta(current), annotations: { ...(meta(current).annotations as JsonObject), ...(meta(next).annotations as JsonObject) } },
+          spec: next.spec ?? {},
+        });
         controller.settle(ns.name, d.name);
       }
       if (d.paused) {
-        const current = store.get(DEPLOYMENTS, ns.name, d.name)!;
+        const current = seeded(store, ns.name, d.name);
         store.update(DEPLOYMENTS, { ...current, spec: { ...(current.spec as JsonObject), paused: true } });
         controller.settle(ns.name, d.name);
       }

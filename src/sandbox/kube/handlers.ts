@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { recordUpdate, serverSideApply } from './apply.js';
 import { applyJsonPatch, applyMergePatch, PatchError, strategicMerge } from './patch.js';
-import { apiVersionOf, findResource, qualifiedName, type ResourceType } from './resources.js';
-import { matchesFilter, parseFieldSelector, parseLabelSelector, SelectorError, type ObjectFilter } from './selectors.js';
+import { apiVersionOf, qualifiedName, type ResourceType, requireResource } from './resources.js';
+import { matchesFilter, type ObjectFilter, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import { alreadyExists, badRequest, conflict, notFound, StatusError } from './status.js';
 import type { ObjectStore } from './store.js';
-import { clone, deepEqual, isObject, meta, obj, str, type Json, type KubeObject } from './types.js';
+import { clone, deepEqual, isObject, type Json, type KubeObject, meta, obj, str } from './types.js';
 
 export interface ParsedRequest {
   method: string;
@@ -21,7 +21,7 @@ export interface ParsedRequest {
 }
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
-const NAMESPACES = findResource('', 'v1', 'namespaces')!;
+const NAMESPACES = requireResource('', 'v1', 'namespaces');
 
 export function filterOf(query: URLSearchParams): ObjectFilter {
   try {
@@ -65,7 +65,9 @@ export class ResourceHandlers {
 
   list(request: ParsedRequest): object {
     const filter = filterOf(request.query);
-    const items = this.store.list(request.type, request.type.namespaced && request.namespace ? request.namespace : undefined).filter((o) => matchesFilter(o, filter));
+    const items = this.store
+      .list(request.type, request.type.namespaced && request.namespace ? request.namespace : undefined)
+      .filter((o) => matchesFilter(o, filter));
     const limit = Number(request.query.get('limit') ?? 0);
     let start = 0;
     const token = request.query.get('continue');
@@ -97,7 +99,8 @@ export class ResourceHandlers {
     const name = str(m.name);
     if (!name) throw new StatusError(422, 'Invalid', `${request.type.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
     if (request.type.namespaced) {
-      if (m.namespace && m.namespace !== request.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (m.namespace && m.namespace !== request.namespace)
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       m.namespace = request.namespace;
     }
     if (this.store.get(request.type, request.namespace, name)) throw alreadyExists(request.type, name);
@@ -128,7 +131,11 @@ export class ResourceHandlers {
   patch(request: ParsedRequest): { code: number; object: KubeObject } {
     const contentType = request.contentType.split(';')[0]?.trim() ?? '';
     if (!PATCH_TYPES.includes(contentType)) {
-      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
+      throw new StatusError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`,
+      );
     }
     if (contentType === 'application/apply-patch+yaml') return this.apply(request);
     const current = this.existing(request);
@@ -153,7 +160,8 @@ export class ResourceHandlers {
     if (!manager) throw new StatusError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
     if (request.type.namespaced) this.requireNamespace(request);
     const config = obj(parseBody(request));
-    if (str(meta(config).name) !== request.name) throw badRequest(`the name of the object (${str(meta(config).name)}) does not match the name on the URL (${request.name})`);
+    if (str(meta(config).name) !== request.name)
+      throw badRequest(`the name of the object (${str(meta(config).name)}) does not match the name on the URL (${request.name})`);
     if (request.type.namespaced) meta(config).namespace = request.namespace;
     const live = this.store.get(request.type, request.namespace, request.name ?? '');
     const force = request.query.get('force') === 'true';
@@ -161,8 +169,11 @@ export class ResourceHandlers {
     if (conflicts.length > 0) {
       const gv = apiVersionOf(request.type);
       const lines = conflicts.map((c) => `conflict with "${c.manager}" using ${gv}: ${c.field}`);
-      const message = conflicts.length === 1 ? `Apply failed with 1 conflict: ${lines[0]}` : `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
-      throw new StatusError(409, 'Conflict', message, { causes: conflicts.map((c, i) => ({ type: 'FieldManagerConflict', message: lines[i] ?? '', field: c.field })) });
+      const message =
+        conflicts.length === 1 ? `Apply failed with 1 conflict: ${lines[0]}` : `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+      throw new StatusError(409, 'Conflict', message, {
+        causes: conflicts.map((c, i) => ({ type: 'FieldManagerConflict', message: lines[i] ?? '', field: c.field })),
+      });
     }
     if (!live) {
       delete meta(object).resourceVersion;
@@ -191,17 +202,32 @@ export class ResourceHandlers {
     }
     const wantedUid = str(preconditions.uid);
     if (wantedUid && wantedUid !== meta(current).uid) {
-      throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(request.type)} "${request.name}": Precondition failed: UID in precondition: ${wantedUid}, UID in object meta: ${String(meta(current).uid)}`);
+      throw new StatusError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${qualifiedName(request.type)} "${request.name}": Precondition failed: UID in precondition: ${wantedUid}, UID in object meta: ${String(meta(current).uid)}`,
+      );
     }
     if (isDryRun(request)) return current;
     this.store.delete(request.type, request.namespace, request.name ?? '');
     this.collectGarbage(str(meta(current).uid) ?? '');
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: request.name ?? '', ...(request.type.group ? { group: request.type.group } : {}), kind: request.type.resource, uid: meta(current).uid ?? '' } };
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: {
+        name: request.name ?? '',
+        ...(request.type.group ? { group: request.type.group } : {}),
+        kind: request.type.resource,
+        uid: meta(current).uid ?? '',
+      },
+    };
   }
 
   /** Background cascading deletion: dependents whose owner is gone go too. */
   private collectGarbage(ownerUid: string): void {
-    for (const type of ['replicasets', 'pods'].map((r) => findResource(r === 'pods' ? '' : 'apps', 'v1', r)!)) {
+    for (const type of ['replicasets', 'pods'].map((r) => requireResource(r === 'pods' ? '' : 'apps', 'v1', r))) {
       for (const object of this.store.list(type)) {
         const refs = Array.isArray(meta(object).ownerReferences) ? (meta(object).ownerReferences as Json[]) : [];
         if (refs.filter(isObject).some((r) => r.uid === ownerUid)) {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
-import { DeploymentController, type BadImageReason, type ControllerOptions } from './controller.js';
+import { type BadImageReason, type ControllerOptions, DeploymentController } from './controller.js';
 import type { FaultSpec } from './faults.js';
-import { seedFixture, type Fixture } from './fixture.js';
-import { startKubeServer, type RequestRecord } from './server.js';
+import { type Fixture, seedFixture } from './fixture.js';
+import { type RequestRecord, startKubeServer } from './server.js';
 import { ObjectStore } from './store.js';
 
 export interface KubeEmulatorOptions {
@@ -38,7 +38,11 @@ export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = { podReadyMs: 150, 
 export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Promise<KubeEmulator> {
   const store = new ObjectStore(options.watchHistory);
   const controller = new DeploymentController(store, { ...DEFAULT_CONTROLLER_OPTIONS, ...options.controller });
-  const server = await startKubeServer(store, { ...(options.port !== undefined ? { port: options.port } : {}), ...(options.host ? { host: options.host } : {}), ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}) });
+  const server = await startKubeServer(store, {
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.host ? { host: options.host } : {}),
+    ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+  });
   const token = `sandbox-${randomBytes(16).toString('hex')}`;
   const kubeconfig = stringify({
     apiVersion: 'v1',
@@ -71,6 +75,6 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
   };
 }
 
-export { runbookFixture, type Fixture } from './fixture.js';
 export type { FaultSpec } from './faults.js';
+export { type Fixture, runbookFixture } from './fixture.js';
 export type { RequestRecord } from './server.js';

@@ -1,11 +1,14 @@
-import { clone, deepEqual, isObject, obj, type Json, type JsonObject } from './types.js';
+import { clone, deepEqual, isObject, type Json, type JsonObject, obj } from './types.js';
 
 export class PatchError extends Error {}
 
 function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new PatchError(`invalid JSON pointer "${pointer}"`);
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function parentOf(doc: Json, tokens: string[]): { parent: Json; key: string } {
@@ -41,7 +44,8 @@ function setAt(doc: Json, tokens: string[], value: Json, mode: 'add' | 'replace'
       parent[index] = value;
     }
   } else if (isObject(parent)) {
-    if (mode === 'replace' && !(key in parent)) throw new PatchError(`replace operation does not apply: doc is missing key: /${tokens.join('/')}: missing value`);
+    if (mode === 'replace' && !(key in parent))
+      throw new PatchError(`replace operation does not apply: doc is missing key: /${tokens.join('/')}: missing value`);
     parent[key] = value;
   } else throw new PatchError(`doc is missing path: "/${tokens.join('/')}"`);
   return doc;

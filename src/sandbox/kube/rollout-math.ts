@@ -1,4 +1,4 @@
-import { num, obj, str, type Json, type KubeObject } from './types.js';
+import { type Json, type KubeObject, num, obj, str } from './types.js';
 
 /** The deployment controller's arithmetic (k8s.io/kubernetes/pkg/controller/deployment/util). */
 

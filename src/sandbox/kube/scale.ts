@@ -1,8 +1,8 @@
-import { applyJsonPatch, applyMergePatch, strategicMerge } from './patch.js';
 import type { ParsedRequest } from './handlers.js';
+import { applyJsonPatch, applyMergePatch, strategicMerge } from './patch.js';
 import { badRequest, conflict, notFound, StatusError } from './status.js';
 import type { ObjectStore } from './store.js';
-import { clone, meta, num, obj, str, type Json, type KubeObject } from './types.js';
+import { clone, type Json, type KubeObject, meta, num, obj, str } from './types.js';
 
 /** The autoscaling/v1 Scale of a deployment or ReplicaSet: what `kubectl scale` reads and patches. */
 export function scaleOf(object: KubeObject): KubeObject {
@@ -11,9 +11,20 @@ export function scaleOf(object: KubeObject): KubeObject {
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
-    metadata: { name: m.name ?? null, namespace: m.namespace ?? null, uid: m.uid ?? null, resourceVersion: m.resourceVersion ?? null, creationTimestamp: m.creationTimestamp ?? null },
+    metadata: {
+      name: m.name ?? null,
+      namespace: m.namespace ?? null,
+      uid: m.uid ?? null,
+      resourceVersion: m.resourceVersion ?? null,
+      creationTimestamp: m.creationTimestamp ?? null,
+    },
     spec: { replicas: num(obj(object.spec).replicas) ?? 1 },
-    status: { replicas: num(obj(object.status).replicas) ?? 0, selector: Object.entries(labels).map(([k, v]) => `${k}=${String(v)}`).join(',') },
+    status: {
+      replicas: num(obj(object.status).replicas) ?? 0,
+      selector: Object.entries(labels)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(','),
+    },
   };
 }
 
@@ -41,7 +52,12 @@ export function serveScale(store: ObjectStore, request: ParsedRequest): KubeObje
   const rv = str(meta(wanted).resourceVersion);
   if (rv && rv !== str(meta(current).resourceVersion)) throw conflict(request.type, request.name ?? '');
   const replicas = num(obj(wanted.spec).replicas);
-  if (replicas === undefined || replicas < 0) throw new StatusError(422, 'Invalid', `Scale.autoscaling "${request.name ?? ''}" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0`);
+  if (replicas === undefined || replicas < 0)
+    throw new StatusError(
+      422,
+      'Invalid',
+      `Scale.autoscaling "${request.name ?? ''}" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0`,
+    );
   if (request.query.get('dryRun') === 'All') return { ...scaleOf(current), spec: { replicas } };
   const next = clone(current);
   obj(next.spec).replicas = replicas;

@@ -1,4 +1,4 @@
-import { meta, str, stringMap, type KubeObject } from './types.js';
+import { type KubeObject, meta, str, stringMap } from './types.js';
 
 /** One requirement of a label selector, as apimachinery's labels.Parse understands it. */
 export interface Requirement {
@@ -35,7 +35,10 @@ export function parseLabelSelector(text: string | null): Requirement[] {
   return splitTerms(text).map((term) => {
     const set = SET_REQUIREMENT.exec(term);
     if (set) {
-      const values = (set[3] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+      const values = (set[3] ?? '')
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
       return { key: set[1] ?? '', op: set[2] as 'in' | 'notin', values };
     }
     const eq = EQUALITY.exec(term);
@@ -62,6 +65,8 @@ export function matchesLabels(labels: Record<string, string>, requirements: Requ
         return value !== undefined && r.values.includes(value);
       case 'notin':
         return value === undefined || !r.values.includes(value);
+      default:
+        return false;
     }
   });
 }

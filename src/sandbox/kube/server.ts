@@ -1,14 +1,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { apiGroupList, findResource, resourceList, type ResourceType } from './resources.js';
 import { openApiDocument, openApiRoot, VERSION_INFO } from './discovery.js';
 import { FaultInjector } from './faults.js';
-import { ResourceHandlers, type ParsedRequest } from './handlers.js';
-import { conflict, sendJson, sendStatus, StatusError } from './status.js';
+import { type ParsedRequest, ResourceHandlers } from './handlers.js';
+import { apiGroupList, findResource, type ResourceType, resourceList } from './resources.js';
 import { serveScale } from './scale.js';
+import { conflict, StatusError, sendJson, sendStatus } from './status.js';
+import type { ObjectStore } from './store.js';
 import { toTable, wantsTable } from './table.js';
 import type { KubeObject } from './types.js';
-import type { ObjectStore } from './store.js';
 import { serveWatch } from './watch.js';
 
 export interface RequestRecord {
@@ -127,12 +127,16 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
     if (fault?.status === 409 && route) return sendStatus(res, conflict(route.type, route.name ?? ''));
     if (fault?.status) {
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
-      const reason = fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : fault.status === 403 ? 'Forbidden' : 'InternalError';
+      const reason =
+        fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : fault.status === 403 ? 'Forbidden' : 'InternalError';
       const message =
-        fault.status === 429 ? 'Too many requests, please try again later.'
-        : fault.status === 503 ? 'the server is currently unable to handle the request'
-        : fault.status === 403 ? `${route?.type.resource ?? 'resource'} "${route?.name ?? ''}" is forbidden: User "keiko-rollback" cannot ${verb} resource "${route?.type.resource ?? ''}"`
-        : 'an error on the server ("injected") has prevented the request from succeeding';
+        fault.status === 429
+          ? 'Too many requests, please try again later.'
+          : fault.status === 503
+            ? 'the server is currently unable to handle the request'
+            : fault.status === 403
+              ? `${route?.type.resource ?? 'resource'} "${route?.name ?? ''}" is forbidden: User "keiko-rollback" cannot ${verb} resource "${route?.type.resource ?? ''}"`
+              : 'an error on the server ("injected") has prevented the request from succeeding';
       return sendStatus(res, new StatusError(fault.status, reason, message, undefined, headers));
     }
 
@@ -149,19 +153,31 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
       body,
     };
     if (route.subresource === 'proxy') return proxy(route, url, req, res, body);
-    if (route.subresource === 'scale' && (route.type.resource === 'deployments' || route.type.resource === 'replicasets')) return sendJson(res, 200, serveScale(store, parsed));
+    if (route.subresource === 'scale' && (route.type.resource === 'deployments' || route.type.resource === 'replicasets'))
+      return sendJson(res, 200, serveScale(store, parsed));
     if (route.subresource && route.subresource !== 'status') throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     switch (verb) {
       case 'get': {
         const object = handlers.get(parsed);
-        return sendJson(res, 200, wantsTable(req.headers.accept) ? toTable(route.type, [object], String(store.currentRevision), url.searchParams.get('includeObject')) : object);
+        return sendJson(
+          res,
+          200,
+          wantsTable(req.headers.accept) ? toTable(route.type, [object], String(store.currentRevision), url.searchParams.get('includeObject')) : object,
+        );
       }
       case 'list': {
         const list = handlers.list(parsed) as { items: KubeObject[]; metadata: { resourceVersion: string } };
-        return sendJson(res, 200, wantsTable(req.headers.accept) ? toTable(route.type, list.items, list.metadata.resourceVersion, url.searchParams.get('includeObject')) : list);
+        return sendJson(
+          res,
+          200,
+          wantsTable(req.headers.accept) ? toTable(route.type, list.items, list.metadata.resourceVersion, url.searchParams.get('includeObject')) : list,
+        );
       }
       case 'watch':
-        return serveWatch(store, parsed, res, { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000, ...(fault?.dropWatchAfterEvents !== undefined ? { dropAfterEvents: fault.dropWatchAfterEvents } : {}) });
+        return serveWatch(store, parsed, res, {
+          bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
+          ...(fault?.dropWatchAfterEvents !== undefined ? { dropAfterEvents: fault.dropWatchAfterEvents } : {}),
+        });
       case 'create': {
         const created = handlers.create(parsed);
         return sendJson(res, created.code, created.object);
@@ -180,10 +196,16 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
     }
   }
 
-  function serveNonResource(url: URL, res: ServerResponse): void {
+  // each branch answers and ends the request; the value returned is sendJson's (nothing)
+  function serveNonResource(url: URL, res: ServerResponse) {
     const path = url.pathname.replace(/\/+$/, '');
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);
-    if (path === '/api') return sendJson(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${(server.address() as AddressInfo).port}` }] });
+    if (path === '/api')
+      return sendJson(res, 200, {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${(server.address() as AddressInfo).port}` }],
+      });
     if (path === '/apis') return sendJson(res, 200, apiGroupList());
     if (path === '/openapi/v3') return sendJson(res, 200, openApiRoot());
     const gv = /^\/(?:openapi\/v3\/)?(?:api\/(v1)|apis\/([^/]+)\/(v1))$/.exec(path);
@@ -205,7 +227,11 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
     const target = serviceProxies.get(`${route.namespace}/${service}:${port ?? ''}`) ?? serviceProxies.get(`${route.namespace}/${service}:`);
     if (!target) throw new StatusError(503, 'ServiceUnavailable', `no endpoints available for service "${route.name}"`);
     const forward = new URL(route.rest.map(encodeURIComponent).join('/') + url.search, target.endsWith('/') ? target : `${target}/`);
-    const response = await fetch(forward, { method: req.method ?? 'GET', headers: { accept: req.headers.accept ?? '*/*', 'content-type': req.headers['content-type'] ?? 'text/plain' }, ...(body ? { body } : {}) });
+    const response = await fetch(forward, {
+      method: req.method ?? 'GET',
+      headers: { accept: req.headers.accept ?? '*/*', 'content-type': req.headers['content-type'] ?? 'text/plain' },
+      ...(body ? { body } : {}),
+    });
     const text = Buffer.from(await response.arrayBuffer());
     res.writeHead(response.status, { 'Content-Type': response.headers.get('content-type') ?? 'application/octet-stream', 'Content-Length': text.length });
     res.end(text);
@@ -234,4 +260,3 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
       }),
   };
 }
-

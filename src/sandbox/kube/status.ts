@@ -15,7 +15,16 @@ export class StatusError extends Error {
   }
 
   toStatus(): JsonObject {
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, ...(this.details ? { details: this.details } : {}), code: this.code };
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
+      code: this.code,
+    };
   }
 }
 
@@ -38,7 +47,10 @@ export const conflict = (type: ResourceType, name: string): StatusError =>
 export const badRequest = (message: string): StatusError => new StatusError(400, 'BadRequest', message);
 
 export const invalid = (type: ResourceType, name: string, field: string, message: string): StatusError =>
-  new StatusError(422, 'Invalid', `${type.kind} "${name}" is invalid: ${field}: ${message}`, { ...detailsOf(type, name), causes: [{ reason: 'FieldValueInvalid', message, field }] });
+  new StatusError(422, 'Invalid', `${type.kind} "${name}" is invalid: ${field}: ${message}`, {
+    ...detailsOf(type, name),
+    causes: [{ reason: 'FieldValueInvalid', message, field }],
+  });
 
 export function sendJson(res: ServerResponse, code: number, body: Json | object, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { apiVersionOf, type ResourceType } from './resources.js';
-import { clone, deepEqual, isObject, meta, num, obj, str, type Json, type JsonObject, type KubeObject } from './types.js';
+import { clone, deepEqual, isObject, type Json, type JsonObject, type KubeObject, meta, num, obj, str } from './types.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -80,7 +80,10 @@ export class ObjectStore {
     if (!keys) this.sortedKeys.set(type, (keys = [...bucket.keys()].sort()));
     const prefix = namespace ? `${namespace}/` : '';
     const out: KubeObject[] = [];
-    for (const key of keys) if (!prefix || key.startsWith(prefix)) out.push(bucket.get(key)!);
+    for (const key of keys) {
+      const object = key.startsWith(prefix) ? bucket.get(key) : undefined;
+      if (object) out.push(object);
+    }
     return out;
   }
 

@@ -1,5 +1,5 @@
 import type { ResourceType } from './resources.js';
-import { meta, num, obj, str, type Json, type JsonObject, type KubeObject } from './types.js';
+import { type Json, type JsonObject, type KubeObject, meta, num, obj, str } from './types.js';
 
 /**
  * Server-side printing (`Accept: application/json;as=Table;g=meta.k8s.io;v=v1`), as kubectl asks for it:
@@ -32,8 +32,10 @@ export function age(timestamp: string | undefined, now = Date.now()): string {
 
 const name: Column = { name: 'Name', type: 'string', format: 'name', cell: (o) => str(meta(o).name) ?? '' };
 const created: Column = { name: 'Age', type: 'string', cell: (o) => age(str(meta(o).creationTimestamp)) };
-const containerNames = (o: KubeObject): string => ((obj(obj(obj(o.spec).template).spec).containers as JsonObject[] | undefined) ?? []).map((c) => str(c.name) ?? '').join(',');
-const images = (o: KubeObject): string => ((obj(obj(obj(o.spec).template).spec).containers as JsonObject[] | undefined) ?? []).map((c) => str(c.image) ?? '').join(',');
+const containerNames = (o: KubeObject): string =>
+  ((obj(obj(obj(o.spec).template).spec).containers as JsonObject[] | undefined) ?? []).map((c) => str(c.name) ?? '').join(',');
+const images = (o: KubeObject): string =>
+  ((obj(obj(obj(o.spec).template).spec).containers as JsonObject[] | undefined) ?? []).map((c) => str(c.image) ?? '').join(',');
 const selector = (o: KubeObject): string =>
   Object.entries(obj(obj(o.spec).selector).matchLabels ?? obj(o.spec).selector ?? {})
     .map(([k, v]) => `${k}=${String(v)}`)
@@ -56,9 +58,20 @@ function podStatus(pod: KubeObject): string {
 const COLUMNS: Record<string, Column[]> = {
   pods: [
     name,
-    { name: 'Ready', type: 'string', cell: (o) => { const s = (obj(o.status).containerStatuses as JsonObject[] | undefined) ?? []; return `${s.filter((c) => c.ready === true).length}/${((obj(o.spec).containers as Json[] | undefined) ?? []).length}`; } },
+    {
+      name: 'Ready',
+      type: 'string',
+      cell: (o) => {
+        const s = (obj(o.status).containerStatuses as JsonObject[] | undefined) ?? [];
+        return `${s.filter((c) => c.ready === true).length}/${((obj(o.spec).containers as Json[] | undefined) ?? []).length}`;
+      },
+    },
     { name: 'Status', type: 'string', cell: podStatus },
-    { name: 'Restarts', type: 'string', cell: (o) => String(((obj(o.status).containerStatuses as JsonObject[] | undefined) ?? []).reduce((n, c) => n + (num(c.restartCount) ?? 0), 0)) },
+    {
+      name: 'Restarts',
+      type: 'string',
+      cell: (o) => String(((obj(o.status).containerStatuses as JsonObject[] | undefined) ?? []).reduce((n, c) => n + (num(c.restartCount) ?? 0), 0)),
+    },
     created,
     { name: 'IP', type: 'string', priority: 1, cell: (o) => str(obj(o.status).podIP) ?? '<none>' },
     { name: 'Node', type: 'string', priority: 1, cell: (o) => str(obj(o.spec).nodeName) ?? '<none>' },
@@ -84,7 +97,11 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Type', type: 'string', cell: (o) => str(obj(o.spec).type) ?? 'ClusterIP' },
     { name: 'Cluster-IP', type: 'string', cell: (o) => str(obj(o.spec).clusterIP) ?? '<none>' },
     { name: 'External-IP', type: 'string', cell: () => '<none>' },
-    { name: 'Port(s)', type: 'string', cell: (o) => ((obj(o.spec).ports as JsonObject[] | undefined) ?? []).map((p) => `${num(p.port) ?? ''}/${str(p.protocol) ?? 'TCP'}`).join(',') || '<none>' },
+    {
+      name: 'Port(s)',
+      type: 'string',
+      cell: (o) => ((obj(o.spec).ports as JsonObject[] | undefined) ?? []).map((p) => `${num(p.port) ?? ''}/${str(p.protocol) ?? 'TCP'}`).join(',') || '<none>',
+    },
     created,
     { name: 'Selector', type: 'string', priority: 1, cell: selector },
   ],

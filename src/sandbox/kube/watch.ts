@@ -5,7 +5,7 @@ import { apiVersionOf } from './resources.js';
 import { matchesFilter } from './selectors.js';
 import { badRequest, StatusError } from './status.js';
 import type { ObjectStore, StoredEvent } from './store.js';
-import { meta, type KubeObject } from './types.js';
+import { type KubeObject, meta } from './types.js';
 
 export interface WatchOptions {
   bookmarkIntervalMs: number;
@@ -15,7 +15,8 @@ export interface WatchOptions {
 
 /** A chunked stream of `{"type","object"}` lines, as the API server writes a watch. */
 export function serveWatch(store: ObjectStore, request: ParsedRequest, res: ServerResponse, options: WatchOptions): void {
-  if (request.query.get('sendInitialEvents') === 'true') throw badRequest('sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled');
+  if (request.query.get('sendInitialEvents') === 'true')
+    throw badRequest('sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled');
   const filter = filterOf(request.query);
   const namespace = request.type.namespaced ? request.namespace : '';
   const inScope = (object: KubeObject): boolean => !namespace || meta(object).namespace === namespace;
@@ -65,7 +66,11 @@ export function serveWatch(store: ObjectStore, request: ParsedRequest, res: Serv
   const timeoutSeconds = Number(request.query.get('timeoutSeconds') ?? 0);
   if (timeoutSeconds > 0) timers.push(setTimeout(finish, timeoutSeconds * 1000));
   if (request.query.get('allowWatchBookmarks') === 'true') {
-    const bookmark = setInterval(() => write('BOOKMARK', { kind: request.type.kind, apiVersion: apiVersionOf(request.type), metadata: { resourceVersion: String(store.currentRevision) } }), options.bookmarkIntervalMs);
+    const bookmark = setInterval(
+      () =>
+        write('BOOKMARK', { kind: request.type.kind, apiVersion: apiVersionOf(request.type), metadata: { resourceVersion: String(store.currentRevision) } }),
+      options.bookmarkIntervalMs,
+    );
     timers.push(bookmark);
   }
   res.on('close', () => {

@@ -47,7 +47,11 @@ export async function startNotifyEmulator(): Promise<NotifyEmulator> {
       const found = incidents.find((i) => i.id === existing[1]);
       if (!found) return send(404, { error: 'Incident not found' });
       const update = body.incident as { status?: string; body?: string; components?: Record<string, string> };
-      Object.assign(found, { ...(update.status ? { status: update.status } : {}), ...(update.body ? { body: update.body } : {}), ...(update.components ? { components: update.components } : {}) });
+      Object.assign(found, {
+        ...(update.status ? { status: update.status } : {}),
+        ...(update.body ? { body: update.body } : {}),
+        ...(update.components ? { components: update.components } : {}),
+      });
       found.updates = (found.updates ?? 0) + 1;
       return send(200, { id: found.id, name: found.name, status: found.status, shortlink: `https://stspg.io/${found.id}`, page_id: pageId });
     }
@@ -74,6 +78,10 @@ export async function startNotifyEmulator(): Promise<NotifyEmulator> {
     incidents,
     messages,
     failNext: (count) => void (failures = count),
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -43,7 +43,8 @@ export async function startObservabilityEmulator(): Promise<ObservabilityEmulato
         return send(200, { id: state.annotations.length, message: 'Annotation added' });
       }
       if (url.pathname === `/v1/apps/${state.appId}/query`) {
-        if (req.headers['x-api-key'] !== state.appInsightsKey) return send(403, { error: { code: 'InvalidApiKeyError', message: 'Valid authentication was not provided' } });
+        if (req.headers['x-api-key'] !== state.appInsightsKey)
+          return send(403, { error: { code: 'InvalidApiKeyError', message: 'Valid authentication was not provided' } });
         const query = url.searchParams.get('query') ?? '';
         state.queries.push(query);
         const count = query.startsWith('exceptions') ? state.counts.exceptions : state.counts.failedRequests;
@@ -56,6 +57,10 @@ export async function startObservabilityEmulator(): Promise<ObservabilityEmulato
   return Object.assign(state, {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     failNext: (count: number) => void (failures = count),
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   });
 }

@@ -37,7 +37,16 @@ function team(state: VercelState): object | undefined {
     createdAt: CREATED,
     creatorId: USER_ID,
     updatedAt: CREATED,
-    membership: { confirmed: true, confirmedAt: CREATED, role: 'OWNER', uid: USER_ID, createdAt: CREATED, created: CREATED, accessRequestedAt: null, teamId: state.team.id },
+    membership: {
+      confirmed: true,
+      confirmedAt: CREATED,
+      role: 'OWNER',
+      uid: USER_ID,
+      createdAt: CREATED,
+      created: CREATED,
+      accessRequestedAt: null,
+      teamId: state.team.id,
+    },
     billing: { plan: state.plan },
   };
 }
@@ -64,7 +73,20 @@ export function accountRoute(state: VercelState, method: string, url: URL, proje
   if (path === '/v3/now/aliases' || path === '/v4/aliases') {
     const aliases = state.domains.flatMap((alias) => {
       const target = state.deployments.find((d) => d.uid === state.aliasTarget(alias));
-      return target ? [{ uid: `alias_${alias.replace(/\W/g, '')}`, alias, deployment: { id: target.uid, url: target.url }, deploymentId: target.uid, projectId: state.project.id, createdAt: target.createdAt, updatedAt: target.createdAt, created: new Date(target.createdAt).toISOString() }] : [];
+      return target
+        ? [
+            {
+              uid: `alias_${alias.replace(/\W/g, '')}`,
+              alias,
+              deployment: { id: target.uid, url: target.url },
+              deploymentId: target.uid,
+              projectId: state.project.id,
+              createdAt: target.createdAt,
+              updatedAt: target.createdAt,
+              created: new Date(target.createdAt).toISOString(),
+            },
+          ]
+        : [];
     });
     return { status: 200, body: { aliases, pagination: page(aliases.length) } };
   }

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { accountRoute } from './account.js';
-import { VercelState, type Deployment, type VercelFixture } from './state.js';
+import { type Deployment, type VercelFixture, VercelState } from './state.js';
 
 export interface VercelRequestRecord {
   method: string;
@@ -47,11 +47,40 @@ function send(res: ServerResponse, status: number, body?: object, headers: Recor
 
 function deploymentV6(d: Deployment, state: VercelState): object {
   const creator = { uid: 'user_keikooncall0000000001', username: 'keiko-oncall', email: 'oncall@keiko.com' };
-  return { uid: d.uid, name: d.name, url: d.url, created: d.createdAt, createdAt: d.createdAt, buildingAt: d.createdAt, ready: d.state === 'READY' ? d.createdAt + 30_000 : null, state: d.state, readyState: d.state, type: 'LAMBDAS', creator, target: d.target, meta: d.meta, projectId: state.project.id, inspectorUrl: `https://vercel.com/${state.team?.slug ?? 'keiko-oncall'}/${d.name}/${d.uid.replace(/^dpl_/, '')}`, isRollbackCandidate: d.state === 'READY' && d.target === 'production' };
+  return {
+    uid: d.uid,
+    name: d.name,
+    url: d.url,
+    created: d.createdAt,
+    createdAt: d.createdAt,
+    buildingAt: d.createdAt,
+    ready: d.state === 'READY' ? d.createdAt + 30_000 : null,
+    state: d.state,
+    readyState: d.state,
+    type: 'LAMBDAS',
+    creator,
+    target: d.target,
+    meta: d.meta,
+    projectId: state.project.id,
+    inspectorUrl: `https://vercel.com/${state.team?.slug ?? 'keiko-oncall'}/${d.name}/${d.uid.replace(/^dpl_/, '')}`,
+    isRollbackCandidate: d.state === 'READY' && d.target === 'production',
+  };
 }
 
 function deploymentV13(d: Deployment, state: VercelState): object {
-  return { id: d.uid, name: d.name, url: d.url, createdAt: d.createdAt, readyState: d.state, target: d.target, projectId: state.project.id, meta: d.meta, alias: state.domains.filter((domain) => state.aliasTarget(domain) === d.uid), ownerId: state.team?.id ?? 'user_keiko', ...(state.team ? { team: { id: state.team.id, slug: state.team.slug, name: state.team.slug } } : {}) };
+  return {
+    id: d.uid,
+    name: d.name,
+    url: d.url,
+    createdAt: d.createdAt,
+    readyState: d.state,
+    target: d.target,
+    projectId: state.project.id,
+    meta: d.meta,
+    alias: state.domains.filter((domain) => state.aliasTarget(domain) === d.uid),
+    ownerId: state.team?.id ?? 'user_keiko',
+    ...(state.team ? { team: { id: state.team.id, slug: state.team.slug, name: state.team.slug } } : {}),
+  };
 }
 
 function projectJson(state: VercelState): object {
@@ -65,10 +94,24 @@ function projectJson(state: VercelState): object {
     updatedAt: production?.createdAt ?? Date.now(),
     nodeVersion: '22.x',
     framework: 'nextjs',
-    latestDeployments: production ? [{ id: production.uid, url: production.url, createdAt: production.createdAt, readyState: production.state, target: production.target }] : [],
+    latestDeployments: production
+      ? [{ id: production.uid, url: production.url, createdAt: production.createdAt, readyState: production.state, target: production.target }]
+      : [],
     autoAssignCustomDomains: p.autoAssignCustomDomains,
     link: { type: 'github', org: 'keiko', repo: 'frontend', repoId: p.repoId, productionBranch: 'main' },
-    targets: production ? { production: { id: production.uid, url: production.url, alias: state.domains, aliasAssigned: production.createdAt, readyState: production.state, createdAt: production.createdAt, meta: production.meta } } : {},
+    targets: production
+      ? {
+          production: {
+            id: production.uid,
+            url: production.url,
+            alias: state.domains,
+            aliasAssigned: production.createdAt,
+            readyState: production.state,
+            createdAt: production.createdAt,
+            meta: production.meta,
+          },
+        }
+      : {},
     lastAliasRequest: p.lastAliasRequest,
     lastRollbackTarget: null,
   };
@@ -94,7 +137,13 @@ function route(state: VercelState, method: string, url: URL, body: string): { st
     const all = state.deployments.filter((d) => (!target || d.target === target) && d.createdAt < until).sort((a, b) => b.createdAt - a.createdAt);
     const page = all.slice(0, limit);
     const last = page[page.length - 1];
-    return { status: 200, body: { deployments: page.map((d) => deploymentV6(d, state)), pagination: { count: page.length, next: all.length > limit && last ? last.createdAt : null, prev: null } } };
+    return {
+      status: 200,
+      body: {
+        deployments: page.map((d) => deploymentV6(d, state)),
+        pagination: { count: page.length, next: all.length > limit && last ? last.createdAt : null, prev: null },
+      },
+    };
   }
   if (method === 'GET' && (m = /^\/v13\/deployments\/(.+)$/.exec(path))) {
     const found = state.find(decodeURIComponent(m[1] ?? ''));
@@ -105,10 +154,14 @@ function route(state: VercelState, method: string, url: URL, body: string): { st
     project(decodeURIComponent(m[1] ?? ''));
     const to = state.find(decodeURIComponent(m[2] ?? ''));
     if (!to) throw new ApiError(404, 'not_found', 'Deployment not found');
-    if (to.uid === state.project.productionId) throw new ApiError(409, 'conflict', 'Cannot roll back to the current production deployment: it is already the current deployment');
-    if (to.state !== 'READY' || to.target !== 'production') throw new ApiError(400, 'bad_request', `Deployment ${to.uid} is not a READY production deployment and cannot be a rollback candidate`);
+    if (to.uid === state.project.productionId)
+      throw new ApiError(409, 'conflict', 'Cannot roll back to the current production deployment: it is already the current deployment');
+    if (to.state !== 'READY' || to.target !== 'production')
+      throw new ApiError(400, 'bad_request', `Deployment ${to.uid} is not a READY production deployment and cannot be a rollback candidate`);
     if (state.plan === 'hobby') {
-      const older = state.deployments.filter((d) => d.state === 'READY' && d.target === 'production' && d.createdAt < (state.production()?.createdAt ?? 0)).sort((a, b) => b.createdAt - a.createdAt);
+      const older = state.deployments
+        .filter((d) => d.state === 'READY' && d.target === 'production' && d.createdAt < (state.production()?.createdAt ?? 0))
+        .sort((a, b) => b.createdAt - a.createdAt);
       if (older[0]?.uid !== to.uid) throw new ApiError(402, 'plan_limit', 'To roll back further than the previous production deployment, upgrade to pro');
     }
     state.startAliasJob('rollback', to);
@@ -147,16 +200,28 @@ export async function startVercelEmulator(fixture: VercelFixture = {}, port = 0)
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
-    const record: VercelRequestRecord = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0, authorization: req.headers.authorization };
+    const record: VercelRequestRecord = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      status: 0,
+      authorization: req.headers.authorization,
+    };
     requests.push(record);
     res.on('finish', () => (record.status = res.statusCode));
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const fault = faults.find((f) => f.remaining > 0 && (!f.method || f.method === method) && (!f.path || (f.path instanceof RegExp ? f.path.test(url.pathname) : url.pathname.includes(f.path))));
+    const fault = faults.find(
+      (f) =>
+        f.remaining > 0 &&
+        (!f.method || f.method === method) &&
+        (!f.path || (f.path instanceof RegExp ? f.path.test(url.pathname) : url.pathname.includes(f.path))),
+    );
     if (fault) {
       fault.remaining--;
       const reset = Math.ceil(Date.now() / 1000) + (fault.resetSeconds ?? 1);
-      const headers: Record<string, string> = fault.status === 429 ? { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) } : {};
+      const headers: Record<string, string> =
+        fault.status === 429 ? { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) } : {};
       const error =
         fault.status === 409
           ? { code: 'conflict', message: 'Cannot roll back: the deployment is already the current deployment' }
@@ -166,13 +231,15 @@ export async function startVercelEmulator(fixture: VercelFixture = {}, port = 0)
       return send(res, fault.status, { error }, headers);
     }
     // as Vercel does: a bad token is 403 with invalidToken, which is what the Vercel CLI looks for
-    if (req.headers.authorization !== `Bearer ${state.token}`) return send(res, 403, { error: { code: 'forbidden', message: 'Not authorized', invalidToken: true } });
+    if (req.headers.authorization !== `Bearer ${state.token}`)
+      return send(res, 403, { error: { code: 'forbidden', message: 'Not authorized', invalidToken: true } });
     const teamId = url.searchParams.get('teamId');
     const slug = url.searchParams.get('slug');
     if ((teamId && teamId !== state.team?.id) || (slug && slug !== state.team?.slug)) {
       return send(res, 403, { error: { code: 'forbidden', message: "You don't have permission to access this resource." } });
     }
-    if (state.team && !state.northstar && !teamId && !slug && url.pathname.includes('/projects/')) return send(res, 404, { error: { code: 'not_found', message: 'Project not found' } });
+    if (state.team && !state.northstar && !teamId && !slug && url.pathname.includes('/projects/'))
+      return send(res, 404, { error: { code: 'not_found', message: 'Project not found' } });
     try {
       const result = route(state, method, url, Buffer.concat(chunks).toString('utf8'));
       send(res, result.status, result.body);

@@ -69,9 +69,17 @@ export class VercelState {
     const name = fixture.project?.name ?? 'keiko-frontend';
     const start = Date.now() - 3 * 24 * 3600_000;
     const releases = fixture.deployments ?? [{ ref: 'v1.1.0' }, { ref: 'v1.2.0' }, { ref: 'v1.3.0' }];
-    releases.forEach((release, i) => this.deployments.push(this.newDeployment(name, release.ref, start + i * 3600_000, release.state ?? 'READY', release.message)));
+    for (const [i, release] of releases.entries())
+      this.deployments.push(this.newDeployment(name, release.ref, start + i * 3600_000, release.state ?? 'READY', release.message));
     const live = [...this.deployments].reverse().find((d) => d.state === 'READY');
-    this.project = { id: fixture.project?.id ?? id('prj'), name, autoAssignCustomDomains: true, productionId: live?.uid ?? '', lastAliasRequest: null, repoId: 4242 };
+    this.project = {
+      id: fixture.project?.id ?? id('prj'),
+      name,
+      autoAssignCustomDomains: true,
+      productionId: live?.uid ?? '',
+      lastAliasRequest: null,
+      repoId: 4242,
+    };
   }
 
   newDeployment(name: string, ref: string, createdAt: number, state: ReadyState, message?: string): Deployment {
