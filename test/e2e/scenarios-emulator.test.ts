@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { emulatorTarget, type KubeTarget } from '../helpers/kube-targets.js';
+import { platformScenarios } from '../scenarios/platform.js';
 import { rollbackServiceScenarios } from '../scenarios/rollback-service.js';
 
 // the same scenarios as test/real-kube/scenarios.test.ts, against the emulator
@@ -10,3 +11,4 @@ beforeAll(async () => {
 afterAll(async () => target.close());
 
 rollbackServiceScenarios(() => target);
+platformScenarios(() => target);

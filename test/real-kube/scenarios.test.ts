@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type KubeTarget, realTarget } from '../helpers/kube-targets.js';
 import { kubectlFor } from '../helpers/kubectl.js';
+import { platformScenarios } from '../scenarios/platform.js';
 import { rollbackServiceScenarios } from '../scenarios/rollback-service.js';
 
 // the same scenarios as test/e2e/scenarios-emulator.test.ts, against the real control plane
@@ -17,3 +18,4 @@ it('is the real API server, reporting its own version', async () => {
 });
 
 rollbackServiceScenarios(() => target);
+platformScenarios(() => target);

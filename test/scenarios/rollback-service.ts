@@ -191,5 +191,27 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       expect(result?.status).toBe('failed');
       expect(result?.message).toContain('ImagePullBackOff');
     });
+
+    it('four services at once, one whose previous release cannot be pulled: three roll back, that one fails and is named', async () => {
+      const services = ['chat-service', 'search-service', 'document-service', 'auth-service'];
+      const namespace = await target().seed(services);
+      const kubectl = kubectlFor(target().kubeconfig);
+      // auth-service's previous release is one whose image cannot be pulled (a bad hotfix, replaced at once)
+      expect(
+        (await kubectl('set', 'image', 'deployment/auth-service', '-n', namespace, 'auth-service=registry.keiko.io/auth-service:v1.3.1-pullfail')).code,
+      ).toBe(0);
+      expect((await kubectl('set', 'image', 'deployment/auth-service', '-n', namespace, 'auth-service=registry.keiko.io/auth-service:v1.3.2')).code).toBe(0);
+      expect((await kubectl('rollout', 'status', 'deployment/auth-service', '-n', namespace, '--timeout=60s')).code).toBe(0);
+      const run = await rollback(namespace, { services: services.join(','), 'fail-after': '10s' });
+      expect(run.code).toBe(1);
+      const byService = Object.fromEntries(results(run.outputs.result).map((r) => [r.service, r]));
+      for (const service of ['chat-service', 'search-service', 'document-service'])
+        expect(byService[service], service).toMatchObject({ status: 'rolled-back', 'to-version': 'v1.2.0' });
+      expect(byService['auth-service']?.status).toBe('failed');
+      expect(byService['auth-service']?.message).toContain('ImagePullBackOff');
+      expect(run.outputs.failed).toBe('auth-service');
+      expect(run.outputs['rolled-back']?.split(',').sort()).toEqual(['chat-service', 'document-service', 'search-service']);
+      expect(await target().liveImage(namespace, 'search-service')).toBe('registry.keiko.io/search-service:v1.2.0');
+    });
   });
 }
