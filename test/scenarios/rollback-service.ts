@@ -192,6 +192,48 @@ export function rollbackServiceScenarios(target: () => KubeTarget): void {
       expect(result?.message).toContain('ImagePullBackOff');
     });
 
+    it('a rollback to revision:1 leaves exactly what `kubectl rollout undo --to-revision=1` leaves (template, history)', async () => {
+      const ours = await target().seed(['chat-service']);
+      const theirs = await target().seed(['chat-service']);
+      const kubectl = kubectlFor(target().kubeconfig);
+      const run = await rollback(ours, { services: 'chat-service', target: 'revision:1' });
+      expect(run.code, run.stdout).toBe(0);
+      expect((await kubectl('rollout', 'undo', 'deployment/chat-service', '--to-revision=1', '-n', theirs)).code).toBe(0);
+      expect((await kubectl('rollout', 'status', 'deployment/chat-service', '-n', theirs, '--timeout=60s')).code).toBe(0);
+      const template = async (namespace: string): Promise<unknown> => {
+        const deployment = JSON.parse((await kubectl('get', 'deployment', 'chat-service', '-n', namespace, '-o', 'json')).stdout) as {
+          spec: { template: { metadata: { annotations?: Record<string, string> } } };
+        };
+        // our change-cause annotation says who rolled back and why; kubectl's undo sets none
+        delete deployment.spec.template.metadata.annotations?.['kubernetes.io/change-cause'];
+        return deployment.spec.template;
+      };
+      expect(await template(ours)).toEqual(await template(theirs));
+      const revisions = async (namespace: string): Promise<string[]> =>
+        (await kubectl('rollout', 'history', 'deployment/chat-service', '-n', namespace)).stdout
+          .split('\n')
+          .filter((l) => /^\d+\s/.test(l))
+          .map((l) => l.split(/\s+/)[0] ?? '');
+      expect(await revisions(ours)).toEqual(await revisions(theirs));
+      expect(await revisions(ours)).toEqual(['2', '3', '4']);
+    });
+
+    it("the real server's refusals are named: a deployment that does not exist, and a write the Role does not allow", async () => {
+      const namespace = await target().seed(['chat-service']);
+      const missing = await rollback(namespace, { services: 'chat-servic' });
+      expect(missing.code).toBe(1);
+      expect(missing.errorLines).toEqual([`::error::Input 'services' names deployment "chat-servic", which does not exist in namespace "${namespace}"`]);
+      // the emulator has no authorizer (its 403 answers are injected faults, test/faults/kubernetes.test.ts)
+      if (target().name !== 'real') return;
+      const denied = await runAction('rollback-service', { namespace, kubeconfig: target().plannerKubeconfig, services: 'chat-service' });
+      expect(denied.code).toBe(1);
+      expect(denied.errorLines).toHaveLength(1);
+      // the first write the read-only Role refuses is the Lease: named with the verb, the resource and the Role to bind
+      expect(denied.errorLines[0]).toContain('Kubernetes API denied create leases');
+      expect(denied.errorLines[0]).toContain('deploy/rbac/keiko-rollback-role.yaml');
+      expect(await target().liveImage(namespace, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.3.0');
+    });
+
     it('four services at once, one whose previous release cannot be pulled: three roll back, that one fails and is named', async () => {
       const services = ['chat-service', 'search-service', 'document-service', 'auth-service'];
       const namespace = await target().seed(services);

@@ -35,12 +35,25 @@ function pruneNulls(value: Json): Json {
  * What a round trip through the Go types does to an object: nulls and empty lists are dropped (zero
  * values of omitempty fields) and a pod template's creationTimestamp is always written as null.
  */
+/**
+ * The real server stores typed objects, so a container's `resources` (a struct, not a pointer) always comes back,
+ * `{}` when empty: `kubectl rollout undo` copies it from the ReplicaSet, and a template without it compares equal.
+ */
+function withContainerResources(podSpec: JsonObject): void {
+  for (const list of [podSpec.containers, podSpec.initContainers]) {
+    if (!Array.isArray(list)) continue;
+    for (const container of list) if (isObject(container) && container.resources === undefined) container.resources = {};
+  }
+}
+
 export function normalizeObject(object: KubeObject): KubeObject {
   const normalized = obj(pruneNulls(object));
   const spec = normalized.spec;
   if ((normalized.kind === 'Deployment' || normalized.kind === 'ReplicaSet') && isObject(spec) && isObject(spec.template)) {
     spec.template.metadata = { creationTimestamp: null, ...obj(spec.template.metadata) };
+    if (isObject(spec.template.spec)) withContainerResources(spec.template.spec);
   }
+  if (normalized.kind === 'Pod' && isObject(spec)) withContainerResources(spec);
   return normalized;
 }
 
