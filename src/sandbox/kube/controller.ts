@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { recordScaling } from './events.js';
+import { type BadImageReason, ReplicaSetPods } from './pods.js';
 import { requireResource } from './resources.js';
 import {
   desiredReplicas,
@@ -11,11 +11,9 @@ import {
   surgeAndUnavailable,
 } from './rollout-math.js';
 import type { ObjectStore, StoredEvent } from './store.js';
-import { clone, deepEqual, isObject, type Json, type JsonObject, type KubeObject, meta, num, obj, str, stringMap } from './types.js';
+import { controllerUid, HASH_LABEL, ownerReference, podTemplateHash, REVISION, REVISION_HISTORY, revisionOf, templateWithoutHash } from './template-hash.js';
+import { clone, deepEqual, isObject, type JsonObject, type KubeObject, meta, num, obj, str, stringMap } from './types.js';
 
-export const REVISION = 'deployment.kubernetes.io/revision';
-export const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
-export const HASH_LABEL = 'pod-template-hash';
 const SKIP_COPY = new Set([
   'kubectl.kubernetes.io/last-applied-configuration',
   REVISION,
@@ -24,9 +22,8 @@ const SKIP_COPY = new Set([
   'deployment.kubernetes.io/max-replicas',
   'deprecated.deployment.rollback.to',
 ]);
-const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
-export type BadImageReason = 'ImagePullBackOff' | 'CrashLoopBackOff';
+export type { BadImageReason } from './pods.js';
 
 export interface ControllerOptions {
   /** How long a new pod takes to become Ready. */
@@ -40,59 +37,10 @@ export interface ControllerOptions {
 
 const DEPLOYMENTS = requireResource('apps', 'v1', 'deployments');
 const REPLICA_SETS = requireResource('apps', 'v1', 'replicasets');
-const PODS = requireResource('', 'v1', 'pods');
-
-export function safeEncode(text: string): string {
-  return [...Buffer.from(text)].map((b) => SAFE_ALPHABET[b % SAFE_ALPHABET.length]).join('');
-}
-
-/** The template as the controller compares it: no hash label, no zero-valued creationTimestamp. */
-export function templateWithoutHash(template: Json | undefined): JsonObject {
-  const copy = clone(obj(template));
-  const metadata = obj(copy.metadata);
-  const labels = obj(metadata.labels);
-  delete labels[HASH_LABEL];
-  delete metadata.creationTimestamp;
-  copy.metadata = metadata;
-  return copy;
-}
-
-/** fnv-1a (32 bit) of the template, safe-encoded like the real controller's ComputeHash. */
-export function podTemplateHash(template: Json | undefined): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify(templateWithoutHash(template)))
-    .digest();
-  return safeEncode(String(digest.readUInt32BE(0)));
-}
-
-function randomSuffix(): string {
-  return [...randomBytes(5)].map((b) => SAFE_ALPHABET[b % SAFE_ALPHABET.length]).join('');
-}
-
-export function revisionOf(rs: KubeObject): number {
-  return Number(stringMap(meta(rs).annotations)[REVISION] ?? 0) || 0;
-}
-
-function controllerUid(object: KubeObject): string | undefined {
-  const refs = Array.isArray(meta(object).ownerReferences) ? (meta(object).ownerReferences as Json[]) : [];
-  const ref = refs.filter(isObject).find((r) => r.controller === true);
-  return ref ? str(ref.uid) : undefined;
-}
-
-function ownerReference(owner: KubeObject, kind: string): JsonObject {
-  return { apiVersion: 'apps/v1', kind, name: meta(owner).name ?? '', uid: meta(owner).uid ?? '', controller: true, blockOwnerDeletion: true };
-}
-
-interface PodTimers {
-  createdAt: number;
-  terminateAt?: number;
-}
 
 /** The deployment and replica-set controllers, with time scaled down for tests and the drill. */
 export class DeploymentController {
-  private readonly timers = new Map<string, PodTimers>();
   private readonly active = new Set<string>();
-  private readonly badImages = new Map<string, BadImageReason>();
   /** Exact time of the last Progressing update (the condition itself keeps whole seconds). */
   private readonly progressAt = new Map<string, number>();
   /** The new ReplicaSet each deployment rolled towards at the last pass. */
@@ -101,10 +49,30 @@ export class DeploymentController {
   private unsubscribe: (() => void) | undefined;
   private reconciling = false;
 
+  private readonly pods: ReplicaSetPods;
+
   constructor(
     private readonly store: ObjectStore,
     private readonly options: ControllerOptions,
-  ) {}
+  ) {
+    this.pods = new ReplicaSetPods(store, options, { now: () => this.now(), timestamp: () => this.timestamp() });
+  }
+
+  /**
+   * While held, no new pod becomes Ready (it stays ContainerCreating): a test can look at a rollout
+   * in the middle, decided by an event rather than by how fast the machine is.
+   */
+  holdPods(held: boolean): void {
+    this.pods.holdPods(held);
+  }
+
+  markBadImage(image: string, reason: BadImageReason): void {
+    this.pods.markBadImage(image, reason);
+  }
+
+  isReady(pod: KubeObject): boolean {
+    return this.pods.isReady(pod);
+  }
 
   start(): void {
     this.unsubscribe = this.store.subscribe((event) => this.onEvent(event));
@@ -116,29 +84,6 @@ export class DeploymentController {
   stop(): void {
     clearInterval(this.timer);
     this.unsubscribe?.();
-  }
-
-  private podsHeld = false;
-
-  /**
-   * While held, no new pod becomes Ready (it stays ContainerCreating): a test can look at a rollout
-   * in the middle, decided by an event rather than by how fast the machine is.
-   */
-  holdPods(held: boolean): void {
-    this.podsHeld = held;
-  }
-
-  markBadImage(image: string, reason: BadImageReason): void {
-    this.badImages.set(image, reason);
-  }
-
-  /**
-   * A marked image, or one whose tag ends in `-pullfail` / `-crashloop`: the same convention the
-   * real control plane's kwok stages follow (test/real-kube/kwok-stages.yaml), so a shared scenario
-   * deploys a broken release the same way on both.
-   */
-  private badImage(image: string): BadImageReason | undefined {
-    return this.badImages.get(image) ?? (image.endsWith('-pullfail') ? 'ImagePullBackOff' : image.endsWith('-crashloop') ? 'CrashLoopBackOff' : undefined);
   }
 
   private skewMs = 0;
@@ -217,7 +162,7 @@ export class DeploymentController {
       for (const [rs, target] of oldReplicaSetTargets(deployment, oldSets, newSet)) this.scale(rs, target);
     }
     let pending = false;
-    for (const rs of this.store.list(REPLICA_SETS, namespace).filter((r) => controllerUid(r) === uid)) pending = this.syncPods(rs) || pending;
+    for (const rs of this.store.list(REPLICA_SETS, namespace).filter((r) => controllerUid(r) === uid)) pending = this.pods.syncPods(rs) || pending;
     const fresh = this.store.list(REPLICA_SETS, namespace).filter((rs) => controllerUid(rs) === uid);
     const newUid = newSet ? meta(newSet).uid : undefined;
     const freshNew = newUid === undefined ? undefined : fresh.find((rs) => meta(rs).uid === newUid);
@@ -284,128 +229,6 @@ export class DeploymentController {
     updated.spec = { ...obj(updated.spec), replicas };
     this.store.update(REPLICA_SETS, updated);
     recordScaling(this.store, current, specReplicas(current), replicas, this.timestamp());
-  }
-
-  /** The replica-set controller and the kubelet: create, ready, crash and terminate pods. Returns true while pods are in motion. */
-  private syncPods(rs: KubeObject): boolean {
-    const namespace = str(meta(rs).namespace) ?? '';
-    const now = this.now();
-    const pods = this.store.list(PODS, namespace).filter((p) => controllerUid(p) === meta(rs).uid);
-    let moving = false;
-    for (const pod of pods) {
-      const timers = this.timers.get(str(meta(pod).uid) ?? '');
-      if (timers?.terminateAt !== undefined) {
-        if (now >= timers.terminateAt) {
-          this.store.delete(PODS, namespace, str(meta(pod).name) ?? '');
-          this.timers.delete(str(meta(pod).uid) ?? '');
-        } else moving = true;
-      }
-    }
-    const active = pods.filter(
-      (p) => this.timers.get(str(meta(p).uid) ?? '')?.terminateAt === undefined && this.store.get(PODS, namespace, str(meta(p).name) ?? ''),
-    );
-    const want = specReplicas(rs);
-    for (let i = active.length; i < want; i++) {
-      active.push(this.createPod(rs));
-      moving = true;
-    }
-    if (active.length > want) {
-      const byReadiness = [...active].sort((a, b) => Number(this.isReady(a)) - Number(this.isReady(b)));
-      for (const pod of byReadiness.slice(0, active.length - want)) {
-        this.terminate(pod);
-        active.splice(active.indexOf(pod), 1);
-        moving = true;
-      }
-    }
-    for (const pod of active) moving = this.advancePod(pod, now) || moving;
-    const current = active.map((p) => this.store.get(PODS, namespace, str(meta(p).name) ?? '') ?? p);
-    const ready = current.filter((p) => this.isReady(p)).length;
-    const status: JsonObject = {
-      replicas: current.length,
-      fullyLabeledReplicas: current.length,
-      readyReplicas: ready,
-      availableReplicas: ready,
-      observedGeneration: num(meta(rs).generation) ?? 1,
-    };
-    if (ready === 0) delete status.readyReplicas;
-    if (ready === 0) delete status.availableReplicas;
-    const latest = this.store.get(REPLICA_SETS, namespace, str(meta(rs).name) ?? '');
-    if (latest && !deepEqual(latest.status, status)) this.store.update(REPLICA_SETS, { ...latest, status }, 'status');
-    return moving;
-  }
-
-  private createPod(rs: KubeObject): KubeObject {
-    const template = obj(obj(rs.spec).template);
-    const spec = clone(obj(template.spec));
-    spec.nodeName = 'sandbox-node';
-    const pod = this.store.create(PODS, {
-      metadata: {
-        name: `${str(meta(rs).name)}-${randomSuffix()}`,
-        namespace: meta(rs).namespace ?? '',
-        labels: stringMap(obj(template.metadata).labels),
-        annotations: stringMap(obj(template.metadata).annotations),
-        ownerReferences: [{ ...ownerReference(rs, 'ReplicaSet') }],
-      },
-      spec,
-      status: { phase: 'Pending', startTime: this.timestamp() },
-    });
-    this.timers.set(str(meta(pod).uid) ?? '', { createdAt: this.now() });
-    return pod;
-  }
-
-  private terminate(pod: KubeObject): void {
-    const timers = this.timers.get(str(meta(pod).uid) ?? '') ?? { createdAt: this.now() };
-    timers.terminateAt = this.now() + this.options.podTerminateMs;
-    this.timers.set(str(meta(pod).uid) ?? '', timers);
-  }
-
-  isReady(pod: KubeObject): boolean {
-    const conditions = Array.isArray(obj(pod.status).conditions) ? (obj(pod.status).conditions as Json[]) : [];
-    return conditions.filter(isObject).some((c) => c.type === 'Ready' && c.status === 'True');
-  }
-
-  private containerState(pod: KubeObject, container: JsonObject, elapsed: number): { ready: boolean; status: JsonObject } {
-    const image = str(container.image) ?? '';
-    const name = str(container.name) ?? '';
-    const bad = this.badImage(image);
-    const base = { name, image, imageID: '', started: false, ready: false, restartCount: 0 };
-    if (bad === 'ImagePullBackOff') {
-      return { ready: false, status: { ...base, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } } };
-    }
-    if (bad === 'CrashLoopBackOff') {
-      const restarts = Math.floor(elapsed / Math.max(1, this.options.podReadyMs));
-      return {
-        ready: false,
-        status: {
-          ...base,
-          restartCount: restarts,
-          state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${name} pod=${str(meta(pod).name)}` } },
-          lastState: { terminated: { exitCode: 1, reason: 'Error' } },
-        },
-      };
-    }
-    if (elapsed < this.options.podReadyMs || this.podsHeld) return { ready: false, status: { ...base, state: { waiting: { reason: 'ContainerCreating' } } } };
-    return { ready: true, status: { ...base, started: true, ready: true, state: { running: { startedAt: this.timestamp() } } } };
-  }
-
-  /** Returns true while the pod may still change by itself. */
-  private advancePod(pod: KubeObject, now: number): boolean {
-    const timers = this.timers.get(str(meta(pod).uid) ?? '');
-    const elapsed = timers ? now - timers.createdAt : Number.MAX_SAFE_INTEGER;
-    const containers = Array.isArray(obj(pod.spec).containers) ? (obj(pod.spec).containers as Json[]).filter(isObject) : [];
-    const states = containers.map((c) => this.containerState(pod, c, elapsed));
-    const ready = states.every((s) => s.ready);
-    const crashing = states.some((s) => obj(obj(s.status.state).waiting).reason === 'CrashLoopBackOff');
-    const condition = (type: string, ok: boolean): JsonObject => ({ type, status: ok ? 'True' : 'False' });
-    const status: JsonObject = {
-      ...obj(pod.status),
-      phase: ready || crashing ? 'Running' : 'Pending',
-      conditions: [condition('Initialized', true), condition('Ready', ready), condition('ContainersReady', ready), condition('PodScheduled', true)],
-      containerStatuses: states.map((s) => s.status),
-    };
-    if (!deepEqual(status, pod.status)) this.store.update(PODS, { ...pod, status }, 'status');
-    const bad = containers.some((c) => this.badImage(str(c.image) ?? '') !== undefined);
-    return !ready && !bad;
   }
 
   /** calculateStatus + syncRolloutStatus; returns true when the rollout is complete, paused or timed out. */
