@@ -5,7 +5,18 @@ import { checkEnvironment, readEnvironmentsConfig, syncEnvironments } from '../g
 import { type JobOutcome, openIncidentIssue, planSummary, recordDeployment, rollbackReport } from '../github/report.js';
 import { parseArguments } from './arguments.js';
 import type { CliStreams } from './cli-host.js';
-import { commandContext, type GitHubCommandContext, requestOf, required, runUrlOf, severityOf, timeOf, writeOutputs, writeSummary } from './github-context.js';
+import {
+  commandContext,
+  flagBoolean,
+  type GitHubCommandContext,
+  requestOf,
+  required,
+  runUrlOf,
+  severityOf,
+  timeOf,
+  writeOutputs,
+  writeSummary,
+} from './github-context.js';
 import { approveCommand, claimCommand, communicate, notifyCommand } from './incident-commands.js';
 
 const FLAGS = new Set([
@@ -127,7 +138,8 @@ async function reportCommand(context: GitHubCommandContext): Promise<number> {
       const claimed = flags['claim-deployment'] ? Number(flags['claim-deployment']) : undefined;
       const id = await recordDeployment(client, flags.repo, flags.ref ?? 'main', input, report.ok, Number.isInteger(claimed) ? claimed : undefined);
       markdown += `\nDeployment status recorded on \`${input.request.environment}\` (deployment ${id}).\n`;
-      if (flags['incident-issue'] === 'true') markdown += `\nIncident issue #${await openIncidentIssue(client, flags.repo, input, report.markdown)} opened.\n`;
+      if (flagBoolean(flags, 'incident-issue'))
+        markdown += `\nIncident issue #${await openIncidentIssue(client, flags.repo, input, report.markdown)} opened.\n`;
     } catch (error) {
       if (!(error instanceof OutsideFailure)) throw error;
       recorded = false;

@@ -71,8 +71,19 @@ export function timeOf(flags: Record<string, string>, name: string, fallback: Da
   return date;
 }
 
+/**
+ * A true/false flag as the actions read booleans (YAML 1.2 core: true, True, TRUE, false, False, FALSE); empty is
+ * false. Anything else is a mistake said by name, never a silent false (`True` from a workflow expression is true).
+ */
+export function flagBoolean(flags: Record<string, string>, name: string): boolean {
+  const value = (flags[name] ?? '').trim();
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['', 'false', 'False', 'FALSE'].includes(value)) return false;
+  throw new ConfigurationError(`--${name} must be true or false, got "${value}"`);
+}
+
 export function requestOf(flags: Record<string, string>): RollbackRequest {
-  const bool = (name: string): boolean => flags[name] === 'true';
+  const bool = (name: string): boolean => flagBoolean(flags, name);
   return {
     severity: severityOf(flags),
     environment: required(flags, 'environment'),

@@ -5,7 +5,7 @@ import { approvalTimeoutMs, type RollbackSeverity, readEnvironmentsConfig } from
 import { awaitIssueApproval } from '../github/issue-approval.js';
 import type { RollbackRequest } from '../github/report.js';
 import { type IncidentStage, postChatMessage, postStatuspageIncident } from '../notify/notify.js';
-import { type GitHubCommandContext, requestOf, required, runUrlOf, severityOf, writeOutputs, writeSummary } from './github-context.js';
+import { flagBoolean, type GitHubCommandContext, requestOf, required, runUrlOf, severityOf, writeOutputs, writeSummary } from './github-context.js';
 
 const STAGE_TITLE: Record<IncidentStage, string> = { started: 'Identified — rollback started', resolved: 'Resolved', failed: 'Ongoing' };
 
@@ -134,7 +134,7 @@ export async function approveCommand(context: GitHubCommandContext): Promise<num
 
 export async function claimCommand(context: GitHubCommandContext): Promise<number> {
   const { flags } = context;
-  const healthy = flags.healthy === 'true';
+  const healthy = flagBoolean(flags, 'healthy');
   const outcome = await claimAutomaticRollback(context.api(), {
     repo: required(flags, 'repo'),
     ref: required(flags, 'ref'),

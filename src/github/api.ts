@@ -1,4 +1,5 @@
-import { displayUrl, OutsideFailure, type OutsideSystem, transportFailure } from '../core/outside.js';
+import { displayUrl, OutsideFailure, type OutsideSystem, retryableStatus, transportFailure } from '../core/outside.js';
+import { parseRetryAfter, type RetryDecision, type RetryPolicy, withRetry } from '../core/retry.js';
 
 /** The GitHub REST calls this project makes, over Octokit (base URL from GITHUB_API_URL, as on runners and GHES). */
 export interface GitHubApi {
@@ -6,6 +7,25 @@ export interface GitHubApi {
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The same shape as every other outside call: backoff with jitter, bounded in time (and by the command's clock). */
+const GITHUB_RETRY_POLICY: RetryPolicy = { baseDelayMs: 500, maxDelayMs: 5_000, budgetMs: 30_000 };
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Rate limits (429, or 403 "secondary rate limit") were not served, so any call may be repeated, after the
+ * server's Retry-After. A 5xx or a lost answer is repeated only for idempotent calls: a POST that may have
+ * created a deployment or an issue is not sent twice.
+ */
+export function classifyGitHubFailure(method: string, error: unknown): RetryDecision {
+  if (!(error instanceof OutsideFailure)) return { retry: false };
+  const headers = (error.cause as { response?: { headers?: Record<string, string | undefined> } } | undefined)?.response?.headers;
+  const delayMs = parseRetryAfter(headers?.['retry-after']);
+  const rateLimited = error.status === 429 || (error.status === 403 && /secondary rate limit|rate limit exceeded/i.test(error.message));
+  if (rateLimited) return { retry: true, ...(delayMs !== undefined ? { delayMs } : {}), reason: 'rate limited' };
+  if (!IDEMPOTENT.has(method)) return { retry: false };
+  if (error.kind === 'http') return { retry: error.status !== undefined && retryableStatus(error.status) };
+  return { retry: error.kind === 'unreachable' || error.kind === 'no-answer' };
+}
 
 /** Octokit's errors carry `status` (and `response.data.message`); anything else is the network's. */
 function githubFailure(error: unknown, system: OutsideSystem, call: string): unknown {
@@ -45,20 +65,23 @@ export function githubApi(token: string, baseUrl = process.env.GITHUB_API_URL ??
       const { getOctokit } = await import('@actions/github');
       const octokit = getOctokit(token, { baseUrl });
       const call = `${method} ${path}`;
-      try {
-        const response = await octokit.request(call, {
-          ...(body ?? {}),
-          headers: { 'x-github-api-version': '2022-11-28' },
-          request: { signal: AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) },
-        });
-        // every call here answers a JSON object (or nothing); text means the answer was cut or is not GitHub's
-        if (typeof response.data === 'string' && response.status !== 204)
-          throw new OutsideFailure(system, call, 'unreachable', undefined, 'the answer was cut off or is not JSON', { code: 'incomplete answer' });
-        return response.data as T;
-      } catch (error) {
-        if (error instanceof OutsideFailure) throw error;
-        throw githubFailure(error, system, call);
-      }
+      const once = async (): Promise<T> => {
+        try {
+          const response = await octokit.request(call, {
+            ...(body ?? {}),
+            headers: { 'x-github-api-version': '2022-11-28' },
+            request: { signal: AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) },
+          });
+          // every call here answers a JSON object (or nothing); text means the answer was cut or is not GitHub's
+          if (typeof response.data === 'string' && response.status !== 204)
+            throw new OutsideFailure(system, call, 'unreachable', undefined, 'the answer was cut off or is not JSON', { code: 'incomplete answer' });
+          return response.data as T;
+        } catch (error) {
+          if (error instanceof OutsideFailure) throw error;
+          throw githubFailure(error, system, call);
+        }
+      };
+      return withRetry(once, (error) => classifyGitHubFailure(method, error), { policy: GITHUB_RETRY_POLICY, ...(signal ? { signal } : {}) });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it, type TestContext } from 'vitest';
 import { planSummary, type RollbackRequest } from '../../src/github/report.js';
+import { startFaultProxy } from '../../src/sandbox/fault-proxy.js';
 import { type GitHubEmulator, startGitHubEmulator } from '../../src/sandbox/github/server.js';
 import { startNotifyEmulator } from '../../src/sandbox/notify/server.js';
 import { runCli } from '../helpers/cli.js';
@@ -10,7 +11,7 @@ async function emulator(ctx: TestContext): Promise<GitHubEmulator> {
   return github;
 }
 
-const claim = (github: GitHubEmulator, over: Record<string, string> = {}) =>
+const claim = (github: GitHubEmulator | { url: string; token: string }, over: Record<string, string> = {}) =>
   runCli(
     [
       'claim-automatic',
@@ -31,7 +32,7 @@ const claim = (github: GitHubEmulator, over: Record<string, string> = {}) =>
       '--failed',
       'chat-service health',
     ],
-    { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken },
+    { GITHUB_API_URL: github.url, GITHUB_TOKEN: 'readToken' in github ? github.readToken : github.token },
   );
 
 describe('the automatic rollback claims a release once', () => {
@@ -265,5 +266,41 @@ describe('the report', () => {
       expect.stringContaining('Resolved: rollback of production'),
     ]);
     expect(report.stderr + report.summary + started.stderr + started.summary).not.toContain(notify.apiKey);
+  });
+});
+
+describe('GitHub API retries', () => {
+  it('a read that meets a 503 and a rate limit is retried; a POST that meets a 503 is not sent twice', async (ctx) => {
+    const github = await emulator(ctx);
+    const proxy = await startFaultProxy(github.url);
+    ctx.onTestFinished(() => proxy.close());
+    const json = JSON.stringify({ message: 'Service Unavailable' });
+    proxy.add({ method: 'GET', path: '/deployments', fault: { kind: 'status', status: 503, body: json }, times: 1 });
+    proxy.add({
+      method: 'GET',
+      path: '/deployments',
+      fault: { kind: 'status', status: 429, body: JSON.stringify({ message: 'API rate limit exceeded' }), headers: { 'retry-after': '1' } },
+      times: 1,
+    });
+    proxy.add({ method: 'POST', path: '/deployments', fault: { kind: 'status', status: 503, body: json }, times: 1 });
+    const run = await claim({ url: proxy.url, token: github.readToken });
+    expect(run.code).toBe(1);
+    expect(proxy.requests.filter((r) => r.method === 'GET').map((r) => r.outcome)).toEqual(['503', '429', '200']);
+    // the claim's POST failed once and was not repeated: no second claim can exist
+    expect(proxy.requests.filter((r) => r.method === 'POST').map((r) => r.outcome)).toEqual(['503']);
+    expect(github.deployments).toHaveLength(0);
+    expect(run.stderr).toContain('GitHub API');
+  });
+});
+
+describe('workflow command flags', () => {
+  it('read booleans as the actions do: True is true, anything else than true/false is refused by name', async () => {
+    const base = ['plan-summary', '--severity', 'low', '--environment', 'staging', '--reason', 'INC-1', '--services', 'chat-service'];
+    const yes = await runCli([...base, '--reroute', 'True']);
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(yes.summary).toContain('| Traffic | backup ingress, restored when verify is healthy |');
+    const bad = await runCli([...base, '--reroute', 'yes']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('error: --reroute must be true or false, got "yes"');
   });
 });
