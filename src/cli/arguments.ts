@@ -9,6 +9,8 @@ export interface ParsedArguments {
 const BOOLEAN_WORDS = new Set(['true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 
 /**
+ * Not node:util's parseArgs: here a switch may also take an explicit true/false (`--dry-run false`, as the action
+ * inputs do), which parseArgs' boolean options cannot express.
  * `--name value`, `--name=value`; a switch (a boolean option) may stand alone and then means
  * "true"; `--` ends the flags. An option that takes a value refuses another option as its value
  * (`--namespace --dry-run` is a forgotten value, not the namespace "--dry-run"): `--name=--x` says it on purpose.

@@ -2,7 +2,10 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 const DURATION = /^(?:\d+(?:ms|s|m|h))+$/;
 const PART = /(\d+)(ms|s|m|h)/g;
 
-/** Parses `90s`, `10m`, `1h`, `500ms` or combinations such as `1h30m`; undefined when malformed. */
+/**
+ * Parses `90s`, `10m`, `1h`, `500ms` or combinations such as `1h30m`; undefined when malformed. Our own (a dozen
+ * lines) rather than a library such as `ms`, which also takes `1.5h`, `2 days` and `-1m`: inputs stay strict.
+ */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (!DURATION.test(trimmed)) return undefined;

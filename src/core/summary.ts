@@ -4,6 +4,10 @@ export function escapeCell(value: string): string {
   return value.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
+/**
+ * Markdown, not core.summary.addTable (HTML): the same summary is printed to a terminal by the CLI and appended
+ * to GITHUB_STEP_SUMMARY by the actions, and stays readable in both.
+ */
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const head = `| ${headers.map(escapeCell).join(' | ')} |`;
   const rule = `| ${headers.map(() => '---').join(' | ')} |`;

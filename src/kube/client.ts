@@ -197,6 +197,8 @@ export class KubeClient {
   /**
    * Streams a watch until it ends (server timeout, dropped connection or abort); each event goes to
    * `onEvent`, which returns true to stop. Resolves with the last resourceVersion seen.
+   * Not client-node's Watch: it opens a new connection pool per request and takes no per-call signal, and the
+   * run's clock must bound every watch (and its reconnects) like every other call.
    */
   async watch<T extends { metadata?: { resourceVersion?: string } }>(
     path: string,
