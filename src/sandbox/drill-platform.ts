@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { runTool } from '../core/exec.js';
 import { type KubeEmulator, runbookFixture, startKubeEmulator } from './kube/index.js';
+import { backupIngressYaml } from './kube/manifests.js';
 import { requireResource } from './kube/resources.js';
 import { type Json, meta, obj } from './kube/types.js';
 import { startVercelEmulator, type VercelEmulator } from './vercel/server.js';
@@ -106,24 +107,7 @@ async function prepareDatabase(repoRoot: string, workspace: string, env: NodeJS.
   return { url: url.toString(), alembicDir };
 }
 
-const BACKUP_INGRESS = `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: backup-ingress
-  namespace: ${NS}
-spec:
-  rules:
-    - host: api.keiko.com
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: gateway-bff
-                port:
-                  number: 8080
-`;
+const BACKUP_INGRESS = backupIngressYaml({ host: 'api.keiko.com', metadata: `  namespace: ${NS}\n` });
 
 export async function startDrillPlatform(options: { repoRoot: string; env: NodeJS.ProcessEnv; withDatabase: boolean }): Promise<DrillPlatform> {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-drill-'));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type KubeEmulator, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
+import { backupIngressYaml } from '../../src/sandbox/kube/manifests.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
 import { type KubeObject, meta, obj } from '../../src/sandbox/kube/types.js';
 import { DEPLOYMENTS, NS, REPLICA_SETS, writes } from '../helpers/kube-fixtures.js';
@@ -13,26 +14,8 @@ import { hasStackTrace, ROOT, runAction } from '../helpers/run-action.js';
 const INGRESSES = findResource('networking.k8s.io', 'v1', 'ingresses')!;
 const CONFIGMAPS = findResource('', 'v1', 'configmaps')!;
 
-const INGRESS = (host: string, ns = NS, kind = 'Ingress', apiVersion = 'networking.k8s.io/v1'): string => `apiVersion: ${apiVersion}
-kind: ${kind}
-metadata:
-  name: backup-ingress
-  namespace: ${ns}
-  labels:
-    keiko.io/route: backup
-spec:
-  rules:
-    - host: ${host}
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: gateway-bff
-                port:
-                  number: 8080
-`;
+const INGRESS = (host: string, ns = NS, kind = 'Ingress', apiVersion = 'networking.k8s.io/v1'): string =>
+  backupIngressYaml({ host, kind, apiVersion, metadata: `  namespace: ${ns}\n  labels:\n    keiko.io/route: backup\n` });
 
 let emulators: KubeEmulator[] = [];
 afterEach(async () => {

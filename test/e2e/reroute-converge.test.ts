@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type KubeEmulator, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
+import { backupIngressYaml } from '../../src/sandbox/kube/manifests.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
 import { obj } from '../../src/sandbox/kube/types.js';
 import { NS, writes } from '../helpers/kube-fixtures.js';
@@ -12,23 +13,7 @@ import { hasStackTrace, runAction } from '../helpers/run-action.js';
 const INGRESSES = findResource('networking.k8s.io', 'v1', 'ingresses')!;
 const CONFIGMAPS = findResource('', 'v1', 'configmaps')!;
 
-const ingress = (name: string, extra = ''): string => `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: ${name}
-${extra}spec:
-  rules:
-    - host: ${name.replace(/[^a-z0-9-]/g, '')}.keiko.com
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: gateway-bff
-                port:
-                  number: 8080
-`;
+const ingress = (name: string, extra = ''): string => backupIngressYaml({ name, host: `${name.replace(/[^a-z0-9-]/g, '')}.keiko.com`, metadata: extra });
 
 let emulators: KubeEmulator[] = [];
 afterEach(async () => {

@@ -35,6 +35,29 @@ const claim = (github: GitHubEmulator | { url: string; token: string }, over: Re
     { GITHUB_API_URL: github.url, GITHUB_TOKEN: 'readToken' in github ? github.readToken : github.token },
   );
 
+/** `keiko-rollback report` for a high-severity rollback of production, recorded on the emulator. */
+const reportTo = (github: GitHubEmulator, needs: object, extra: string[]) =>
+  runCli(
+    [
+      'report',
+      '--needs',
+      JSON.stringify(needs),
+      '--repo',
+      'keiko/platform',
+      '--ref',
+      'a'.repeat(40),
+      '--severity',
+      'high',
+      '--environment',
+      'production',
+      ...extra,
+    ],
+    {
+      GITHUB_API_URL: github.url,
+      GITHUB_TOKEN: github.readToken,
+    },
+  );
+
 describe('the automatic rollback claims a release once', () => {
   it('the first unhealthy guard claims v1.1.2; a second trigger for it stands down; another release may claim', async (ctx) => {
     const github = await emulator(ctx);
@@ -132,32 +155,10 @@ describe('the report', () => {
       verify: { result: 'success', outputs: { healthy: 'false', severity: 'medium', failed: 'search-service health' } },
     };
     const detected = new Date(Date.now() - 20 * 60_000).toISOString();
-    const report = await runCli(
-      [
-        'report',
-        '--needs',
-        JSON.stringify(needs),
-        '--repo',
-        'keiko/platform',
-        '--ref',
-        'a'.repeat(40),
-        '--severity',
-        'high',
-        '--environment',
-        'production',
-        '--reason',
-        'INC-7',
-        '--services',
-        'chat-service,search-service',
-        '--frontend-project',
-        'keiko-web',
-        '--started-at',
-        String(Math.floor(Date.now() / 1000) - 300),
-        '--detected-at',
-        detected,
-      ],
-      { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken },
-    );
+    const report = await reportTo(github, needs, [
+      ...['--reason', 'INC-7', '--services', 'chat-service,search-service', '--frontend-project', 'keiko-web'],
+      ...['--started-at', String(Math.floor(Date.now() / 1000) - 300), '--detected-at', detected],
+    ]);
     expect(report.code).toBe(1);
     expect(report.summary).toContain('- `search-service` failed: new pods in ImagePullBackOff (registry.keiko.io/search:v1.2.0 not found)');
     expect(report.summary).not.toContain('`chat-service` rolled-back');
@@ -178,30 +179,7 @@ describe('the report', () => {
       services: { result: 'success' },
       verify: { result: 'success', outputs: { healthy: 'true' } },
     };
-    const report = await runCli(
-      [
-        'report',
-        '--needs',
-        JSON.stringify(needs),
-        '--repo',
-        'keiko/platform',
-        '--ref',
-        'a'.repeat(40),
-        '--severity',
-        'high',
-        '--environment',
-        'production',
-        '--reason',
-        'automatic',
-        '--automatic',
-        'true',
-        '--release',
-        'v1.1.2',
-        '--claim-deployment',
-        id,
-      ],
-      { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.readToken },
-    );
+    const report = await reportTo(github, needs, ['--reason', 'automatic', '--automatic', 'true', '--release', 'v1.1.2', '--claim-deployment', id]);
     expect(report.code, report.stderr).toBe(0);
     expect(github.deployments).toHaveLength(1);
     expect(github.deployments[0]?.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { backupIngressYaml } from '../../src/sandbox/kube/manifests.js';
 import type { KubeTarget } from '../helpers/kube-targets.js';
 import { kubectlFor } from '../helpers/kubectl.js';
 import { runAction } from '../helpers/run-action.js';
@@ -13,26 +14,8 @@ import { runAction } from '../helpers/run-action.js';
  * Emulator-only, and why: Prometheus through the API server's service proxy needs a real endpoint behind the
  * Service (kwok's pods have no network), and fault storms (429s, dropped watches) only the emulator can inject.
  */
-const ingress = (namespace: string, host: string): string => `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: backup-ingress
-  namespace: ${namespace}
-  labels:
-    keiko.io/route: backup
-spec:
-  rules:
-    - host: ${host}
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: gateway-bff
-                port:
-                  number: 8080
-`;
+const ingress = (namespace: string, host: string): string =>
+  backupIngressYaml({ host, metadata: `  namespace: ${namespace}\n  labels:\n    keiko.io/route: backup\n` });
 
 export function platformScenarios(target: () => KubeTarget): void {
   const kubectl = (...args: string[]) => kubectlFor(target().kubeconfig)(...args);
