@@ -22,6 +22,8 @@ export interface KubeTarget {
   /** A fresh namespace holding `services`, each rolled out through `releases` (revision 1, 2, 3 …). */
   seed(services: string[], releases?: string[]): Promise<string>;
   liveImage(namespace: string, service: string): Promise<string>;
+  /** Deletes the namespaces seeded so far (real server: their pods stop loading kwok and the controllers). */
+  cleanup(): Promise<void>;
   revision(namespace: string, service: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -46,6 +48,7 @@ async function kubectlTarget(
     fs.writeFileSync(file, JSON.stringify(object));
     await run('apply', '-f', file);
   };
+  const seeded: string[] = [];
   return {
     name,
     kubeconfig,
@@ -55,6 +58,7 @@ async function kubectlTarget(
       const namespace = `keiko-scn-${process.pid % 10000}-${++counter}`;
       // apply, not `kubectl create`: the typed create commands send protobuf, which the emulator does not speak (JSON only)
       await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+      seeded.push(namespace);
       if (users) {
         await run('apply', '-n', namespace, '-f', path.join(ROOT, 'deploy/rbac/keiko-rollback-role.yaml'));
         await run('create', 'rolebinding', 'keiko-rollback', '-n', namespace, '--role=keiko-rollback', '--user=keiko-rollback');
@@ -85,6 +89,10 @@ async function kubectlTarget(
     liveImage: (namespace, service) => run('get', 'deployment', service, '-n', namespace, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
     revision: (namespace, service) =>
       run('get', 'deployment', service, '-n', namespace, '-o', "jsonpath={.metadata.annotations['deployment\\.kubernetes\\.io/revision']}"),
+    async cleanup() {
+      const namespaces = seeded.splice(0);
+      if (name === 'real' && namespaces.length) await run('delete', 'namespace', '--wait=false', ...namespaces);
+    },
     close,
   };
 }

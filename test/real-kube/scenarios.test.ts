@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { type KubeTarget, realTarget } from '../helpers/kube-targets.js';
 import { kubectlFor } from '../helpers/kubectl.js';
 import { platformScenarios } from '../scenarios/platform.js';
@@ -17,5 +17,9 @@ it('is the real API server, reporting its own version', async () => {
   expect(version.serverVersion.gitVersion).toMatch(/^v1\.\d+\.\d+$/);
 });
 
-rollbackServiceScenarios(() => target);
+// each scenario's namespace goes when it ends: broken releases left behind (kwok restarts a crash-looping
+// container without pause) would otherwise slow every later scenario on a 2-core machine
+afterEach(async () => target.cleanup());
+
 platformScenarios(() => target);
+rollbackServiceScenarios(() => target);

@@ -86,6 +86,9 @@ export function platformScenarios(target: () => KubeTarget): void {
       expect(broken.outputs.failed).not.toContain('deployment:search-service');
       expect(broken.stdout).toMatch(/::warning::unhealthy \(severity \w+\)/);
       expect(JSON.stringify(JSON.parse(broken.outputs.report ?? '{}'))).toContain('CrashLoopBackOff');
+      // end the crash loop: on the real control plane kwok restarts its container without pause, load the later
+      // scenarios should not carry
+      expect((await kubectl('scale', 'deployment/chat-service', '--replicas=0', '-n', namespace)).code).toBe(0);
     });
   });
 
@@ -117,7 +120,8 @@ export function platformScenarios(target: () => KubeTarget): void {
           .stdout,
       ).toBe(revision);
       expect((await kubectl('delete', 'lease', 'keiko-rollback-chat-service', '-n', namespace)).code).toBe(0);
-      const after = await rollback('2m');
+      // well inside the test's own limit, so a slow server is reported by the action, not cut off by the test
+      const after = await rollback('60s');
       expect(after.code, after.stdout).toBe(0);
       expect(results(after.outputs.result)[0]?.status).toBe('rolled-back');
     });
