@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ACTION_NAMES } from '../src/core/action.js';
+import { ACTION_NAMES } from '../src/actions/registry.js';
 import { dirSize, ROOT } from './actions.js';
 import { type Measurement, run } from './measure.js';
 

@@ -3,10 +3,8 @@
  * dist/<name>/index.js only calls runGitHubAction with its name.
  */
 
-import { runPostStep } from './actions/post.js';
-import { ACTIONS } from './actions/registry.js';
+import { ACTIONS, type ActionName } from './actions/registry.js';
 import { runCli } from './cli/index.js';
-import type { ActionName } from './core/action.js';
 import { githubHost } from './core/github-host.js';
 
 /**
@@ -23,7 +21,7 @@ export async function runGitHubAction(name: ActionName): Promise<void> {
 }
 
 export async function runGitHubPost(name: ActionName): Promise<void> {
-  await runPostStep(name, githubHost(process.env, `${name} (post) failed`));
+  await ACTIONS[name].post(githubHost(process.env, `${name} (post) failed`));
   exitWhenDone();
 }
 

@@ -1,11 +1,7 @@
-/** The metadata of an action: the single source for its action.yml and the CLI's --help. */
-export interface InputSpec {
-  description: string;
-  required?: boolean;
-  default?: string;
-  secret?: boolean;
-}
+import type { ActionDefinition } from '../core/action.js';
+import type { InputSpec } from '../core/input-table.js';
 
+/** What action.yml and the CLI's --help are made of: a definition without its code. */
 export interface ActionManifest {
   name: string;
   command: string;
@@ -14,25 +10,11 @@ export interface ActionManifest {
   color: string;
   inputs: Record<string, InputSpec>;
   outputs: Record<string, string>;
-  post?: boolean;
+  post: boolean;
 }
 
-export function secretInputsOf(manifest: ActionManifest): string[] {
-  return Object.entries(manifest.inputs)
-    .filter(([, spec]) => spec.secret)
-    .map(([name]) => name);
+export function manifestOf(definition: ActionDefinition): ActionManifest {
+  const inputs = Object.fromEntries(Object.entries(definition.inputs).map(([name, { type: _type, ...spec }]) => [name, spec]));
+  const { name, command, description, icon, color, outputs } = definition;
+  return { name, command, description, icon, color, inputs, outputs, post: Boolean(definition.post) };
 }
-
-/** Kubernetes connection inputs, shared by every action that talks to a cluster. */
-export const KUBE_CONNECTION_INPUTS: Record<string, InputSpec> = {
-  environment: {
-    description: 'Environment such as `production`; the namespace is `namespace-template` with `{environment}` replaced.',
-  },
-  'namespace-template': { description: 'Namespace pattern used with `environment`.', default: 'keiko-{environment}' },
-  namespace: { description: 'Explicit namespace; wins over `environment`.' },
-  kubeconfig: {
-    description: 'Kubeconfig YAML or base64 of it. Empty: KUBECONFIG, ~/.kube/config, or the in-cluster service account.',
-    secret: true,
-  },
-  context: { description: 'Kubeconfig context to use (default: its current-context).' },
-};

@@ -1,28 +1,40 @@
-import { type ActionHost, type ActionName, type ActionResult, runAction } from '../core/action.js';
+import { type ActionDefinition, type ActionHost, type ActionResult, runAction, runPostStep } from '../core/action.js';
 import { emergencyRerouteAction } from './emergency-reroute/definition.js';
-import { manifest as emergencyRerouteManifest } from './emergency-reroute/manifest.js';
-import type { ActionManifest } from './manifest.js';
+import { type ActionManifest, manifestOf } from './manifest.js';
 import { rollbackDatabaseAction } from './rollback-database/definition.js';
-import { manifest as rollbackDatabaseManifest } from './rollback-database/manifest.js';
 import { rollbackFrontendAction } from './rollback-frontend/definition.js';
-import { manifest as rollbackFrontendManifest } from './rollback-frontend/manifest.js';
 import { rollbackServiceAction } from './rollback-service/definition.js';
-import { manifest as rollbackServiceManifest } from './rollback-service/manifest.js';
 import { verifyAction } from './verify/definition.js';
-import { manifest as verifyManifest } from './verify/manifest.js';
 
 export interface RegisteredAction {
   manifest: ActionManifest;
+  /** The validators of its inputs (rules across inputs included). */
+  schema: ActionDefinition['schema'];
   run(host: ActionHost): Promise<ActionResult | undefined>;
+  post(host: ActionHost): Promise<void>;
 }
 
-export const ACTIONS: Record<ActionName, RegisteredAction> = {
-  'rollback-service': { manifest: rollbackServiceManifest, run: (host) => runAction(rollbackServiceAction, host) },
-  'rollback-database': { manifest: rollbackDatabaseManifest, run: (host) => runAction(rollbackDatabaseAction, host) },
-  'rollback-frontend': { manifest: rollbackFrontendManifest, run: (host) => runAction(rollbackFrontendAction, host) },
-  'emergency-reroute': { manifest: emergencyRerouteManifest, run: (host) => runAction(emergencyRerouteAction, host) },
-  verify: { manifest: verifyManifest, run: (host) => runAction(verifyAction, host) },
-};
+// the one place that erases each action's own input, output and client types
+function register<S extends ActionDefinition['schema'], O extends string, C>(definition: ActionDefinition<S, O, C>): RegisteredAction {
+  return {
+    manifest: manifestOf(definition as unknown as ActionDefinition),
+    schema: definition.schema,
+    run: (host) => runAction(definition, host),
+    post: (host) => runPostStep(definition, host),
+  };
+}
+
+/** Every action: adding one is its folder under src/actions/ and one line here. */
+export const ACTIONS = {
+  'rollback-service': register(rollbackServiceAction),
+  'rollback-database': register(rollbackDatabaseAction),
+  'rollback-frontend': register(rollbackFrontendAction),
+  'emergency-reroute': register(emergencyRerouteAction),
+  verify: register(verifyAction),
+} satisfies Record<string, RegisteredAction>;
+
+export type ActionName = keyof typeof ACTIONS;
+export const ACTION_NAMES = Object.keys(ACTIONS) as ActionName[];
 
 export function actionForCommand(command: string): RegisteredAction | undefined {
   return Object.values(ACTIONS).find((action) => action.manifest.command === command || action.manifest.name === command);

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ACTIONS } from '../actions/registry.js';
-import type { ActionName } from '../core/action.js';
+import { ACTIONS, type ActionName } from '../actions/registry.js';
 import { formatDuration } from '../core/durations.js';
 import { ConfigurationError } from '../core/errors.js';
 import { markdownTable } from '../core/summary.js';

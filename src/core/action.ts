@@ -1,13 +1,11 @@
 import type { z } from 'zod';
-import { ConfigurationError, failureLine, RunTimeout } from './errors.js';
+import { ConfigurationError, describeError, failureLine, RunTimeout } from './errors.js';
+import { type InputTable, secretInputsOf } from './input-table.js';
 import { type InputSource, readInputs } from './inputs.js';
 import type { Logger } from './logger.js';
 import { createRunClock, isAbort, RELEASE_GRACE_MS, type RunClock } from './run-clock.js';
 import { createSecretRegistry, credentialsInText, type SecretRegistry } from './secrets.js';
 import { failureSummary } from './summary.js';
-
-export const ACTION_NAMES = ['rollback-service', 'rollback-database', 'rollback-frontend', 'emergency-reroute', 'verify'] as const;
-export type ActionName = (typeof ACTION_NAMES)[number];
 
 /** What `main` gets besides its inputs: everything it may touch in the outside world. */
 export interface ActionContext {
@@ -28,8 +26,9 @@ export interface ActionContext {
   saveState(name: string, value: string): void;
 }
 
-export interface ActionResult {
-  outputs: Record<string, string>;
+export interface ActionResult<O extends string = string> {
+  /** Only declared outputs: a name the action does not declare does not compile. */
+  outputs: Partial<Record<O, string>>;
   summary: string;
   /** Set when the step must fail after its outputs and summary were written (e.g. one service of four failed). */
   failure?: string;
@@ -37,13 +36,36 @@ export interface ActionResult {
   warning?: string;
 }
 
-export interface ActionDefinition<S extends z.ZodObject = z.ZodObject> {
-  name: ActionName;
+/** What a post step gets: its host, the run's secrets, and the inputs (read on demand, so a post step with nothing to do reads none). */
+export interface PostStep<I> {
+  host: ActionHost;
+  secrets: SecretRegistry;
+  inputs(): I;
+}
+
+/**
+ * Everything one action is, declared once: its metadata and inputs (action.yml, CLI flags and --help),
+ * its schema (the table's validators plus rules across inputs), its outputs, the clients `main` talks
+ * through, `main` itself and an optional post step.
+ */
+export interface ActionDefinition<S extends z.ZodObject = z.ZodObject, O extends string = string, C = unknown> {
+  name: string;
+  /** The CLI's command, e.g. `service` for `keiko-rollback service`. */
+  command: string;
   title: string;
+  description: string;
+  icon: string;
+  color: string;
+  inputs: InputTable;
   schema: S;
-  /** Inputs masked before anything is read or logged. */
-  secretInputs: readonly string[];
-  main(inputs: z.output<S>, context: ActionContext): Promise<ActionResult>;
+  outputs: Record<O, string>;
+  /** Builds the real outside-world clients from the inputs; tests call `main` with their own. */
+  clients(inputs: z.output<S>, context: ActionContext): Promise<C>;
+  /** Frees what `clients` opened, whatever `main` did. */
+  release?(clients: C): void;
+  main(inputs: z.output<S>, context: ActionContext, clients: C): Promise<ActionResult<O>>;
+  /** Runs when the job ends (action.yml `post`, `post-if: always()`); never fails the job. */
+  post?(step: PostStep<z.output<S>>): Promise<void>;
 }
 
 /** Where an action runs: the GitHub runner or a terminal. */
@@ -57,7 +79,7 @@ export interface ActionHost extends InputSource {
   context: Omit<ActionContext, 'log' | 'secrets' | 'clock'>;
 }
 
-export function defineAction<S extends z.ZodObject>(definition: ActionDefinition<S>): ActionDefinition<S> {
+export function defineAction<S extends z.ZodObject, O extends string, C>(definition: ActionDefinition<S, O, C>): ActionDefinition<S, O, C> {
   return definition;
 }
 
@@ -89,23 +111,40 @@ async function withBackstop<T>(work: Promise<T>, clock: RunClock): Promise<T> {
   }
 }
 
+async function withClients<S extends z.ZodObject, O extends string, C>(
+  definition: ActionDefinition<S, O, C>,
+  inputs: z.output<S>,
+  context: ActionContext,
+): Promise<ActionResult<O>> {
+  const clients = await definition.clients(inputs, context);
+  try {
+    return await definition.main(inputs, context, clients);
+  } finally {
+    definition.release?.(clients);
+  }
+}
+
 /**
  * Runs one action on a host: masks secrets, validates every input, calls `main`, writes outputs
  * and the summary, and turns any failure (thrown value of any type) into one error line.
  */
-export async function runAction<S extends z.ZodObject>(definition: ActionDefinition<S>, host: ActionHost): Promise<ActionResult | undefined> {
+export async function runAction<S extends z.ZodObject, O extends string, C>(
+  definition: ActionDefinition<S, O, C>,
+  host: ActionHost,
+): Promise<ActionResult<O> | undefined> {
   const secrets = createSecretRegistry((value) => host.maskSecret(value));
   let clock: RunClock | undefined;
   try {
-    for (const name of definition.secretInputs) secrets.add(host.getInput(name).trim());
+    for (const name of secretInputsOf(definition.inputs)) secrets.add(host.getInput(name).trim());
     // credentials typed into a URL of any input (even a mistyped one) are masked before a message could echo them
     for (const name of Object.keys(definition.schema.shape)) for (const credential of credentialsInText(host.getInput(name))) secrets.add(credential);
     const inputs = readInputs(definition.schema, host);
     const limit = (inputs as { timeout?: unknown }).timeout;
     clock = createRunClock(typeof limit === 'number' ? limit : DEFAULT_TIMEOUT_MS, host.context.cancel);
     host.log.debug(`clock started: the run ends within ${clock.label}`);
-    const result = await withBackstop(definition.main(inputs, { ...host.context, log: host.log, secrets, clock }), clock);
-    for (const [name, value] of Object.entries(result.outputs)) host.setOutput(name, secrets.redact(value));
+    const context: ActionContext = { ...host.context, log: host.log, secrets, clock };
+    const result = await withBackstop(withClients(definition, inputs, context), clock);
+    for (const [name, value] of Object.entries<string | undefined>(result.outputs)) host.setOutput(name, secrets.redact(value ?? ''));
     await host.writeSummary(secrets.redact(result.summary));
     if (result.failure) host.fail(secrets.redact(result.failure), undefined);
     else if (result.warning) host.log.warning(secrets.redact(result.warning));
@@ -120,5 +159,17 @@ export async function runAction<S extends z.ZodObject>(definition: ActionDefinit
     }
     host.fail(line, error);
     return undefined;
+  }
+}
+
+/** The post step of an action: masks its secrets like the main step did; a failure is a warning, never a failed job. */
+export async function runPostStep<S extends z.ZodObject, O extends string, C>(definition: ActionDefinition<S, O, C>, host: ActionHost): Promise<void> {
+  if (!definition.post) return;
+  const secrets = createSecretRegistry((value) => host.maskSecret(value));
+  for (const name of secretInputsOf(definition.inputs)) secrets.add(host.getInput(name).trim());
+  try {
+    await definition.post({ host, secrets, inputs: () => readInputs(definition.schema, host) });
+  } catch (error) {
+    host.log.warning(secrets.redact(`post step of ${definition.name}: ${describeError(error)}`));
   }
 }

@@ -31,12 +31,13 @@ export function optionalString() {
     .transform((value) => value?.trim() || undefined);
 }
 
-export function booleanInput(defaultValue: boolean) {
+/** Unset is false; a default of true is declared with the input. */
+export function booleanInput() {
   return z
     .string()
     .optional()
     .transform((value, ctx) => {
-      if (value === undefined) return defaultValue;
+      if (value === undefined) return false;
       const text = value.trim();
       if (YAML_TRUE.includes(text)) return true;
       if (YAML_FALSE.includes(text)) return false;
@@ -44,19 +45,17 @@ export function booleanInput(defaultValue: boolean) {
     });
 }
 
-export function durationInput(defaultValue: string) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      const text = (value ?? defaultValue).trim();
-      const ms = parseDuration(text);
-      if (ms === undefined || ms <= 0) {
-        return fail(ctx, `must be a duration such as 90s, 10m or 1h, got "${text}"`);
-      }
-      if (ms > MAX_TIMER_MS) return fail(ctx, `must be at most 596h (the longest wait a timer can hold), got "${text}"`);
-      return ms;
-    });
+/** A duration; its default is declared with the input (unset and without one, it is required). */
+export function durationInput() {
+  return z.string({ error: () => 'is required: a duration such as 90s, 10m or 1h' }).transform((value, ctx) => {
+    const text = value.trim();
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      return fail(ctx, `must be a duration such as 90s, 10m or 1h, got "${text}"`);
+    }
+    if (ms > MAX_TIMER_MS) return fail(ctx, `must be at most 596h (the longest wait a timer can hold), got "${text}"`);
+    return ms;
+  });
 }
 
 /** An input that may be unset (undefined); when set, `parse` must accept it or `problem` says why not. */
@@ -99,30 +98,23 @@ export function optionalDurationInput(example: string) {
   );
 }
 
-export function integerInput(defaultValue: number, min: number, max: number) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return defaultValue;
-      const text = value.trim();
-      const n = Number(text);
-      if (!/^-?\d+$/.test(text) || n < min || n > max) {
-        return fail(ctx, `must be a whole number from ${min} to ${max}, got "${text}"`);
-      }
-      return n;
-    });
+export function integerInput(min: number, max: number) {
+  return z.string({ error: () => `is required: a whole number from ${min} to ${max}` }).transform((value, ctx) => {
+    const text = value.trim();
+    const n = Number(text);
+    if (!/^-?\d+$/.test(text) || n < min || n > max) {
+      return fail(ctx, `must be a whole number from ${min} to ${max}, got "${text}"`);
+    }
+    return n;
+  });
 }
 
-export function enumInput<const T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx): T[number] => {
-      const text = (value ?? defaultValue).trim();
-      if ((values as readonly string[]).includes(text)) return text as T[number];
-      return fail(ctx, `must be one of ${values.join(' | ')}, got "${text}"`);
-    });
+export function enumInput<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.string({ error: () => `is required: one of ${values.join(' | ')}` }).transform((value, ctx): T[number] => {
+    const text = value.trim();
+    if ((values as readonly string[]).includes(text)) return text as T[number];
+    return fail(ctx, `must be one of ${values.join(' | ')}, got "${text}"`);
+  });
 }
 
 /** Items separated by commas or newlines, blanks dropped. */

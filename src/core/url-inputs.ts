@@ -44,13 +44,13 @@ export function urlProblem(text: string, schemes: readonly string[], example: st
   return undefined;
 }
 
-/** An optional URL input; with `fallback`, unset means that URL. */
-export function urlInput(schemes: readonly string[], example: string, fallback?: string) {
+/** An optional URL input (a default is declared with the input). */
+export function urlInput(schemes: readonly string[], example: string) {
   return z
     .string()
     .optional()
     .transform((value, ctx) => {
-      const text = value?.trim() || fallback;
+      const text = value?.trim();
       if (!text) return undefined;
       const problem = urlProblem(text, schemes, example);
       return problem ? fail(ctx, problem) : text.replace(/\/+$/, '');

@@ -2,9 +2,12 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigurationError } from '../core/errors.js';
-import { dnsLabelInput, dnsLabelProblem, optionalString } from '../core/inputs.js';
+import { input } from '../core/input-table.js';
+import { dnsLabelInput, dnsLabelProblem, optionalString, requiredString } from '../core/inputs.js';
+import type { Logger } from '../core/logger.js';
 import type { SecretRegistry } from '../core/secrets.js';
 import { tokenProblem } from '../core/url-inputs.js';
+import { KubeClient, type KubeClientOptions } from './client.js';
 
 function looksLikeKubeconfig(value: unknown): boolean {
   return typeof value === 'object' && value !== null && ('clusters' in value || 'contexts' in value);
@@ -46,19 +49,22 @@ export function kubeconfigInput() {
     });
 }
 
-/** The inputs every Kubernetes action shares, as zod fields keyed by input name. */
-export function kubeTargetFields() {
-  return {
-    environment: optionalString(),
-    'namespace-template': z
-      .string()
-      .optional()
-      .transform((v) => v?.trim() || 'keiko-{environment}'),
-    namespace: dnsLabelInput(),
-    kubeconfig: kubeconfigInput(),
-    context: optionalString(),
-  };
-}
+/** The inputs every Kubernetes action shares, declared once. */
+export const KUBE_CONNECTION_INPUTS = {
+  environment: input(optionalString(), {
+    description: 'Environment such as `production`; the namespace is `namespace-template` with `{environment}` replaced.',
+  }),
+  'namespace-template': input(requiredString('write a namespace pattern such as keiko-{environment}'), {
+    description: 'Namespace pattern used with `environment`.',
+    default: 'keiko-{environment}',
+  }),
+  namespace: input(dnsLabelInput(), { description: 'Explicit namespace; wins over `environment`.' }),
+  kubeconfig: input(kubeconfigInput(), {
+    description: 'Kubeconfig YAML or base64 of it. Empty: KUBECONFIG, ~/.kube/config, or the in-cluster service account.',
+    secret: true,
+  }),
+  context: input(optionalString(), { description: 'Kubeconfig context to use (default: its current-context).' }),
+};
 
 export interface KubeTargetInputs {
   environment?: string | undefined;
@@ -151,4 +157,13 @@ export async function loadKubeConfig(inputs: { kubeconfig?: string | undefined; 
     );
   }
   return kc;
+}
+
+/** The run's Kubernetes client: the kubeconfig of the inputs, bound to the run's clock. */
+export async function connectKube(
+  inputs: { kubeconfig?: string | undefined; context?: string | undefined },
+  context: { secrets: SecretRegistry; log: Logger; clock: { signal: AbortSignal } },
+  options: Omit<KubeClientOptions, 'signal'> = {},
+): Promise<KubeClient> {
+  return new KubeClient(await loadKubeConfig(inputs, context.secrets), context.log, { ...options, signal: context.clock.signal });
 }

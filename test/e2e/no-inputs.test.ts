@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTION_NAMES } from '../../src/core/action.js';
+import { ACTION_NAMES } from '../../src/actions/registry.js';
 import { hasStackTrace, runAction } from '../helpers/run-action.js';
 
 const FIRST_REQUIRED: Record<string, string> = {

@@ -2,9 +2,10 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { insideWorkspace } from '../../core/paths.js';
 import { details, markdownTable } from '../../core/summary.js';
+import type { DnsProvider } from '../../dns/provider.js';
 import { applyObject, diffAgainstLive, patchGatewayEnv, readLive } from '../../kube/apply.js';
-import { KubeApiError, KubeClient } from '../../kube/client.js';
-import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
+import { KubeApiError, type KubeClient } from '../../kube/client.js';
+import { resolveNamespace } from '../../kube/connection.js';
 import { envPatch } from '../../kube/env.js';
 import { acquireLease, type HeldLease, LEASE_STATE, LeaseHeldError } from '../../kube/lease.js';
 import { writeLeaseState } from '../../kube/lease-state.js';
@@ -12,8 +13,8 @@ import { type ManifestObject, objectKey, readRerouteManifest } from '../../kube/
 import { readState } from '../../kube/reroute-state.js';
 import { type Deployment, deploymentPath } from '../../kube/types.js';
 import { activate, circuitBreakerValues } from './activate.js';
-import { describeRecord, dnsProvider } from './dns.js';
-import type { EmergencyRerouteInputs } from './inputs.js';
+import { describeRecord } from './dns.js';
+import type { EmergencyRerouteInputs, EmergencyRerouteOutput } from './inputs.js';
 import { restore } from './restore.js';
 
 async function readGateway(client: KubeClient, namespace: string, name: string): Promise<Deployment> {
@@ -35,13 +36,20 @@ function summary(title: string, ok: boolean, rows: string[][], diff: string | un
   return `${parts.join('\n')}\n`;
 }
 
-export async function main(inputs: EmergencyRerouteInputs, context: ActionContext): Promise<ActionResult> {
+export interface EmergencyRerouteClients {
+  kube: KubeClient;
+  /** Set when `dns-provider` is. */
+  dns: DnsProvider | undefined;
+}
+
+export async function main(
+  inputs: EmergencyRerouteInputs,
+  context: ActionContext,
+  { kube: client, dns }: EmergencyRerouteClients,
+): Promise<ActionResult<EmergencyRerouteOutput>> {
   const { log } = context;
   const namespace = resolveNamespace(inputs) ?? '';
   const { signal, deadline } = context.clock;
-  const client = new KubeClient(await loadKubeConfig(inputs, context.secrets), log, { signal });
-
-  const dns = await dnsProvider(inputs, context);
   if (inputs.mode === 'restore') {
     const state = await readState(client, namespace);
     if (!state)

@@ -11,6 +11,7 @@ import { type DowngradePlan, decideDowngrade, foreignPlanProblem, identityOf, PL
 import { withClient } from '../../database/postgres.js';
 import { manualRestoreCommand } from '../../database/restore.js';
 import { uploadBackupArtifact } from './artifact.js';
+import type { RollbackDatabaseOutput } from './inputs.js';
 import { finish } from './outcome.js';
 import { restoreAndProve } from './restore-flow.js';
 import { backUp, type DatabaseRun, remaining, watchingLocks } from './run.js';
@@ -95,7 +96,7 @@ async function runDowngrade(run: DatabaseRun, tool: MigrationTool, to: string): 
   }
 }
 
-export async function downgrade(run: DatabaseRun, tool: MigrationTool): Promise<ActionResult> {
+export async function downgrade(run: DatabaseRun, tool: MigrationTool): Promise<ActionResult<RollbackDatabaseOutput>> {
   const expect = run.inputs['expect-revision'];
   if (expect !== undefined && expect !== run.revision) {
     throw new ConfigurationError(

@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { ActionContext, ActionResult } from '../../core/action.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { downgrade } from './downgrade-flow.js';
-import type { RollbackDatabaseInputs } from './inputs.js';
+import type { RollbackDatabaseInputs, RollbackDatabaseOutput } from './inputs.js';
 import { finish } from './outcome.js';
 import { restoreOnly } from './restore-flow.js';
-import { backUp, openRun } from './run.js';
+import { backUp, openRun, type PostgresClients } from './run.js';
 import { restoreSqlServer } from './sqlserver-flow.js';
 
 /** The archive restore-only mode restores (from `restore-from` or a restore plan), checked to exist before anything connects. */
@@ -19,17 +19,22 @@ function archiveToRestore(inputs: RollbackDatabaseInputs, workspace: string): st
   return file;
 }
 
-export async function main(inputs: RollbackDatabaseInputs, context: ActionContext): Promise<ActionResult> {
-  if (inputs.engine === 'sqlserver') return restoreSqlServer(inputs, context);
+/** PostgreSQL for engine: postgres; SQL Server restores talk through sqlcmd alone. */
+export interface RollbackDatabaseClients {
+  postgres: PostgresClients | undefined;
+}
+
+export async function main(
+  inputs: RollbackDatabaseInputs,
+  context: ActionContext,
+  { postgres }: RollbackDatabaseClients,
+): Promise<ActionResult<RollbackDatabaseOutput>> {
+  if (inputs.engine === 'sqlserver' || !postgres) return restoreSqlServer(inputs, context);
   const archive = archiveToRestore(inputs, context.workspace);
-  const run = await openRun(inputs, context);
-  try {
-    if (archive) return await restoreOnly(run, archive);
-    if (run.tool) return await downgrade(run, run.tool);
-    if (!inputs.backup) return finish(run, { status: 'unchanged', title: 'Nothing to do: tool none, no restore-from, backup false', toRevision: run.revision });
-    const taken = await backUp(run, 'Backup');
-    return finish(run, { status: 'backed-up', title: 'Database backup', toRevision: run.revision, backup: 'skipped' in taken ? undefined : taken });
-  } finally {
-    run.libpq.dispose();
-  }
+  const run = await openRun(inputs, context, postgres);
+  if (archive) return restoreOnly(run, archive);
+  if (run.tool) return downgrade(run, run.tool);
+  if (!inputs.backup) return finish(run, { status: 'unchanged', title: 'Nothing to do: tool none, no restore-from, backup false', toRevision: run.revision });
+  const taken = await backUp(run, 'Backup');
+  return finish(run, { status: 'backed-up', title: 'Database backup', toRevision: run.revision, backup: 'skipped' in taken ? undefined : taken });
 }

@@ -3,6 +3,7 @@ import type { Backup } from '../../database/backup.js';
 import { countsOf, type TableComparison } from '../../database/fingerprint.js';
 import type { DatabasePlan } from '../../database/plan.js';
 import type { TableCounts } from '../../database/postgres.js';
+import type { RollbackDatabaseOutput } from './inputs.js';
 import type { DatabaseRun } from './run.js';
 import { type DatabaseStatus, databaseSummary } from './summary.js';
 
@@ -23,7 +24,7 @@ export interface DatabaseOutcome {
   failure?: string | undefined;
 }
 
-export function finish(run: DatabaseRun, outcome: DatabaseOutcome): ActionResult {
+export function finish(run: DatabaseRun, outcome: DatabaseOutcome): ActionResult<RollbackDatabaseOutput> {
   const ok = outcome.status !== 'failed';
   const before = outcome.safetyBackup?.fingerprint ?? outcome.backup?.fingerprint;
   const tablesBefore = before ? countsOf(before) : undefined;

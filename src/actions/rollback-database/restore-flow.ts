@@ -17,6 +17,7 @@ import { identityOf, PLAN_KIND, PLAN_VERSION, type RestorePlan } from '../../dat
 import { quoteTable, type TableCounts, withClient } from '../../database/postgres.js';
 import { manualRestoreCommand, restoreArchive, restoreMode } from '../../database/restore.js';
 import { uploadBackupArtifact } from './artifact.js';
+import type { RollbackDatabaseOutput } from './inputs.js';
 import { finish } from './outcome.js';
 import { backUp, type DatabaseRun, remaining, watchingLocks } from './run.js';
 
@@ -104,7 +105,7 @@ function restorePlanOf(run: DatabaseRun, archive: ArchiveContent): RestorePlan {
 }
 
 /** Restore-only mode: read the archive whole, back up what it overwrites, restore, prove. */
-export async function restoreOnly(run: DatabaseRun, file: string): Promise<ActionResult> {
+export async function restoreOnly(run: DatabaseRun, file: string): Promise<ActionResult<RollbackDatabaseOutput>> {
   const given = run.inputs.plan?.operation === 'restore' ? run.inputs.plan : undefined;
   const archive = await readArchive(run, file, given ? 'plan' : 'restore-from');
   if (given && JSON.stringify(given.archive.sha256) !== JSON.stringify(archive.sha256)) {

@@ -49,13 +49,24 @@ function migrationTool(
   return flywayTool({ workingDirectory, connection: target.info, lockTimeoutMs: target.lockTimeoutMs, log });
 }
 
-/** Parses the connection, masks its secrets, connects once (SELECT 1) and reads the live revision. */
-export async function openRun(inputs: RollbackDatabaseInputs, context: ActionContext): Promise<DatabaseRun> {
+/** What rollback-database talks to PostgreSQL through: the connection (node-postgres) and the libpq tools' session. */
+export interface PostgresClients {
+  target: DatabaseTarget;
+  libpq: LibpqSession;
+}
+
+/** Parses the connection and masks its secrets; connects nothing yet. The caller disposes `libpq`. */
+export function postgresClients(inputs: RollbackDatabaseInputs, context: ActionContext): PostgresClients {
   addUrlSecrets(context.secrets, inputs['database-url']);
   const info = connectionInfo(inputs['database-url']);
   context.secrets.add(info.password);
   const target: DatabaseTarget = { url: inputs['database-url'], info, lockTimeoutMs: inputs['lock-timeout'], deadline: context.clock.deadline };
-  const libpq = libpqSession(info, context.tempDir, inputs['lock-timeout']);
+  return { target, libpq: libpqSession(info, context.tempDir, inputs['lock-timeout']) };
+}
+
+/** Connects once (SELECT 1) and reads the live revision. */
+export async function openRun(inputs: RollbackDatabaseInputs, context: ActionContext, { target, libpq }: PostgresClients): Promise<DatabaseRun> {
+  const { info } = target;
   const run: DatabaseRun = {
     inputs,
     context,
@@ -66,20 +77,15 @@ export async function openRun(inputs: RollbackDatabaseInputs, context: ActionCon
     deadline: context.clock.deadline,
     revision: 'n/a',
   };
-  try {
-    run.tool = migrationTool(inputs, target, libpq, context.workspace, context.log);
-    run.revision = await run.phases.run('Connect', async () => {
-      await withClient(target, selectOne);
-      const revision = run.tool ? await run.tool.current() : 'n/a';
-      return {
-        value: revision,
-        detail: `SELECT 1 ok on ${info.database} (${info.host}:${info.port}${info.params.sslmode ? `, sslmode=${info.params.sslmode}` : ''}); revision ${revision}`,
-      };
-    });
-  } catch (error) {
-    libpq.dispose();
-    throw error;
-  }
+  run.tool = migrationTool(inputs, target, libpq, context.workspace, context.log);
+  run.revision = await run.phases.run('Connect', async () => {
+    await withClient(target, selectOne);
+    const revision = run.tool ? await run.tool.current() : 'n/a';
+    return {
+      value: revision,
+      detail: `SELECT 1 ok on ${info.database} (${info.host}:${info.port}${info.params.sslmode ? `, sslmode=${info.params.sslmode}` : ''}); revision ${revision}`,
+    };
+  });
   return run;
 }
 

@@ -3,7 +3,7 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { StepFailure } from '../../core/errors.js';
 import { diffCounts } from '../../database/postgres.js';
 import { checkSqlBackup, sqlcmd, sqlServerConnection, sqlServerCounts } from '../../database/sqlserver.js';
-import type { RollbackDatabaseInputs } from './inputs.js';
+import type { RollbackDatabaseInputs, RollbackDatabaseOutput } from './inputs.js';
 import { PhaseLog } from './phases.js';
 import { databaseSummary } from './summary.js';
 
@@ -11,7 +11,7 @@ import { databaseSummary } from './summary.js';
  * The runbook's Azure SQL restore (`sqlcmd -S … -d … -i db-backup.sql`) with the same discipline as
  * PostgreSQL: the backup and the connection are checked before anything runs, the result after.
  */
-export async function restoreSqlServer(inputs: RollbackDatabaseInputs, context: ActionContext): Promise<ActionResult> {
+export async function restoreSqlServer(inputs: RollbackDatabaseInputs, context: ActionContext): Promise<ActionResult<RollbackDatabaseOutput>> {
   const connection = sqlServerConnection(inputs['database-url']);
   context.secrets.add(connection.password);
   const file = path.resolve(context.workspace, inputs['restore-from'] ?? '');
@@ -23,7 +23,7 @@ export async function restoreSqlServer(inputs: RollbackDatabaseInputs, context: 
     const counts = await sqlServerCounts(client);
     return { value: counts, detail: `SELECT 1 ok on ${connection.server}/${connection.database}; ${Object.keys(counts).length} tables` };
   });
-  const result = (ok: boolean, after: Record<string, number> | undefined, failure?: string): ActionResult => ({
+  const result = (ok: boolean, after: Record<string, number> | undefined, failure?: string): ActionResult<RollbackDatabaseOutput> => ({
     outputs: {
       status: inputs['dry-run'] ? 'dry-run' : ok ? 'restored' : 'failed',
       plan: '',

@@ -1,6 +1,6 @@
 import type { ActionContext, ActionResult } from '../../core/action.js';
 import { ConfigurationError, StepFailure } from '../../core/errors.js';
-import { VercelApiError, VercelClient } from '../../vercel/client.js';
+import { VercelApiError, type VercelClient } from '../../vercel/client.js';
 import { FRONTEND_PLAN_KIND, type FrontendPlan, resolveTarget, sideOf, undoTarget } from '../../vercel/frontend-plan.js';
 import {
   type AliasOutcome,
@@ -12,7 +12,7 @@ import {
   waitForBuild,
 } from '../../vercel/rollback.js';
 import type { VercelDeployment, VercelProject } from '../../vercel/types.js';
-import type { RollbackFrontendInputs } from './inputs.js';
+import type { RollbackFrontendInputs, RollbackFrontendOutput } from './inputs.js';
 import { frontendSummary } from './summary.js';
 
 type Mode = RollbackFrontendInputs['mode'];
@@ -39,7 +39,7 @@ function result(
   outcome: AliasOutcome | undefined,
   pinned: boolean,
   failure?: string,
-): ActionResult {
+): ActionResult<RollbackFrontendOutput> {
   const failedAliases = outcome?.failedAliases.map((a) => `${a.alias.alias} (${a.status})`) ?? [];
   const report = {
     mode: inputs.mode,
@@ -137,9 +137,16 @@ async function fromPlan(
   return { target };
 }
 
-export async function main(inputs: RollbackFrontendInputs, context: ActionContext): Promise<ActionResult> {
+export interface RollbackFrontendClients {
+  vercel: VercelClient;
+}
+
+export async function main(
+  inputs: RollbackFrontendInputs,
+  context: ActionContext,
+  { vercel: client }: RollbackFrontendClients,
+): Promise<ActionResult<RollbackFrontendOutput>> {
   const { signal } = context.clock;
-  const client = new VercelClient(inputs['api-url'], inputs['vercel-token'], inputs.team, context.log, signal);
   const project = await readProject(client, inputs.project, signal);
   const current = await currentProduction(client, project);
   let target: VercelDeployment;

@@ -1,14 +1,14 @@
 import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
-import { KubeClient } from '../../kube/client.js';
-import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
+import type { KubeClient } from '../../kube/client.js';
+import { resolveNamespace } from '../../kube/connection.js';
 import { type HeldLease, LEASE_STATE } from '../../kube/lease.js';
 import { writeLeaseState } from '../../kube/lease-state.js';
 import { readState } from '../../kube/reroute-state.js';
 import { describeTarget } from '../../kube/rollback.js';
 import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument } from '../../kube/service-plan.js';
 import { resultOf, rollbackService, type ServiceResult } from './execute.js';
-import type { RollbackServiceInputs } from './inputs.js';
+import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 import { describePlan, planService, type ServicePlan } from './plan.js';
 import { rollbackSummary } from './summary.js';
 
@@ -49,12 +49,18 @@ function planDocument(plans: ServicePlan[], namespace: string, inputs: RollbackS
   };
 }
 
-export async function main(inputs: RollbackServiceInputs, context: ActionContext): Promise<ActionResult> {
+export interface RollbackServiceClients {
+  kube: KubeClient;
+}
+
+export async function main(
+  inputs: RollbackServiceInputs,
+  context: ActionContext,
+  { kube: client }: RollbackServiceClients,
+): Promise<ActionResult<RollbackServiceOutput>> {
   const { log } = context;
   const namespace = inputs.plan?.namespace ?? resolveNamespace(inputs) ?? '';
-  const kubeConfig = await loadKubeConfig(inputs, context.secrets);
   const { signal, deadline, label: timeoutLabel } = context.clock;
-  const client = new KubeClient(kubeConfig, log, { signal });
   const given = inputs.plan?.services.filter((e) => inputs.services.length === 0 || inputs.services.includes(e.service));
   const services = given ? given.map((e) => e.service) : inputs.services;
   const heading = given

@@ -9,8 +9,8 @@ import type { Check } from '../../checks/types.js';
 import type { ActionContext } from '../../core/action.js';
 import { insideWorkspace } from '../../core/paths.js';
 import { addUrlSecrets, displayUrl } from '../../core/secrets.js';
-import { KubeClient } from '../../kube/client.js';
-import { loadKubeConfig, resolveNamespace } from '../../kube/connection.js';
+import type { KubeClient } from '../../kube/client.js';
+import { connectKube, resolveNamespace } from '../../kube/connection.js';
 import { serviceProxyGet } from '../../kube/service-proxy.js';
 import type { VerifyInputs } from './inputs.js';
 
@@ -30,7 +30,11 @@ export function maskCheckSecrets(inputs: VerifyInputs, context: ActionContext): 
 }
 
 /** Every configured check, tied to its service where it has one, and the platform the verdict is measured against. */
-export async function buildChecks(inputs: VerifyInputs, context: ActionContext): Promise<{ checks: Check[]; platform: Platform }> {
+export async function buildChecks(
+  inputs: VerifyInputs,
+  context: ActionContext,
+  client: KubeClient | undefined,
+): Promise<{ checks: Check[]; platform: Platform }> {
   const timeout = inputs['request-timeout'];
   const http = {
     expectedStatus: inputs['expected-status'],
@@ -55,14 +59,6 @@ export async function buildChecks(inputs: VerifyInputs, context: ActionContext):
   if (inputs['redis-url']) checks.push(redisCheck(inputs['redis-url'], timeout));
   for (const { host, port } of inputs.tcp) checks.push(tcpCheck(host, port, timeout));
   const namespace = resolveNamespace(inputs);
-  const client =
-    namespace || inputs['prometheus-service']
-      ? new KubeClient(await loadKubeConfig(inputs, context.secrets), context.log, {
-          signal: context.clock.signal,
-          requestTimeoutMs: timeout,
-          policy: { baseDelayMs: 200, maxDelayMs: 1_000, budgetMs: timeout },
-        })
-      : undefined;
   let platform: Platform = inputs['platform-services'].length
     ? { services: inputs['platform-services'], source: 'platform-services' }
     : { services: inputs.services, source: 'the services of this run (set platform-services or a namespace to measure against the whole platform)' };
@@ -110,4 +106,11 @@ export async function buildChecks(inputs: VerifyInputs, context: ActionContext):
       checks.push(smokeCheck(i, line, cwd, () => Math.max(1000, Math.min(inputs['smoke-timeout'], context.clock.remaining())), context.log));
   }
   return { checks, platform };
+}
+
+/** A Kubernetes client when a check needs one (pods of a namespace, Prometheus through the service proxy); each call capped by request-timeout. */
+export async function verifyKubeClient(inputs: VerifyInputs, context: ActionContext): Promise<KubeClient | undefined> {
+  if (!resolveNamespace(inputs) && !inputs['prometheus-service']) return undefined;
+  const timeout = inputs['request-timeout'];
+  return connectKube(inputs, context, { requestTimeoutMs: timeout, policy: { baseDelayMs: 200, maxDelayMs: 1_000, budgetMs: timeout } });
 }

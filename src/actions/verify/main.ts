@@ -6,17 +6,23 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { markdownTable } from '../../core/summary.js';
+import type { KubeClient } from '../../kube/client.js';
 import { buildChecks, maskCheckSecrets } from './checks.js';
-import type { VerifyInputs } from './inputs.js';
+import type { VerifyInputs, VerifyOutput } from './inputs.js';
 
-export async function main(inputs: VerifyInputs, context: ActionContext): Promise<ActionResult> {
+export interface VerifyClients {
+  /** Set when a check needs the cluster. */
+  kube: KubeClient | undefined;
+}
+
+export async function main(inputs: VerifyInputs, context: ActionContext, { kube }: VerifyClients): Promise<ActionResult<VerifyOutput>> {
   const { log } = context;
   maskCheckSecrets(inputs, context);
   for (const [index, line] of inputs['smoke-commands'].entries()) {
     const problem = await smokeSyntaxProblem(line);
     if (problem) throw new ConfigurationError(`line ${index + 1} is not valid shell (bash -n: ${problem}); nothing was run`, 'smoke-commands');
   }
-  const { checks, platform } = await buildChecks(inputs, context);
+  const { checks, platform } = await buildChecks(inputs, context, kube);
   const grafana =
     inputs['grafana-url'] && inputs['grafana-token']
       ? { url: inputs['grafana-url'], token: inputs['grafana-token'], tags: ['rollback', 'keiko-verify', ...inputs.services], log }
