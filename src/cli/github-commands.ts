@@ -5,62 +5,9 @@ import { checkEnvironment, readEnvironmentsConfig, syncEnvironments } from '../g
 import { type JobOutcome, openIncidentIssue, planSummary, recordDeployment, rollbackReport } from '../github/report.js';
 import { parseArguments } from './arguments.js';
 import type { CliStreams } from './cli-host.js';
-import {
-  commandContext,
-  flagBoolean,
-  type GitHubCommandContext,
-  requestOf,
-  required,
-  runUrlOf,
-  severityOf,
-  timeOf,
-  writeOutputs,
-  writeSummary,
-} from './github-context.js';
+import { commandContext, type GitHubCommandContext, requestOf, runUrlOf, writeOutputs, writeSummary } from './github-context.js';
+import { GITHUB_FLAG_NAMES, GITHUB_SWITCHES, type GitHubFlags, required, rollbackSeverityOf } from './github-flags.js';
 import { approveCommand, claimCommand, communicate, notifyCommand } from './incident-commands.js';
-
-const FLAGS = new Set([
-  'statuspage-page-id',
-  'statuspage-components',
-  'statuspage-api-url',
-  'statuspage-incident',
-  'chat',
-  'repo',
-  'config',
-  'severity',
-  'environment',
-  'services',
-  'target',
-  'database-tool',
-  'database-target',
-  'frontend-target',
-  'frontend-project',
-  'vercel-team',
-  'reroute',
-  'circuit-breaker',
-  'dry-run',
-  'reason',
-  'needs',
-  'started-at',
-  'detected-at',
-  'incident-issue',
-  'ref',
-  'requested-at',
-  'timeout',
-  'release',
-  'automatic',
-  'claim-deployment',
-  'actor',
-  'services-plan',
-  'database-plan',
-  'frontend-plan',
-  'poll-interval',
-  'deploy-result',
-  'deploy-failure-severity',
-  'healthy',
-  'failed',
-  'stage',
-]);
 
 export const GITHUB_COMMANDS = ['environments', 'plan-summary', 'report', 'approve', 'claim-automatic', 'notify'];
 
@@ -78,7 +25,7 @@ export const GITHUB_HELP = `GitHub commands (token from GITHUB_TOKEN; API from G
   keiko-rollback report --needs '<toJSON(needs)>' --severity … --environment … --reason … [--repo … --ref … --detected-at … --incident-issue true]
       [--statuspage-page-id … --statuspage-components id1,id2 --statuspage-incident … (key in STATUSPAGE_API_KEY)] [--chat slack|teams (URL in CHAT_WEBHOOK_URL)]`;
 
-function configPath(flags: Record<string, string>): string {
+function configPath(flags: GitHubFlags): string {
   return flags.config ?? '.github/rollback-environments.yml';
 }
 
@@ -90,7 +37,7 @@ async function environmentsCommand(sub: string, context: GitHubCommandContext): 
     return 0;
   }
   if (sub === 'check') {
-    const result = await checkEnvironment(context.api(), required(flags, 'repo'), severityOf(flags), readEnvironmentsConfig(configPath(flags)));
+    const result = await checkEnvironment(context.api(), required(flags, 'repo'), rollbackSeverityOf(flags), readEnvironmentsConfig(configPath(flags)));
     context.log.info(result.line);
     if (context.env.GITHUB_OUTPUT) writeOutputs({ approval: result.approval }, context);
     return 0;
@@ -104,27 +51,22 @@ function planSummaryCommand(context: GitHubCommandContext): number {
   // the approval path is named when the config can be read; the check step after this one fails closed on it
   const path = configPath(flags);
   if (fs.existsSync(path)) request.approval = readEnvironmentsConfig(path).environments[request.severity].approval;
-  writeSummary(planSummary(request, timeOf(flags, 'detected-at', timeOf(flags, 'requested-at', new Date()))), context);
+  writeSummary(planSummary(request, flags['detected-at'] ?? flags['requested-at'] ?? new Date()), context);
   return 0;
 }
 
-function jobsOf(flags: Record<string, string>): Record<string, JobOutcome> {
-  try {
-    return JSON.parse(required(flags, 'needs')) as Record<string, JobOutcome>;
-  } catch (error) {
-    if (error instanceof ConfigurationError) throw error;
-    throw new ConfigurationError('--needs must be the JSON of the needs context (toJSON(needs))');
-  }
+function jobsOf(flags: GitHubFlags): Record<string, JobOutcome> {
+  return required(flags, 'needs') as Record<string, JobOutcome>;
 }
 
 async function reportCommand(context: GitHubCommandContext): Promise<number> {
   const { flags } = context;
-  const startedAt = timeOf(flags, 'started-at', new Date());
+  const startedAt = flags['started-at'] ?? new Date();
   const input = {
     request: requestOf(flags),
     jobs: jobsOf(flags),
     startedAt,
-    detectedAt: timeOf(flags, 'detected-at', startedAt),
+    detectedAt: flags['detected-at'] ?? startedAt,
     finishedAt: new Date(),
     runUrl: runUrlOf(context.env),
   };
@@ -135,11 +77,9 @@ async function reportCommand(context: GitHubCommandContext): Promise<number> {
     // the summary above is written whatever GitHub answers: a failing API must not leave the run without a report
     try {
       const client = context.api();
-      const claimed = flags['claim-deployment'] ? Number(flags['claim-deployment']) : undefined;
-      const id = await recordDeployment(client, flags.repo, flags.ref ?? 'main', input, report.ok, Number.isInteger(claimed) ? claimed : undefined);
+      const id = await recordDeployment(client, flags.repo, flags.ref ?? 'main', input, report.ok, flags['claim-deployment']);
       markdown += `\nDeployment status recorded on \`${input.request.environment}\` (deployment ${id}).\n`;
-      if (flagBoolean(flags, 'incident-issue'))
-        markdown += `\nIncident issue #${await openIncidentIssue(client, flags.repo, input, report.markdown)} opened.\n`;
+      if (flags['incident-issue']) markdown += `\nIncident issue #${await openIncidentIssue(client, flags.repo, input, report.markdown)} opened.\n`;
     } catch (error) {
       if (!(error instanceof OutsideFailure)) throw error;
       recorded = false;
@@ -156,11 +96,13 @@ async function reportCommand(context: GitHubCommandContext): Promise<number> {
 export async function runGitHubCommand(command: string, argv: string[], env: NodeJS.ProcessEnv, streams: CliStreams): Promise<number> {
   const [sub = '', ...rest] = command === 'environments' ? argv : ['', ...argv];
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
-  const parsed = wantsHelp ? undefined : parseArguments(rest, FLAGS, new Set(['circuit-breaker', 'dry-run']));
+  const parsed = wantsHelp ? undefined : parseArguments(rest, GITHUB_FLAG_NAMES, GITHUB_SWITCHES);
   if (!parsed || parsed.help || (command === 'environments' && !sub)) {
     streams.out(`${GITHUB_HELP}\n`);
     return parsed ? 1 : 0;
   }
+  const stray = parsed.positionals[0];
+  if (stray !== undefined) throw new ConfigurationError(`unexpected argument "${stray}": every value is given as --name value (see keiko-rollback environments --help)`);
   const context = commandContext(parsed.flags, env, streams, command === 'approve' ? '6h5m' : '2m');
   if (command === 'environments') return environmentsCommand(sub, context);
   if (command === 'plan-summary') return planSummaryCommand(context);

@@ -1,17 +1,16 @@
 import fs from 'node:fs';
-import { parseDuration } from '../core/durations.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { createRunClock, MAX_TIMER_MS, type RunClock } from '../core/run-clock.js';
+import { createRunClock, type RunClock } from '../core/run-clock.js';
 import { createSecretRegistry, type SecretRegistry } from '../core/secrets.js';
 import { type GitHubApi, githubApi } from '../github/api.js';
-import { type RollbackSeverity, SEVERITIES } from '../github/environments.js';
 import type { RollbackRequest } from '../github/report.js';
 import type { CliStreams } from './cli-host.js';
+import { type GitHubFlags, parseGitHubFlags, required, rollbackSeverityOf } from './github-flags.js';
 
 /** What every GitHub-facing command shares: its flags, secrets, log, one clock and the API client. */
 export interface GitHubCommandContext {
-  flags: Record<string, string>;
+  flags: GitHubFlags;
   env: NodeJS.ProcessEnv;
   streams: CliStreams;
   secrets: SecretRegistry;
@@ -28,13 +27,11 @@ export function commandContext(flags: Record<string, string>, env: NodeJS.Proces
     debug: () => undefined,
     group: async (_n, b) => b(),
   };
+  const parsed = parseGitHubFlags(flags, defaultTimeout);
   // one clock for the command, like an action's `timeout`: a hung GitHub cannot hold the job
-  const limit = parseDuration(flags.timeout ?? defaultTimeout);
-  if (limit === undefined || limit <= 0 || limit > MAX_TIMER_MS)
-    throw new ConfigurationError(`--timeout must be a duration such as 90s or 2m, at most 596h, got "${flags.timeout}"`);
-  const clock = createRunClock(limit);
+  const clock = createRunClock(parsed.timeout);
   return {
-    flags,
+    flags: parsed,
     env,
     streams,
     secrets,
@@ -50,54 +47,21 @@ export function commandContext(flags: Record<string, string>, env: NodeJS.Proces
   };
 }
 
-export function required(flags: Record<string, string>, name: string): string {
-  const value = flags[name]?.trim();
-  if (!value) throw new ConfigurationError(`--${name} is required (see keiko-rollback environments --help)`);
-  return value;
-}
-
-export function severityOf(flags: Record<string, string>, name = 'severity'): RollbackSeverity {
-  const value = required(flags, name);
-  if (!(SEVERITIES as readonly string[]).includes(value)) throw new ConfigurationError(`--${name} must be one of ${SEVERITIES.join(' | ')}, got "${value}"`);
-  return value as RollbackSeverity;
-}
-
-/** An ISO 8601 time (or epoch seconds) from a flag; `fallback` when the flag is empty. */
-export function timeOf(flags: Record<string, string>, name: string, fallback: Date): Date {
-  const text = flags[name]?.trim();
-  if (!text) return fallback;
-  const date = /^\d{9,11}$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);
-  if (Number.isNaN(date.getTime())) throw new ConfigurationError(`--${name} must be an ISO 8601 time such as 2026-11-26T03:12:00Z, got "${text}"`);
-  return date;
-}
-
-/**
- * A true/false flag as the actions read booleans (YAML 1.2 core: true, True, TRUE, false, False, FALSE); empty is
- * false. Anything else is a mistake said by name, never a silent false (`True` from a workflow expression is true).
- */
-export function flagBoolean(flags: Record<string, string>, name: string): boolean {
-  const value = (flags[name] ?? '').trim();
-  if (['true', 'True', 'TRUE'].includes(value)) return true;
-  if (['', 'false', 'False', 'FALSE'].includes(value)) return false;
-  throw new ConfigurationError(`--${name} must be true or false, got "${value}"`);
-}
-
-export function requestOf(flags: Record<string, string>): RollbackRequest {
-  const bool = (name: string): boolean => flagBoolean(flags, name);
+export function requestOf(flags: GitHubFlags): RollbackRequest {
   return {
-    severity: severityOf(flags),
+    severity: rollbackSeverityOf(flags),
     environment: required(flags, 'environment'),
     services: flags.services ?? '',
-    target: flags.target || 'previous',
+    target: flags.target ?? 'previous',
     databaseTool: flags['database-tool'] ?? '',
     databaseTarget: flags['database-target'] ?? '',
     frontendTarget: flags['frontend-target'] ?? '',
-    reroute: bool('reroute'),
-    circuitBreaker: bool('circuit-breaker'),
-    dryRun: bool('dry-run'),
+    reroute: flags.reroute,
+    circuitBreaker: flags['circuit-breaker'],
+    dryRun: flags['dry-run'],
     reason: required(flags, 'reason'),
     release: flags.release ?? '',
-    automatic: bool('automatic'),
+    automatic: flags.automatic,
     frontendProject: flags['frontend-project'] ?? '',
   };
 }

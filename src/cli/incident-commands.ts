@@ -1,11 +1,11 @@
-import { parseDuration } from '../core/durations.js';
 import { ConfigurationError } from '../core/errors.js';
 import { claimAutomaticRollback } from '../github/automatic-claim.js';
 import { approvalTimeoutMs, type RollbackSeverity, readEnvironmentsConfig } from '../github/environments.js';
 import { awaitIssueApproval } from '../github/issue-approval.js';
 import type { RollbackRequest } from '../github/report.js';
 import { type IncidentStage, postChatMessage, postStatuspageIncident } from '../notify/notify.js';
-import { flagBoolean, type GitHubCommandContext, requestOf, required, runUrlOf, severityOf, writeOutputs, writeSummary } from './github-context.js';
+import { type GitHubCommandContext, requestOf, runUrlOf, writeOutputs, writeSummary } from './github-context.js';
+import { type GitHubFlags, required, rollbackSeverityOf } from './github-flags.js';
 
 const STAGE_TITLE: Record<IncidentStage, string> = { started: 'Identified — rollback started', resolved: 'Resolved', failed: 'Ongoing' };
 
@@ -36,7 +36,7 @@ export async function communicate(context: GitHubCommandContext, request: Rollba
     try {
       const incident = await postStatuspageIncident(
         {
-          apiUrl: flags['statuspage-api-url'] || 'https://api.statuspage.io',
+          apiUrl: flags['statuspage-api-url'] ?? 'https://api.statuspage.io',
           apiKey,
           pageId: flags['statuspage-page-id'],
           componentIds: (flags['statuspage-components'] ?? '')
@@ -72,8 +72,7 @@ export async function communicate(context: GitHubCommandContext, request: Rollba
 
 /** `notify --stage started`: stakeholders hear the rollback started when it is approved, not only at the end. */
 export async function notifyCommand(context: GitHubCommandContext): Promise<number> {
-  const stage = context.flags.stage;
-  if (stage !== 'started') throw new ConfigurationError(`--stage must be started (the end is told by report), got "${stage ?? ''}"`);
+  required(context.flags, 'stage');
   const request = requestOf(context.flags);
   if (request.dryRun) {
     writeSummary('Dry run: stakeholders were not notified.', context);
@@ -83,7 +82,7 @@ export async function notifyCommand(context: GitHubCommandContext): Promise<numb
   return 0;
 }
 
-function planMarkdown(flags: Record<string, string>): string {
+function planMarkdown(flags: GitHubFlags): string {
   const parts = [
     ['Services', flags['services-plan']],
     ['Database', flags['database-plan']],
@@ -95,13 +94,12 @@ function planMarkdown(flags: Record<string, string>): string {
 
 export async function approveCommand(context: GitHubCommandContext): Promise<number> {
   const { flags, env } = context;
-  const severity: RollbackSeverity = severityOf(flags);
+  const severity: RollbackSeverity = rollbackSeverityOf(flags);
   const config = readEnvironmentsConfig(flags.config ?? '.github/rollback-environments.yml');
   const policy = config.environments[severity];
   if (policy.reviewers.length === 0)
     throw new ConfigurationError(`.github/rollback-environments.yml names no reviewers for ${severity}: nobody could approve`, 'severity');
-  const pollMs = parseDuration(flags['poll-interval'] ?? '10s');
-  if (pollMs === undefined || pollMs <= 0) throw new ConfigurationError(`--poll-interval must be a duration such as 10s, got "${flags['poll-interval']}"`);
+  const pollMs = flags['poll-interval'];
   const api = context.api();
   const membership = env.MEMBERSHIP_TOKEN ? context.api('MEMBERSHIP_TOKEN') : api;
   const outcome = await awaitIssueApproval(
@@ -134,14 +132,14 @@ export async function approveCommand(context: GitHubCommandContext): Promise<num
 
 export async function claimCommand(context: GitHubCommandContext): Promise<number> {
   const { flags } = context;
-  const healthy = flagBoolean(flags, 'healthy');
+  const healthy = flags.healthy;
   const outcome = await claimAutomaticRollback(context.api(), {
     repo: required(flags, 'repo'),
     ref: required(flags, 'ref'),
     environment: required(flags, 'environment'),
     release: required(flags, 'release'),
-    deployResult: flags['deploy-result'] || 'success',
-    deployFailureSeverity: severityOf({ severity: flags['deploy-failure-severity'] || 'high' }),
+    deployResult: flags['deploy-result'],
+    deployFailureSeverity: flags['deploy-failure-severity'],
     healthy,
     severity: flags.severity ?? '',
     failed: flags.failed ?? '',

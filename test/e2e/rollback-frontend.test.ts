@@ -148,7 +148,7 @@ describe('bad input: one ::error::, nothing changed', () => {
     ['another team', { team: 'team_other' }, '::error::Vercel API denied GET /v9/projects/keiko-frontend (403 Forbidden'],
     ['target not in the project', { target: 'dpl_doesnotexist' }, `::error::Input 'target' "dpl_doesnotexist" is not a deployment of project keiko-frontend`],
     ['redeploy without git-ref', { mode: 'redeploy' }, "::error::Input 'git-ref' is required with mode: redeploy"],
-    ['api-url not http', { 'api-url': 'ftp://api.vercel.com' }, `::error::Input 'api-url' must be an http(s) URL`],
+    ['api-url not http', { 'api-url': 'ftp://api.vercel.com' }, "::error::Input 'api-url' must start with https:// or http://"],
     [
       'token that HTTP cannot carry',
       { 'vercel-token': 'tok€n-123' },

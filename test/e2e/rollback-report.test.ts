@@ -279,6 +279,6 @@ describe('workflow command flags', () => {
     expect(yes.summary).toContain('| Traffic | backup ingress, restored when verify is healthy |');
     const bad = await runCli([...base, '--reroute', 'yes']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trim()).toBe('error: --reroute must be true or false, got "yes"');
+    expect(bad.stderr.trim()).toMatch(/^error: --reroute must be true or false \(YAML 1\.2: .*\), got "yes"$/);
   });
 });
