@@ -102,7 +102,8 @@ export async function runGitHubCommand(command: string, argv: string[], env: Nod
     return parsed ? 1 : 0;
   }
   const stray = parsed.positionals[0];
-  if (stray !== undefined) throw new ConfigurationError(`unexpected argument "${stray}": every value is given as --name value (see keiko-rollback environments --help)`);
+  if (stray !== undefined)
+    throw new ConfigurationError(`unexpected argument "${stray}": every value is given as --name value (see keiko-rollback environments --help)`);
   const context = commandContext(parsed.flags, env, streams, command === 'approve' ? '6h5m' : '2m');
   if (command === 'environments') return environmentsCommand(sub, context);
   if (command === 'plan-summary') return planSummaryCommand(context);

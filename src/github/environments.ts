@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../core/durations.js';
+import { formatDuration, parseDuration } from '../core/durations.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { OutsideFailure } from '../core/outside.js';
@@ -130,13 +130,16 @@ function refused(error: unknown, env: string, repo: string): never {
   throw error;
 }
 
+/** The custom deployment branch and tag policies of an environment (`path`: /repos/{repo}/environments/{env}). */
+async function readBranchPolicies(api: GitHubApi, path: string): Promise<(BranchPolicy & { id: number })[]> {
+  const answer = await api.request<{ branch_policies?: (BranchPolicy & { id: number })[] }>('GET', `${path}/deployment-branch-policies?per_page=100`);
+  return answer.branch_policies ?? [];
+}
+
 /** Makes the environment's custom deployment policies exactly the config's branch and tag patterns. */
 async function syncBranchPolicies(api: GitHubApi, path: string, policy: EnvironmentPolicy): Promise<void> {
   const wanted = wantedPolicies(policy);
-  const { branch_policies: present = [] } = await api.request<{ branch_policies?: (BranchPolicy & { id: number })[] }>(
-    'GET',
-    `${path}/deployment-branch-policies?per_page=100`,
-  );
+  const present = await readBranchPolicies(api, path);
   for (const old of present)
     if (!wanted.some((w) => w.name === old.name && w.type === (old.type ?? 'branch')))
       await api.request('DELETE', `${path}/deployment-branch-policies/${old.id}`);
@@ -203,7 +206,7 @@ export async function checkEnvironment(api: GitHubApi, repo: string, severity: R
   if (policy.approval === 'issue')
     return {
       approval: 'issue',
-      line: `${severity}: approval by an /approve comment from ${policy.reviewers.map((r) => r.name).join(', ')} within ${policy['approval-timeout'] ?? DEFAULT_APPROVAL_TIMEOUT[severity]}`,
+      line: `${severity}: approval by an /approve comment from ${policy.reviewers.map((r) => r.name).join(', ')} within ${formatDuration(approvalTimeoutMs(policy, severity))}`,
     };
   let found: EnvironmentResponse;
   try {
@@ -246,10 +249,7 @@ async function checkRefs(api: GitHubApi, repo: string, env: string, policy: Envi
   const wanted = wantedPolicies(policy);
   if (wanted.length === 0) return;
   const custom = found.deployment_branch_policy?.custom_branch_policies === true;
-  const present = custom
-    ? ((await api.request<{ branch_policies?: BranchPolicy[] }>('GET', `/repos/${repo}/environments/${env}/deployment-branch-policies?per_page=100`))
-        .branch_policies ?? [])
-    : [];
+  const present = custom ? await readBranchPolicies(api, `/repos/${repo}/environments/${env}`) : [];
   const absent =
     found.deployment_branch_policy === null || found.deployment_branch_policy === undefined
       ? []
