@@ -15,6 +15,7 @@ describe('the workflow helper commands read their flags through one declared tab
     expect(flags['claim-deployment']).toBe(42);
     expect(flags.needs).toEqual({ services: { result: 'success' } });
     expect(flags['deploy-failure-severity']).toBe('high');
+    expect(parseGitHubFlags({ chat: 'none' }, '2m').chat).toBeUndefined();
   });
 
   it.for([
@@ -24,7 +25,7 @@ describe('the workflow helper commands read their flags through one declared tab
     [{ needs: '[1]' }, /^--needs must be the JSON of the needs context/],
     [{ severity: 'urgent' }, /^--severity must be one of critical \| high \| medium \| low, got "urgent"/],
     [{ timeout: 'soon' }, /^--timeout must be a duration/],
-    [{ chat: 'discord' }, /^--chat must be slack or teams/],
+    [{ chat: 'discord' }, /^--chat must be none, slack or teams/],
   ] as const)('refuses %j naming the flag', ([flags, message]) => {
     expect(() => parseGitHubFlags(flags, '2m')).toThrow(message);
   });

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { ROOT } from './helpers/run-action.js';
 
 interface Job {
+  name?: string;
   needs?: string | string[];
   if?: string;
   environment?: string;
@@ -44,6 +45,9 @@ const WORKFLOWS = [
 const WRITE_SECRETS = ['KUBECONFIG', 'DATABASE_URL', 'VERCEL_TOKEN'];
 const text = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const APPROVAL = ['approve-environment', 'approve-issue'];
+const APPROVED = "${{ !cancelled() && (needs.approve-environment.result == 'success' || needs.approve-issue.result == 'success') }}";
+const PHASE_STEPS = ['reroute', 'services', 'database', 'frontend', 'verify', 'restore-reroute'];
+const stepsOf = (job: string) => rollback.jobs[job]?.steps ?? [];
 
 describe('rollback.yml structure', () => {
   it('is callable and dispatchable, with the severities as choices and at most 25 dispatch inputs', () => {
@@ -57,28 +61,22 @@ describe('rollback.yml structure', () => {
     expect(rollback.jobs['approve-environment']?.if).toBe("needs.plan.outputs.approval == 'environment'");
     expect(rollback.jobs['approve-issue']?.if).toBe("needs.plan.outputs.approval == 'issue'");
     expect(rollback.jobs['approve-issue']?.steps?.some((s) => s.run?.includes('keiko-rollback.js approve '))).toBe(true);
-    expect(rollback.jobs.approved?.if).toBe(
-      "${{ !cancelled() && (needs.approve-environment.result == 'success' || needs.approve-issue.result == 'success') }}",
-    );
+    for (const name of ['rollback', 'announce']) {
+      expect(rollback.jobs[name]?.if, name).toBe(APPROVED);
+      for (const approval of APPROVAL) expect(needsOf(rollback.jobs[name]), name).toContain(approval);
+    }
   });
 
   it('every job that changes anything needs the approval; the plan job only dry-runs', () => {
     const changing = Object.entries(rollback.jobs).filter(
       ([, job]) => usesOfJob(job).some((u) => u.includes('/actions/')) || (job.steps ?? []).some((s) => s.run?.includes(' report ')),
     );
-    expect(changing.length).toBeGreaterThan(5);
-    for (const [name, job] of changing) {
-      if (name === 'plan') {
-        for (const step of job.steps ?? []) if (step.uses?.includes('/actions/')) expect(step.with?.['dry-run'], step.uses).toBe(true);
-        continue;
-      }
-      if (name === 'report') continue;
-      expect(dependsOn(rollback, name, 'approved'), name).toBe(true);
-      expect(rollback.jobs[name]?.if ?? '', name).toContain("needs.approved.result == 'success'");
-    }
+    expect(changing.map(([name]) => name).sort()).toEqual(['plan', 'report', 'rollback']);
+    for (const step of stepsOf('plan')) if (step.uses?.includes('/actions/')) expect(step.with?.['dry-run'], step.uses).toBe(true);
+    expect(rollback.jobs.rollback?.if).toBe(APPROVED);
   });
 
-  it('write credentials reach no job before the approval: the plan job and the approval jobs name none of them', () => {
+  it('write credentials reach no job before the approval: only the rollback job names them', () => {
     for (const name of ['plan', ...APPROVAL]) {
       const job = JSON.stringify(rollback.jobs[name]);
       for (const secret of WRITE_SECRETS) expect(job, `${name} uses ${secret}`).not.toMatch(new RegExp(`secrets\\.${secret}\\b(?!_READONLY)`));
@@ -88,31 +86,49 @@ describe('rollback.yml structure', () => {
     const writers = Object.entries(rollback.jobs)
       .filter(([, job]) => WRITE_SECRETS.some((s) => new RegExp(`secrets\\.${s}\\b(?!_READONLY)`).test(JSON.stringify(job))))
       .map(([n]) => n);
-    expect(writers.sort()).toEqual(['database', 'frontend', 'reroute', 'restore-reroute', 'services', 'verify']);
-    for (const name of writers) expect(dependsOn(rollback, name, 'approved'), name).toBe(true);
+    expect(writers).toEqual(['rollback']);
+    for (const approval of APPROVAL) expect(dependsOn(rollback, 'rollback', approval)).toBe(true);
   });
 
   it.each([
     ['services', 'rollback-service', 'services-plan'],
     ['database', 'rollback-database', 'database-plan'],
     ['frontend', 'rollback-frontend', 'frontend-plan'],
-  ])('the %s job executes the approved plan of the plan job, never a relative target again', (job, action, output) => {
-    const dryRun = rollback.jobs.plan?.steps?.find((s) => s.uses?.endsWith(`/actions/${action}`));
+  ])('the %s phase executes the approved plan of the plan job, never a relative target again', (id, action, output) => {
+    const dryRun = stepsOf('plan').find((s) => s.uses?.endsWith(`/actions/${action}`));
     expect(dryRun?.id).toBe(output);
     expect(rollback.jobs.plan?.outputs?.[output]).toBe(`\${{ steps.${output}.outputs.plan }}`);
-    const execute = rollback.jobs[job]?.steps?.find((s) => s.uses?.endsWith(`/actions/${action}`));
+    const execute = stepsOf('rollback').find((s) => s.id === id);
+    expect(execute?.uses).toBe(`./.keiko-rollback/actions/${action}`);
     expect(execute?.with?.plan).toBe(`\${{ needs.plan.outputs.${output} }}`);
     // a target only when no plan could be made before approval (no read-only credential for that system)
     if (execute?.with?.target !== undefined)
       expect(String(execute.with.target)).toMatch(new RegExp(`^\\$\\{\\{ needs\\.plan\\.outputs\\.${output} == '' && inputs\\.`));
-    expect(needsOf(rollback.jobs[job])).toContain('plan');
+    expect(needsOf(rollback.jobs.rollback)).toContain('plan');
   });
 
-  it('runs the phases in the runbook order', () => {
-    const order = ['plan', 'approved', 'reroute', 'services', 'database', 'frontend', 'verify', 'restore-reroute'];
-    for (let i = 1; i < order.length; i++) expect(dependsOn(rollback, order[i] ?? '', order[i - 1] ?? ''), `${order[i]} after ${order[i - 1]}`).toBe(true);
-    for (const job of [...order, ...APPROVAL]) expect(dependsOn(rollback, 'report', job), `report after ${job}`).toBe(true);
+  it('runs the phases in the runbook order, each only when none before it failed; verify always', () => {
+    const ids = stepsOf('rollback')
+      .map((s) => s.id)
+      .filter((id) => id !== undefined);
+    expect(ids).toEqual(PHASE_STEPS);
+    const condition = (id: string): string => String((stepsOf('rollback').find((s) => s.id === id) as { if?: string } | undefined)?.if ?? '');
+    for (const [index, id] of ['services', 'database', 'frontend'].entries())
+      for (const before of PHASE_STEPS.slice(0, index + 1)) expect(condition(id), `${id} after ${before}`).toContain(`steps.${before}.outcome != 'failure'`);
+    expect(condition('verify')).toBe('${{ !cancelled() }}');
+    expect(condition('restore-reroute')).toContain("steps.verify.outputs.healthy == 'true'");
+    for (const job of ['plan', ...APPROVAL, 'announce', 'rollback']) expect(dependsOn(rollback, 'report', job), `report after ${job}`).toBe(true);
     expect(rollback.jobs.report?.if).toBe('always()');
+    expect(rollback.jobs.rollback?.outputs?.steps).toBe('${{ toJSON(steps) }}');
+  });
+
+  it('after the approval one job start stands before the verify result: one checkout of the actions, no setup-node', () => {
+    const afterApproval = Object.keys(rollback.jobs).filter((name) => APPROVAL.some((a) => dependsOn(rollback, name, a)));
+    const beforeVerify = afterApproval.filter((name) => name !== 'report' && name !== 'announce');
+    expect(beforeVerify).toEqual(['rollback']);
+    const uses = usesOfJob(rollback.jobs.rollback ?? {});
+    expect(uses.filter((u) => u.startsWith('actions/setup-node'))).toEqual([]);
+    expect(stepsOf('rollback').filter((s) => s.uses?.startsWith('actions/checkout') && s.with?.path === '.keiko-rollback')).toHaveLength(1);
   });
 
   it('never expands caller-controlled values inside run: scripts', () => {

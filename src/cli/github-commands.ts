@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { ConfigurationError } from '../core/errors.js';
 import { OutsideFailure } from '../core/outside.js';
 import { checkEnvironment, readEnvironmentsConfig, syncEnvironments } from '../github/environments.js';
-import { type JobOutcome, openIncidentIssue, planSummary, recordDeployment, rollbackReport } from '../github/report.js';
+import { type JobOutcome, openIncidentIssue, phasesOf, planSummary, recordDeployment, rollbackReport } from '../github/report.js';
 import { parseArguments } from './arguments.js';
 import type { CliStreams } from './cli-host.js';
 import { commandContext, type GitHubCommandContext, requestOf, runUrlOf, writeOutputs, writeSummary } from './github-context.js';
@@ -56,7 +56,7 @@ function planSummaryCommand(context: GitHubCommandContext): number {
 }
 
 function jobsOf(flags: GitHubFlags): Record<string, JobOutcome> {
-  return required(flags, 'needs') as Record<string, JobOutcome>;
+  return phasesOf(required(flags, 'needs') as Record<string, JobOutcome>);
 }
 
 async function reportCommand(context: GitHubCommandContext): Promise<number> {

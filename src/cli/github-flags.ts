@@ -91,8 +91,8 @@ export const GITHUB_COMMAND_FLAGS = {
   'statuspage-api-url': input(urlInput(HTTP_SCHEMES, 'https://api.statuspage.io'), { description: 'Statuspage API.', default: 'https://api.statuspage.io' }),
   'statuspage-incident': text('The Statuspage incident opened by notify.'),
   chat: input(
-    optionalPatternInput(/^(slack|teams)$/, (t) => `must be slack or teams, got "${t}"`),
-    { description: 'slack | teams.' },
+    optionalPatternInput(/^(none|slack|teams)$/, (t) => `must be none, slack or teams, got "${t}"`).transform((v) => (v === 'none' ? undefined : v)),
+    { description: 'none | slack | teams.' },
   ),
 } satisfies InputTable;
 

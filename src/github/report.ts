@@ -87,15 +87,55 @@ export interface ReportInput {
   runUrl: string | undefined;
 }
 
-const PHASES = ['plan', 'approve-environment', 'approve-issue', 'approved', 'reroute', 'services', 'database', 'frontend', 'verify', 'restore-reroute'];
+const PHASES = [
+  'plan',
+  'approve-environment',
+  'approve-issue',
+  'announce',
+  'rollback',
+  'reroute',
+  'services',
+  'database',
+  'frontend',
+  'verify',
+  'restore-reroute',
+];
+
+interface StepOutcome {
+  outcome?: string;
+  conclusion?: string;
+  outputs?: Record<string, string>;
+}
+
+/**
+ * The needs of the report job, one outcome per phase: the rollback job runs the phases as steps and passes
+ * `toJSON(steps)` as its `steps` output, so each step id (reroute, services, …) becomes a phase of its own.
+ * A job that ended before it could say (its output empty or damaged) keeps its own result.
+ */
+export function phasesOf(needs: Record<string, JobOutcome>): Record<string, JobOutcome> {
+  const phases: Record<string, JobOutcome> = { ...needs };
+  for (const job of Object.values(needs)) {
+    const raw = job.outputs?.steps;
+    if (!raw) continue;
+    try {
+      for (const [id, step] of Object.entries(JSON.parse(raw) as Record<string, StepOutcome>))
+        phases[id] = { result: step.outcome ?? step.conclusion ?? 'unknown', outputs: step.outputs ?? {} };
+    } catch {
+      // the job's own result stands for its phases
+    }
+  }
+  return phases;
+}
 const ICON: Record<string, string> = { success: '✅', failure: '❌', cancelled: '🚫', skipped: '➖' };
 
+/** Approved through the environment or the issue (or run without an approval step, as a caller may). */
+function approvalGiven(jobs: Record<string, JobOutcome>): boolean {
+  const approvals = [jobs['approve-environment'], jobs['approve-issue'], jobs.approved].filter((j) => j !== undefined);
+  return approvals.length === 0 || approvals.some((j) => j.result === 'success');
+}
+
 export function overallSucceeded(jobs: Record<string, JobOutcome>): boolean {
-  return (
-    Object.values(jobs).every((j) => j.result === 'success' || j.result === 'skipped') &&
-    jobs.verify?.outputs?.healthy !== 'false' &&
-    (jobs.approved === undefined || jobs.approved.result === 'success')
-  );
+  return Object.values(jobs).every((j) => j.result === 'success' || j.result === 'skipped') && jobs.verify?.outputs?.healthy !== 'false' && approvalGiven(jobs);
 }
 
 interface ServiceLine {

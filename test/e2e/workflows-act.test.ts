@@ -49,9 +49,8 @@ describe('rollback.yml under act', () => {
     expect(jobOutcomes(run.log)).toMatchObject({
       plan: 'succeeded',
       'approve-environment': 'succeeded',
-      approved: 'succeeded',
-      services: 'succeeded',
-      verify: 'succeeded',
+      announce: 'succeeded',
+      rollback: 'succeeded',
       report: 'succeeded',
     });
     expect(liveImage(kube, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
@@ -121,7 +120,7 @@ describe('auto-rollback.yml under act', () => {
     const first = await runAct({ workflow: '.github/workflows/deploy.yml', event: 'workflow_dispatch', secrets, env, files });
     const jobs = jobOutcomes(first.log);
     // the deploy failed (kubectl rollout status), the guard still ran, claimed the release and rolled back
-    expect(jobs, first.log.slice(-3000)).toMatchObject({ deploy: 'failed', guard: 'succeeded', plan: 'succeeded', services: 'succeeded', report: 'succeeded' });
+    expect(jobs, first.log.slice(-3000)).toMatchObject({ deploy: 'failed', guard: 'succeeded', plan: 'succeeded', rollback: 'succeeded', report: 'succeeded' });
     expect(liveImage(kube, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.3.0');
     expect(github.deployments).toHaveLength(1);
     expect(github.deployments[0]).toMatchObject({ task: 'rollback', payload: { automatic: true, release: 'v1.4.0-crashloop' } });
@@ -132,7 +131,7 @@ describe('auto-rollback.yml under act', () => {
     const second = await runAct({ workflow: '.github/workflows/guard-again.yml', event: 'workflow_dispatch', secrets, env, files });
     expect(second.code, second.log.slice(-3000)).toBe(0);
     expect(second.log).toContain('was already claimed');
-    expect(jobOutcomes(second.log)).not.toHaveProperty('services');
+    expect(jobOutcomes(second.log)).not.toHaveProperty('rollback');
     expect(patches()).toBe(patchesAfterFirst);
     expect(liveImage(kube, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.3.0');
     expect(github.deployments).toHaveLength(1);
