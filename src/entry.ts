@@ -1,10 +1,10 @@
 /**
  * The one bundle every action and the CLI load (dist/main/index.js). Each action's
- * dist/<name>/index.js only calls runGitHubAction with its name.
+ * dist/<name>/index.js only calls runGitHubAction with its name; only that action's code is then loaded.
  */
 
-import { ACTIONS, type ActionName } from './actions/registry.js';
-import { runCli } from './cli/index.js';
+import { type CatalogName, runCatalogAction, runCatalogPost } from './actions/catalog.js';
+import type { CliStreams } from './cli/cli-host.js';
 import { githubHost } from './core/github-host.js';
 
 /**
@@ -15,14 +15,18 @@ export function exitWhenDone(): void {
   setTimeout(() => process.exit(), 300).unref();
 }
 
-export async function runGitHubAction(name: ActionName): Promise<void> {
-  await ACTIONS[name].run(githubHost(process.env, `${name} failed`));
+export async function runGitHubAction(name: CatalogName): Promise<void> {
+  await runCatalogAction(name, githubHost(process.env, `${name} failed`));
   exitWhenDone();
 }
 
-export async function runGitHubPost(name: ActionName): Promise<void> {
-  await ACTIONS[name].post(githubHost(process.env, `${name} (post) failed`));
+export async function runGitHubPost(name: CatalogName): Promise<void> {
+  await runCatalogPost(name, githubHost(process.env, `${name} (post) failed`));
   exitWhenDone();
 }
 
-export { runCli };
+/** The CLI, loaded only when the CLI runs. */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env, streams?: CliStreams): Promise<number> {
+  const cli = await import('./cli/index.js');
+  return streams ? cli.runCli(argv, env, streams) : cli.runCli(argv, env);
+}

@@ -62,7 +62,7 @@ export interface ActionDefinition<S extends z.ZodObject = z.ZodObject, O extends
   /** Builds the real outside-world clients from the inputs; tests call `main` with their own. */
   clients(inputs: z.output<S>, context: ActionContext): Promise<C>;
   /** Frees what `clients` opened, whatever `main` did. */
-  release?(clients: C): void;
+  release?(clients: C): void | Promise<void>;
   main(inputs: z.output<S>, context: ActionContext, clients: C): Promise<ActionResult<O>>;
   /** Runs when the job ends (action.yml `post`, `post-if: always()`); never fails the job. */
   post?(step: PostStep<z.output<S>>): Promise<void>;
@@ -120,7 +120,7 @@ async function withClients<S extends z.ZodObject, O extends string, C>(
   try {
     return await definition.main(inputs, context, clients);
   } finally {
-    definition.release?.(clients);
+    await definition.release?.(clients);
   }
 }
 

@@ -107,6 +107,13 @@ export class KubeClient {
     return new KubeClient(this.config, this.log, { ...this.options, signal, policy });
   }
 
+  /** Closes the kept connections once the run is done with the cluster, so the process can end at once. */
+  async close(): Promise<void> {
+    const dispatcher = this.dispatcher;
+    this.dispatcher = undefined;
+    await dispatcher?.destroy().catch(() => undefined);
+  }
+
   /** The run's signal, the caller's and the per-call cap together. */
   private callSignal(signal: AbortSignal | undefined, capMs: number | undefined): AbortSignal | undefined {
     const parts = [this.options.signal, signal, capMs !== undefined ? AbortSignal.timeout(capMs) : undefined].filter((s): s is AbortSignal => s !== undefined);

@@ -16,6 +16,7 @@ export const emergencyRerouteAction = defineAction({
   schema: emergencyRerouteSchema,
   outputs: emergencyRerouteOutputs,
   clients: async (inputs, context) => ({ kube: await connectKube(inputs, context), dns: await dnsProvider(inputs, context) }),
+  release: ({ kube }) => kube.close(),
   main,
   post: releaseLeftLeases,
 });

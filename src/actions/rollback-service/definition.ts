@@ -16,6 +16,7 @@ export const rollbackServiceAction = defineAction({
   schema: rollbackServiceSchema,
   outputs: rollbackServiceOutputs,
   clients: async (inputs, context) => ({ kube: await connectKube(inputs, context) }),
+  release: ({ kube }) => kube.close(),
   main,
   post: releaseLeftLeases,
 });

@@ -12,6 +12,9 @@ import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 import { describePlan, planService, type ServicePlan } from './plan.js';
 import { rollbackSummary } from './summary.js';
 
+/** Reads while planning: enough to overlap the round trips of a fleet, few enough to stay polite to the API server. */
+const PLAN_PARALLEL = 25;
+
 /** Runs `worker` over `items` with at most `limit` at once; `stop()` prevents new starts. */
 async function forEachLimited<T, R>(
   items: T[],
@@ -67,26 +70,32 @@ export async function main(
     ? `Plan (given, made ${inputs.plan?.['created-at'] ?? '?'})`
     : `Plan: ${services.length} service(s) in ${namespace} → ${describeTarget(inputs.target)}`;
 
-  const reroute = await readState(client, namespace);
+  const reroute = readState(client, namespace);
+  // every service's reads at once (they are reads: nothing to protect), logged in the order the services were given
   const plans = await log.group(heading, async () => {
-    const planned: ServicePlan[] = [];
-    for (const [index, service] of services.entries()) {
-      const plan = await planService(client, service, {
-        namespace,
-        target: inputs.target,
-        onlyFrom: inputs['only-from'],
-        container: inputs.container,
-        onManaged: inputs['on-managed'],
-        force: inputs.force,
-        dryRun: inputs['dry-run'],
-        log,
-        signal,
-        given: given?.[index],
-        reroute,
-      });
-      log.info(describePlan(plan));
-      planned.push(plan);
-    }
+    const planned = await forEachLimited(
+      services.map((service, index) => ({ service, index })),
+      PLAN_PARALLEL,
+      ({ service, index }) =>
+        planService(client, service, {
+          namespace,
+          target: inputs.target,
+          onlyFrom: inputs['only-from'],
+          container: inputs.container,
+          onManaged: inputs['on-managed'],
+          force: inputs.force,
+          dryRun: inputs['dry-run'],
+          log,
+          signal,
+          given: given?.[index],
+          reroute,
+        }),
+      () => {
+        throw new Error('planning never skips a service');
+      },
+      () => false,
+    );
+    for (const plan of planned) log.info(describePlan(plan));
     return planned;
   });
 

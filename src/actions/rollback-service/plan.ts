@@ -34,16 +34,13 @@ export interface PlanOptions {
   signal: AbortSignal;
   /** From the `plan` input: this entry is the target, nothing is resolved again. */
   given?: ServicePlanEntry | undefined;
-  /** The active reroute's snapshot in this namespace, if any. */
-  reroute?: RerouteState | undefined;
+  /** The active reroute's snapshot in this namespace, if any (read once for every service, while their histories are read). */
+  reroute: Promise<RerouteState | undefined>;
 }
 
-/** Reads one service's history and fixes its absolute target; user mistakes throw before anything is written. */
-export async function planService(client: KubeClient, service: string, options: PlanOptions): Promise<ServicePlan> {
-  let history: RevisionHistory;
-  try {
-    history = await readRevisionHistory(client, options.namespace, service, options.signal);
-  } catch (error) {
+/** The history, who holds the service's Lease (none in a dry run) and the reroute snapshot, read at the same time. */
+async function readService(client: KubeClient, service: string, options: PlanOptions) {
+  const history = readRevisionHistory(client, options.namespace, service, options.signal).catch((error: unknown) => {
     if (error instanceof KubeApiError && error.code === 404) {
       throw new ConfigurationError(
         `names deployment "${service}", which does not exist in namespace "${options.namespace}"`,
@@ -51,7 +48,15 @@ export async function planService(client: KubeClient, service: string, options: 
       );
     }
     throw error;
-  }
+  });
+  const heldBy = options.dryRun ? undefined : activeLeaseHolder(client, options.namespace, leaseName(service), options.signal);
+  const [read, holder, reroute] = await Promise.all([history, heldBy, options.reroute]);
+  return { history: read, heldBy: holder, reroute };
+}
+
+/** Reads one service's history and fixes its absolute target; user mistakes throw before anything is written. */
+export async function planService(client: KubeClient, service: string, options: PlanOptions): Promise<ServicePlan> {
+  const { history, heldBy, reroute } = await readService(client, service, options);
   const { deployment } = history;
   if (deployment.spec.paused) throw new ConfigurationError(pausedAdvice(deployment));
   if (options.container && !(deployment.spec.template.spec?.containers ?? []).some((c) => c.name === options.container)) {
@@ -64,10 +69,8 @@ export async function planService(client: KubeClient, service: string, options: 
     if (options.onManaged === 'fail') throw new ConfigurationError(`${text}. Set on-managed: warn to roll back anyway.`);
     options.log.warning(text);
   }
-  const heldBy = options.dryRun ? undefined : await activeLeaseHolder(client, options.namespace, leaseName(service), options.signal);
-  const overlay = rerouteOverlay(options.reroute, service);
-  if (overlay)
-    options.log.info(`${service}: an emergency reroute is active (${options.reroute?.takenAt}): the rollback keeps its ${variablesOf(overlay).join(', ')}`);
+  const overlay = rerouteOverlay(reroute, service);
+  if (overlay) options.log.info(`${service}: an emergency reroute is active (${reroute?.takenAt}): the rollback keeps its ${variablesOf(overlay).join(', ')}`);
   if (options.given) return { service, namespace: options.namespace, history, entry: options.given, managed, heldBy, overlay };
   const live = currentRevision(history);
   if (options.onlyFrom && live) {
@@ -77,7 +80,7 @@ export async function planService(client: KubeClient, service: string, options: 
       return { service, namespace: options.namespace, history, entry: planEntry(service, history, live, options.container, stay), managed, heldBy, overlay };
     }
   }
-  const previousEnv = options.reroute?.gateway?.env;
+  const previousEnv = reroute?.gateway?.env;
   const release = (r: Revision): string => comparableTemplate(withOverlay(r.replicaSet.spec.template, previousEnv));
   const resolved = resolveTargetRevision(history, options.target, {
     container: options.container,

@@ -15,5 +15,6 @@ export const verifyAction = defineAction({
   schema: verifySchema,
   outputs: verifyOutputs,
   clients: async (inputs, context) => ({ kube: await verifyKubeClient(inputs, context) }),
+  release: ({ kube }) => kube?.close(),
   main,
 });

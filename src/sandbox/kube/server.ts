@@ -25,6 +25,9 @@ export interface RequestRecord {
   name: string | undefined;
   subresource: string | undefined;
   status: number;
+  /** When the request arrived and when its answer was sent (epoch ms; for a watch, when it ended): the bench's trace. */
+  at: number;
+  doneAt: number | undefined;
 }
 
 interface Route {
@@ -117,9 +120,14 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
       name: route?.name,
       subresource: route?.subresource,
       status: 0,
+      at: Date.now(),
+      doneAt: undefined,
     };
     requests.push(record);
-    res.on('finish', () => (record.status = res.statusCode));
+    res.on('finish', () => {
+      record.status = res.statusCode;
+      record.doneAt = Date.now();
+    });
     const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
 
     const fault = faults.take(verb, url.pathname);
