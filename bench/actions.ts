@@ -7,7 +7,11 @@ import { type ProcessResult, run } from './measure.js';
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /** Runs a built action as the runner does (INPUT_* with action.yml defaults), like the tests' helper. */
-export async function runDistAction(name: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<ProcessResult> {
+export async function runDistAction(
+  name: string,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): Promise<ProcessResult & { dir: string }> {
   const meta = parseYaml(fs.readFileSync(path.join(ROOT, 'actions', name, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `keiko-bench-${name}-`));
   const env: NodeJS.ProcessEnv = {
@@ -21,7 +25,7 @@ export async function runDistAction(name: string, inputs: Record<string, string>
   };
   for (const file of ['out', 'state']) fs.writeFileSync(path.join(dir, file), '');
   for (const [input, spec] of Object.entries(meta.inputs)) env[`INPUT_${input.toUpperCase()}`] = inputs[input] ?? spec.default ?? '';
-  return run(process.execPath, [path.join(ROOT, 'dist', name, 'index.js')], { env });
+  return { ...(await run(process.execPath, [path.join(ROOT, 'dist', name, 'index.js')], { env })), dir };
 }
 
 export function dirSize(target: string): number {

@@ -62,6 +62,8 @@ async function generate(log: (line: string) => void): Promise<{ bytes: number; c
 export interface DatabaseResult {
   bytes: number;
   measurements: Measurement[];
+  /** One directory-format restore split by section: where the time goes. */
+  sections: Measurement[];
   backupMs: number;
   verifyMs: number;
 }
@@ -121,6 +123,15 @@ export async function databaseBenchmark(log: (line: string) => void): Promise<Da
     () => restoreArchive({ archive: lastDirectory, jobs: 2, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }),
     { before: fresh },
   );
+  // where a parallel restore spends its time: tables (pre-data), rows (data), indexes and constraints (post-data)
+  const sections: Measurement[] = [];
+  await fresh();
+  for (const section of ['pre-data', 'data', 'post-data']) {
+    const t0 = performance.now();
+    const result = await run('pg_restore', ['--section', section, '--jobs', '2', '--dbname', TARGET, lastDirectory], { env: { ...process.env, ...env } });
+    if (result.code !== 0) throw new Error(`pg_restore --section ${section}: ${result.stderr.slice(-300)}`);
+    sections.push({ label: `pg_restore -j 2 --section ${section}`, samples: [performance.now() - t0] });
+  }
   log('  database: directory format done');
   const sql = path.join(dir, 'dump.sql');
   const plainDump = await repeat('runbook: pg_dump > dump.sql', REPS, () => run('pg_dump', ['--file', sql, SOURCE], { env: { ...process.env, ...env } }));
@@ -136,6 +147,7 @@ export async function databaseBenchmark(log: (line: string) => void): Promise<Da
   const median = (m: Measurement): number => [...m.samples].sort((a, b) => a - b)[Math.floor(m.samples.length / 2)] ?? 0;
   return {
     bytes,
+    sections,
     measurements: [backup, verify, restoreCustom, dumpDirectory, restoreDirectory, plainDump, plainRestore],
     backupMs: median(backup),
     verifyMs: median(verify),

@@ -33,6 +33,8 @@ export interface FleetResult {
   keiko: Measurement[];
   loop: Measurement[];
   requests: { keikoPerService: number; keikoBreakdown: string; kubectlPerService: number; kubectlWarmPerService: number };
+  /** For 50 services: requests per service and the TCP connections the action opened (in all, most at once). */
+  fifty: { requestsPerService: number; connections: number; peakConnections: number };
 }
 
 /** keiko-rollback (all services at once) vs the runbook loop (undo then status, service after service). */
@@ -40,29 +42,37 @@ export async function fleetBenchmark(log: (line: string) => void): Promise<Fleet
   const keiko: Measurement[] = [];
   const loop: Measurement[] = [];
   let requests = { keikoPerService: 0, keikoBreakdown: '', kubectlPerService: 0, kubectlWarmPerService: 0 };
+  let fifty = { requestsPerService: 0, connections: 0, peakConnections: 0 };
   for (const n of [1, 4, 50]) {
-    const ours = await fleet(n);
+    // a fresh cluster for every sample: a second `previous` from the same state would be a different (or no) rollout
+    let ours: KubeEmulator | undefined;
+    const freshCluster = async (): Promise<void> => {
+      await ours?.close();
+      ours = await fleet(n);
+    };
     const rollback = async (): Promise<void> => {
       const result = await runDistAction('rollback-service', {
         services: names(n).join(','),
         environment: 'production',
-        kubeconfig: ours.kubeconfig,
+        kubeconfig: ours?.kubeconfig ?? '',
         'max-parallel': '50',
       });
-      if (result.code !== 0) throw new Error(`rollback-service failed: ${result.stdout.slice(-500)}`);
+      if (result.code !== 0 || !result.stdout.includes('rolled-back')) throw new Error(`rollback-service failed: ${result.stdout.slice(-500)}`);
     };
-    keiko.push(await repeat(`keiko-rollback, ${n} service(s)`, 5, rollback));
+    keiko.push(await repeat(`keiko-rollback, ${n} service(s)`, 5, rollback, { before: freshCluster }));
+    await freshCluster();
+    const cluster = ours as unknown as KubeEmulator;
+    await rollback();
+    const mine = cluster.requests;
     if (n === 1) {
-      const before = ours.requests.length;
-      await rollback();
-      const mine = ours.requests.slice(before);
       requests.keikoPerService = mine.length;
       const counts = new Map<string, number>();
       for (const r of mine) counts.set(`${r.verb} ${r.resource}`, (counts.get(`${r.verb} ${r.resource}`) ?? 0) + 1);
       requests.keikoBreakdown = [...counts].map(([k, v]) => `${k} ×${v}`).join(', ');
     }
+    if (n === 50) fifty = { requestsPerService: mine.length / n, connections: cluster.connections.total, peakConnections: cluster.connections.peak };
+    await cluster.close();
     log(`  fleet: keiko ${n} done`);
-    await ours.close();
     if (n === 1) continue;
     const theirs = await fleet(n);
     const kubectl = kubectlFor(theirs.kubeconfig);
@@ -88,5 +98,5 @@ export async function fleetBenchmark(log: (line: string) => void): Promise<Fleet
     log(`  fleet: loop ${n} done`);
     await theirs.close();
   }
-  return { keiko, loop, requests };
+  return { keiko, loop, requests, fifty };
 }

@@ -10,7 +10,10 @@ import { coldStartBenchmark } from './cold-start.js';
 import { databaseBenchmark } from './database.js';
 import { fleetBenchmark } from './fleet.js';
 import { describe, type Measurement, median } from './measure.js';
+import { type TraceLine, traceBenchmark } from './trace.js';
+import { verdictBenchmark } from './verdict.js';
 import { verifyBenchmark } from './verify-fanout.js';
+import { workflowBenchmark } from './workflow.js';
 
 interface Target {
   name: string;
@@ -37,7 +40,34 @@ async function main(): Promise<void> {
   );
   out();
 
-  progress('1/5 fleet rollback …');
+  progress('1/8 one service, step by step …');
+  const trace = await traceBenchmark();
+  out('## 0. One service, step by step, beside kubectl (Kubernetes emulator, 1 s rollouts, median of 5)');
+  out();
+  out(
+    `keiko-rollback ${trace.keikoMs} ms; \`kubectl rollout undo\` + \`kubectl rollout status\` ${trace.kubectlMs} ms (warm discovery cache); the rollout itself ${trace.rolloutMs} ms. Ratio ${(trace.keikoMs / trace.kubectlMs).toFixed(2)}×.`,
+  );
+  out();
+  const traceTable = (lines: TraceLine[]): void => {
+    out('| ms after start | Step |');
+    out('| --- | --- |');
+    for (const line of lines) out(`| ${line.ms} | ${line.step} |`);
+    out();
+  };
+  out('keiko-rollback (process start → requests → rollout → exit):');
+  out();
+  traceTable(trace.keiko);
+  out('kubectl undo + status (two process starts):');
+  out();
+  traceTable(trace.kubectl);
+  const firstRequest = (lines: TraceLine[]): number => lines[0]?.ms ?? 0;
+  out(
+    `Before its first request keiko-rollback spends ${firstRequest(trace.keiko)} ms (Node start, the bundle, zod, @actions/core with its HTTP client, the Kubernetes client's chunks); kubectl ${firstRequest(trace.kubectl)} ms. From the first request the two are within ${Math.abs(trace.keikoMs - firstRequest(trace.keiko) - (trace.kubectlMs - firstRequest(trace.kubectl)))} ms of each other.`,
+  );
+  target('one service ≤ kubectl undo + status (same emulator, one run)', trace.keikoMs <= trace.kubectlMs, `${trace.keikoMs} ms vs ${trace.kubectlMs} ms`);
+  out();
+
+  progress('2/8 fleet rollback …');
   const fleet = await fleetBenchmark(progress);
   out('## 1. Fleet rollback (Kubernetes emulator, 1 s rollouts)');
   out();
@@ -51,7 +81,11 @@ async function main(): Promise<void> {
     `Ratios: runbook loop / keiko-rollback = ${((loop4 ?? 0) / (four ?? 1)).toFixed(1)}× for 4 services, ${((loop50 ?? 0) / (fifty ?? 1)).toFixed(1)}× for 50; 50 services / 1 service = ${((fifty ?? 0) / (one ?? 1)).toFixed(2)}×. (The 50-service loop runs once: about a minute a run.)`,
   );
   target('50 services ≤ 1.5 s wall', (fifty ?? Infinity) <= 1500, `${Math.round(fifty ?? 0)} ms`);
-  target('50 services ≤ 1.5× a single-service rollback', (fifty ?? Infinity) <= 1.5 * (one ?? 0), `${((fifty ?? 0) / (one ?? 1)).toFixed(2)}×`);
+  target('50 services ≤ 1.15× a single-service rollback', (fifty ?? Infinity) <= 1.15 * (one ?? 0), `${((fifty ?? 0) / (one ?? 1)).toFixed(2)}×`);
+  out();
+  out(
+    `50 services: ${fleet.fifty.requestsPerService.toFixed(1)} requests per service; ${fleet.fifty.connections} TCP connections opened, at most ${fleet.fifty.peakConnections} at once (each watch holds one).`,
+  );
   target('≥ 30× faster than the runbook loop (50 services)', (loop50 ?? 0) / (fifty ?? 1) >= 30, `${((loop50 ?? 0) / (fifty ?? 1)).toFixed(1)}×`);
   out();
   out('## 2. API economy (requests to the API server for one service)');
@@ -66,7 +100,7 @@ async function main(): Promise<void> {
   );
   out();
 
-  progress('2/5 database …');
+  progress('3/8 database …');
   const db = await databaseBenchmark(progress);
   out(`## 3. Database (${Math.round(db.bytes / 1e6)} MB on the local PostgreSQL, ${db.measurements[0]?.samples.length} runs each after a warm-up)`);
   out();
@@ -85,10 +119,22 @@ async function main(): Promise<void> {
     psql / Math.min(restoreCustom, restoreDir) >= 1.5,
     `${(psql / Math.min(restoreCustom, restoreDir)).toFixed(2)}× (custom ${(psql / restoreCustom).toFixed(2)}×, directory ${(psql / restoreDir).toFixed(2)}×)`,
   );
+  out();
+  out('Where a parallel restore spends its time (one directory-format restore, section by section):');
+  out();
+  out('| Section | Time |');
+  out('| --- | --- |');
+  for (const m of db.sections) out(row(m));
+  const sectionTotal = db.sections.reduce((sum, m) => sum + (m.samples[0] ?? 0), 0);
+  const postData = db.sections[2]?.samples[0] ?? 0;
+  out();
+  out(
+    `Index and constraint builds (post-data) are ${Math.round((postData / sectionTotal) * 100)}% of it. With 2 cores, pg_restore -j 2 can overlap at most two tables or two indexes, and psql's single COPY stream already keeps one core busy while the server uses the other: the 1.5× goal is above what this machine can give (the largest table and its two indexes dominate; they cannot be split across jobs).`,
+  );
   target('backup verification adds ≤ 10% to the backup', db.verifyMs <= 0.1 * db.backupMs, `${((db.verifyMs / db.backupMs) * 100).toFixed(1)}%`);
   out();
 
-  progress('3/5 verify …');
+  progress('4/8 verify …');
   const verify = await verifyBenchmark();
   out('## 4. verify: 100 health URLs, one answering after 2 s');
   out();
@@ -99,7 +145,7 @@ async function main(): Promise<void> {
   target('verify total ≤ 1.3× the slowest check', verifyMs <= 1.3 * verify.slowestMs, `${(verifyMs / verify.slowestMs).toFixed(2)}×`);
   out();
 
-  progress('4/5 cold start …');
+  progress('5/8 cold start …');
   const cold = await coldStartBenchmark();
   out('## 5. Cold start (Node 24, process start to the first log line)');
   out();
@@ -113,6 +159,43 @@ async function main(): Promise<void> {
   target('dist/ ≤ 12 MB', cold.distBytes <= 12e6, `${(cold.distBytes / 1e6).toFixed(1)} MB`);
   out();
 
+  progress('6/8 time to a verdict …');
+  const verdict = await verdictBenchmark();
+  out('## 6. Time to a verdict: a doomed rollback (the target image cannot be pulled)');
+  out();
+  out(`| Tool | Reported failed after | What it said |`);
+  out('| --- | --- | --- |');
+  out(`| keiko-rollback, fail-after ${verdict.failAfterS}s | ${(verdict.keikoMs / 1000).toFixed(1)} s | ${verdict.keikoSaid.replaceAll('|', '\\|')} |`);
+  out(
+    `| kubectl undo + status, progressDeadlineSeconds ${verdict.progressDeadlineS} (default 600) | ${(verdict.kubectlMs / 1000).toFixed(1)} s | ${verdict.kubectlSaid.replaceAll('|', '\\|')} |`,
+  );
+  out();
+  out('With the Kubernetes default deadline kubectl would wait 600 s; keiko-rollback answers after `fail-after` whatever the deadline.');
+  target(
+    'a doomed rollback is reported within fail-after + 10 s',
+    verdict.keikoMs <= (verdict.failAfterS + 10) * 1000,
+    `${(verdict.keikoMs / 1000).toFixed(1)} s (fail-after ${verdict.failAfterS} s; kubectl ${(verdict.kubectlMs / 1000).toFixed(1)} s)`,
+  );
+  out();
+
+  progress('7/8 the workflow under act …');
+  const workflow = workflowBenchmark(progress);
+  out('## 7. The rollback workflow under nektos/act (sandbox, dispatch → plan → approval → rollback → report)');
+  out();
+  out(
+    `Wall time ${(workflow.wallMs / 1000).toFixed(1)} s; the product's own steps (actions and CLI lines) ${(workflow.productMs / 1000).toFixed(1)} s; the rest (${((workflow.wallMs - workflow.productMs) / 1000).toFixed(1)} s) is the workflow engine: job start, checkout, setup-node. Jobs run: ${workflow.jobs.join(' → ')}.`,
+  );
+  out();
+  out(
+    `Between the approval and the verify result: ${workflow.jobsAfterApprovalBeforeVerify.length} job (${workflow.jobsAfterApprovalBeforeVerify.join(', ')}); before this change 5 (approved → services → database → frontend → verify, plus reroute when asked) — on hosted runners each job start costs tens of seconds, which act on one machine does not show. Measured the same way on the earlier 7-job workflow (2026-11-26, same machine): 7.0 s wall, 4.3 s in the product's steps.`,
+  );
+  target(
+    'at most 2 jobs between the approval and the verify result',
+    workflow.jobsAfterApprovalBeforeVerify.length <= 2,
+    `${workflow.jobsAfterApprovalBeforeVerify.length} (${workflow.jobsAfterApprovalBeforeVerify.join(', ')})`,
+  );
+  out();
+
   out('## Targets');
   out();
   out('| Target | Result | Measured |');
@@ -124,7 +207,7 @@ async function main(): Promise<void> {
   out();
   out(`Benchmark run took ${Math.round((Date.now() - started) / 1000)} s.`);
   fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), `${lines.join('\n')}\n`);
-  progress('5/5 wrote bench/RESULTS.md');
+  progress('8/8 wrote bench/RESULTS.md');
 }
 
 await main();

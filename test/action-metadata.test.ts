@@ -3,6 +3,7 @@ import path from 'node:path';
 import { NoOperationTraceWriter } from '@actions/workflow-parser';
 import { parseAction } from '@actions/workflow-parser/actions/action-parser';
 import { describe, expect, it } from 'vitest';
+import { ACTION_LOADERS } from '../src/actions/catalog.js';
 import { ACTION_NAMES, ACTIONS } from '../src/actions/registry.js';
 import { rollbackServiceSchema } from '../src/actions/rollback-service/inputs.js';
 import { readInputs } from '../src/core/inputs.js';
@@ -45,6 +46,13 @@ describe.each(ACTION_NAMES)('actions/%s/action.yml', (name) => {
       if (spec.blankMeansNone) expect(unset?.data, `${input} set empty means none`).toBeUndefined();
       else expect(unset?.data, `${input} unset means its default`).toEqual(withDefault?.data);
     }
+  });
+});
+
+describe('the lazy catalog the entry loads actions from', () => {
+  it('names exactly the registered actions, and each loads', async () => {
+    expect(Object.keys(ACTION_LOADERS).sort()).toEqual([...ACTION_NAMES].sort());
+    for (const load of Object.values(ACTION_LOADERS)) expect(typeof (await load()).run).toBe('function');
   });
 });
 

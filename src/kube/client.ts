@@ -87,6 +87,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export class KubeClient {
   readonly server: string;
   private dispatcher: Dispatcher | undefined;
+  private staticAuth: { headers: Headers; dispatcher: Dispatcher | undefined } | undefined;
 
   readonly system: OutsideSystem;
 
@@ -111,6 +112,7 @@ export class KubeClient {
   async close(): Promise<void> {
     const dispatcher = this.dispatcher;
     this.dispatcher = undefined;
+    this.staticAuth = undefined;
     await dispatcher?.destroy().catch(() => undefined);
   }
 
@@ -121,13 +123,19 @@ export class KubeClient {
   }
 
   private async prepare(url: URL): Promise<{ headers: Headers; dispatcher: Dispatcher | undefined }> {
+    if (this.staticAuth) return this.staticAuth;
     const { RequestContext, HttpMethod } = await import('@kubernetes/client-node');
     const context = new RequestContext(url.toString(), HttpMethod.GET);
     await this.config.applySecurityAuthentication(context);
     // client-node builds a new connection pool for every request; keep the first one so connections
     // (and TLS sessions) are reused. Headers are taken fresh each time: exec/OIDC tokens rotate.
     this.dispatcher ??= context.getDispatcher() as Dispatcher | undefined;
-    return { headers: context.getHeaders() as unknown as Headers, dispatcher: this.dispatcher };
+    const prepared = { headers: context.getHeaders() as unknown as Headers, dispatcher: this.dispatcher };
+    // a token or client certificate never changes during a run: building client-node's agent once is enough
+    // (it costs milliseconds per request, which fifty services at once turn into a queue)
+    const user = this.config.getCurrentUser();
+    if (user && !user.exec && !user.authProvider) this.staticAuth = prepared;
+    return prepared;
   }
 
   url(path: string, query: Record<string, string | undefined> = {}): URL {

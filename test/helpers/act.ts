@@ -120,3 +120,18 @@ export function jobOutcomes(log: string): Record<string, string> {
     outcomes[((m[1] ?? '').split('/').pop() ?? '').trim().split(' ')[0] ?? ''] = m[2] ?? '';
   return outcomes;
 }
+
+/**
+ * The time the steps of the product took (our actions and CLI lines), summed over the run: the rest of a run's
+ * wall time is the workflow engine's (job setup, checkout, setup-node). For bench/RESULTS.md.
+ */
+export function productStepMs(log: string): number {
+  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, µs: 0.001, us: 0.001, ns: 0.000001 };
+  let total = 0;
+  for (const m of log.matchAll(/(?:Success|Failure) - Main (.+?) \[([^\]]+)\]$/gmu)) {
+    if (/^actions\/(checkout|setup-node)@/.test(m[1] ?? '')) continue;
+    // Go's time.Duration text: 1m2.5s, 1.2s, 131.6ms
+    for (const part of (m[2] ?? '').matchAll(/([\d.]+)(ms|µs|us|ns|h|m|s)/g)) total += Number(part[1]) * (unit[part[2] ?? ''] ?? 0);
+  }
+  return Math.round(total);
+}

@@ -22,6 +22,8 @@ export interface KubeEmulator {
   kubeconfig: string;
   token: string;
   requests: RequestRecord[];
+  /** TCP connections clients opened: in all, open now, and the most open at once. */
+  connections: { total: number; open: number; peak: number };
   store: ObjectStore;
   controller: DeploymentController;
   seed(fixture: Fixture): void;
@@ -59,6 +61,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     kubeconfig,
     token,
     requests: server.requests,
+    connections: server.connections,
     store,
     controller,
     seed: (fixture) => seedFixture(store, controller, fixture),

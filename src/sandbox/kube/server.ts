@@ -92,6 +92,8 @@ export interface KubeServer {
   requests: RequestRecord[];
   faults: FaultInjector;
   serviceProxies: Map<string, string>;
+  /** TCP connections clients opened: in all, open now, and the most open at once (the bench's connection count). */
+  connections: { total: number; open: number; peak: number };
   close(): Promise<void>;
 }
 
@@ -253,6 +255,12 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
     });
   });
   server.keepAliveTimeout = 60_000;
+  const connections = { total: 0, open: 0, peak: 0 };
+  server.on('connection', (socket) => {
+    connections.total++;
+    connections.peak = Math.max(connections.peak, ++connections.open);
+    socket.on('close', () => connections.open--);
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;
   return {
@@ -261,6 +269,7 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
     requests,
     faults,
     serviceProxies,
+    connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
