@@ -12,5 +12,8 @@ export default defineConfig({
     // the workflow parser ships ESM with JSON imports that vitest must transform itself
     server: { deps: { inline: ['@actions/workflow-parser'] } },
     pool: 'forks',
+    // most e2e files wait on child processes and servers, not on the CPU: two files at once on a 2-core machine
+    // (vitest's default is cores − 1, which serialises the suite here); every test waits for events, not timings
+    maxWorkers: 2,
   },
 });

@@ -4,6 +4,7 @@ import { rollbackServiceSchema } from '../src/actions/rollback-service/inputs.js
 import { main as rollbackService } from '../src/actions/rollback-service/main.js';
 import type { ActionContext } from '../src/core/action.js';
 import type { Logger } from '../src/core/logger.js';
+import { PhaseLog } from '../src/core/phase-log.js';
 import { createRunClock } from '../src/core/run-clock.js';
 import { createSecretRegistry } from '../src/core/secrets.js';
 import { KubeClient } from '../src/kube/client.js';
@@ -33,6 +34,7 @@ function contextFor(lines: string[] = [], limitMs = 30_000): ActionContext {
     tempDir: '/tmp',
     cancel: new AbortController().signal,
     clock: createRunClock(limitMs),
+    phases: new PhaseLog(quietLog(lines)),
     saveState: (name, value) => {
       state[name] = value;
     },

@@ -3,6 +3,7 @@ import { ConfigurationError, describeError, failureLine, RunTimeout } from './er
 import { type InputTable, secretInputsOf } from './input-table.js';
 import { type InputSource, readInputs } from './inputs.js';
 import type { Logger } from './logger.js';
+import { PhaseLog } from './phase-log.js';
 import { createRunClock, isAbort, RELEASE_GRACE_MS, type RunClock } from './run-clock.js';
 import { createSecretRegistry, credentialsInText, type SecretRegistry } from './secrets.js';
 import { failureSummary } from './summary.js';
@@ -22,6 +23,8 @@ export interface ActionContext {
   cancel: AbortSignal;
   /** The run's one clock (its `timeout` and the cancel): every call, watch, child and retry takes its signal. */
   clock: RunClock;
+  /** The run's phases: each in a log group, timed; their line ends the summary. */
+  phases: PhaseLog;
   /** Kept for this action's post step (GITHUB_STATE), e.g. leases to release if the job is cancelled. */
   saveState(name: string, value: string): void;
 }
@@ -68,6 +71,9 @@ export interface ActionDefinition<S extends z.ZodObject = z.ZodObject, O extends
   post?(step: PostStep<z.output<S>>): Promise<void>;
 }
 
+/** What the host knows of the run before the action starts (the rest of ActionContext is made by runAction). */
+export type RunContext = Omit<ActionContext, 'log' | 'secrets' | 'clock' | 'phases'>;
+
 /** Where an action runs: the GitHub runner or a terminal. */
 export interface ActionHost extends InputSource {
   log: Logger;
@@ -76,7 +82,7 @@ export interface ActionHost extends InputSource {
   writeSummary(markdown: string): Promise<void>;
   fail(line: string, error: unknown): void;
   getState(name: string): string;
-  context: Omit<ActionContext, 'log' | 'secrets' | 'clock'>;
+  context: RunContext;
 }
 
 export function defineAction<S extends z.ZodObject, O extends string, C>(definition: ActionDefinition<S, O, C>): ActionDefinition<S, O, C> {
@@ -142,10 +148,11 @@ export async function runAction<S extends z.ZodObject, O extends string, C>(
     const limit = (inputs as { timeout?: unknown }).timeout;
     clock = createRunClock(typeof limit === 'number' ? limit : DEFAULT_TIMEOUT_MS, host.context.cancel);
     host.log.debug(`clock started: the run ends within ${clock.label}`);
-    const context: ActionContext = { ...host.context, log: host.log, secrets, clock };
+    const context: ActionContext = { ...host.context, log: host.log, secrets, clock, phases: new PhaseLog(host.log) };
     const result = await withBackstop(withClients(definition, inputs, context), clock);
     for (const [name, value] of Object.entries<string | undefined>(result.outputs)) host.setOutput(name, secrets.redact(value ?? ''));
-    await host.writeSummary(secrets.redact(result.summary));
+    const phases = context.phases.line();
+    await host.writeSummary(secrets.redact(phases ? `${result.summary.trimEnd()}\n\n${phases}\n` : result.summary));
     if (result.failure) host.fail(secrets.redact(result.failure), undefined);
     else if (result.warning) host.log.warning(secrets.redact(result.warning));
     return result;

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import * as core from '@actions/core';
-import type { ActionContext, ActionHost } from './action.js';
+import type { ActionHost, RunContext } from './action.js';
 import type { Logger } from './logger.js';
 
 export function githubLogger(): Logger {
@@ -35,10 +35,7 @@ export function processCancellation(): AbortSignal {
 }
 
 /** Identity of this run, from the runner's environment (or the terminal's, for the CLI). */
-export function runContextFromEnv(
-  env: NodeJS.ProcessEnv,
-  saveState: (name: string, value: string) => void = () => undefined,
-): Omit<ActionContext, 'log' | 'secrets' | 'clock'> {
+export function runContextFromEnv(env: NodeJS.ProcessEnv, saveState: (name: string, value: string) => void = () => undefined): RunContext {
   const repository = env.GITHUB_REPOSITORY;
   const runId = env.GITHUB_RUN_ID;
   const inActions = Boolean(repository && runId);

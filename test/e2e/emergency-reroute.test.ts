@@ -141,6 +141,7 @@ describe('emergency-reroute (dist bundle against the emulator)', () => {
     expect(writes(e).length).toBe(2);
     expect(ingress(e)).toBeUndefined();
     expect(run.summary).toContain('+ Ingress/backup-ingress (new)');
+    expect(run.summary).toMatch(/_Phases: Diff against live \d\S*_/);
   });
 
   it('survives injected faults (500 on the apply, 429 on a read)', async () => {

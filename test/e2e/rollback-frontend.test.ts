@@ -32,6 +32,7 @@ describe('rollback-frontend (dist bundle against the Vercel emulator)', () => {
     expect(run.stdout).toMatch(/alias job \(rollback\): (pending|in-progress)/);
     expect(run.stdout).toContain('alias job (rollback): succeeded');
     expect(run.summary).toContain('Production is pinned');
+    expect(run.summary).toMatch(/_Phases: Roll back \S+ · Domains \S+_/);
     expect(run.summary).toContain('mode: undo-rollback');
     expect(run.visible).not.toContain(e.token);
   });

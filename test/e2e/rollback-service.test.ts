@@ -43,6 +43,8 @@ describe('rollback-service (dist bundle against the emulator)', () => {
     expect(run.stdout).toContain('chat-service: deployment "chat-service" successfully rolled out');
     expect(run.summary).toContain('| chat-service | ✅ rolled-back | v1.3.0 → v1.2.0 | 3 → 2 |');
     expect(run.summary).toContain('Revision history of chat-service');
+    // every action ends its summary with its phases and their times
+    expect(run.summary).toMatch(/_Phases: Plan \d[\d.]*m?s · Converge \d[\d.]*m?s_\s*$/);
     expect(run.summary).toMatch(/\| 2 \(target\) \| registry.keiko.io\/chat-service:v1.2.0 \| deploy chat-service v1.2.0 \|/);
   });
 

@@ -104,7 +104,7 @@ export async function activate(
   dns?: DnsProvider,
 ): Promise<RerouteOutcome> {
   const { log } = context;
-  const { state, existing } = await log.group('Snapshot', async () => {
+  const { state, existing } = await context.phases.step('Snapshot', async () => {
     const taken = await snapshot(client, inputs, namespace, objects, gateway, context, dns);
     if (taken.existing)
       log.info(
@@ -127,7 +127,7 @@ export async function activate(
   /** The step in flight: if the run stops there, it may be half-done. */
   let changing: string | undefined;
   try {
-    await log.group('Apply (server-side, field manager keiko-rollback)', async () => {
+    await context.phases.step('Apply (server-side, field manager keiko-rollback)', async () => {
       for (const object of objects) {
         changing = objectKey(object);
         const before = await readLive(client, object, namespace);
@@ -138,7 +138,7 @@ export async function activate(
       }
     });
     if (gateway) {
-      rollout = await log.group(`Circuit breaker on deployment/${gateway.metadata.name}`, async () => {
+      rollout = await context.phases.step(`Circuit breaker on deployment/${gateway.metadata.name}`, async () => {
         const patch = envPatch(gateway, circuitBreakerValues(gateway, inputs['failure-threshold']));
         if (!patch) {
           unchanged.push(`Deployment/${gateway.metadata.name}`);
@@ -154,7 +154,7 @@ export async function activate(
     if (dns) {
       const key = `DNS/${inputs['dns-record']}.${inputs['dns-zone']}`;
       changing = key;
-      const change = await log.group(`DNS (${dns.name})`, () => switchDns(dns, inputs, context));
+      const change = await context.phases.step(`DNS (${dns.name})`, () => switchDns(dns, inputs, context));
       (change ? applied : unchanged).push(key);
       log.info(`${key}: ${change?.change ?? 'already points at the target'}`);
       if (change?.staleUntil)

@@ -72,7 +72,7 @@ export async function main(
     }
     const lease = await holdLease(client, namespace, context, signal, deadline);
     try {
-      const outcome = await restore(client, state, log, signal, dns, inputs.force);
+      const outcome = await restore(client, state, log, context.phases, signal, dns, inputs.force);
       const rows = [...outcome.restored.map((key) => [key, 'restored']), ...outcome.kept.map((note) => ['kept', note])];
       return {
         outputs: {
@@ -94,7 +94,7 @@ export async function main(
     : [];
   const gateway = inputs['circuit-breaker'] ? await readGateway(client, namespace, inputs['gateway-deployment']) : undefined;
   if (!objects.length && !gateway && !dns) throw new ConfigurationError('is empty and circuit-breaker is false: there is nothing to do', 'ingress-manifest');
-  const diff = await log.group('Diff against live', async () => {
+  const diff = await context.phases.step('Diff against live', async () => {
     const parts = await Promise.all(objects.map(async (o) => diffAgainstLive(o, await readLive(client, o, namespace))));
     const text = parts.join('\n');
     log.info(text || '(no manifest)');

@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/logger.js';
+import type { PhaseLog } from '../../core/phase-log.js';
 import type { DnsProvider } from '../../dns/provider.js';
 import { patchGatewayEnv } from '../../kube/apply.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
@@ -46,6 +47,7 @@ export async function restore(
   client: KubeClient,
   state: RerouteState,
   log: Logger,
+  phases: PhaseLog,
   signal: AbortSignal,
   dns?: DnsProvider,
   force = false,
@@ -53,7 +55,7 @@ export async function restore(
   const namespace = state.namespace;
   const restored: string[] = [];
   const kept: string[] = [];
-  await log.group('Restore objects', async () => {
+  await phases.step('Restore objects', async () => {
     for (const snapshot of state.objects) {
       const path = resourcePath(snapshot, namespace, snapshot.name);
       const key = `${snapshot.kind}/${snapshot.name}`;
@@ -83,7 +85,7 @@ export async function restore(
   let rollout: string | undefined;
   if (state.gateway) {
     const gateway = state.gateway;
-    rollout = await log.group(`Circuit breaker off on deployment/${gateway.deployment}`, async () => {
+    rollout = await phases.step(`Circuit breaker off on deployment/${gateway.deployment}`, async () => {
       const live = await client.get<Deployment>(deploymentPath(namespace, gateway.deployment));
       const plan = gatewayRestore(live, gateway, force);
       kept.push(...plan.kept);
@@ -99,7 +101,7 @@ export async function restore(
   }
   if (state.dns && dns) {
     const record = state.dns;
-    const change = await log.group(`DNS (${dns.name})`, () => restoreDns(dns, record));
+    const change = await phases.step(`DNS (${dns.name})`, () => restoreDns(dns, record));
     log.info(`DNS/${record.record}.${record.zone}: ${change}`);
     restored.push(`DNS/${record.record}.${record.zone}`);
   }

@@ -3,6 +3,7 @@ import type { ActionContext } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
 import { ConfigurationError, describeError, StepFailure } from '../../core/errors.js';
 import { insideWorkspace } from '../../core/paths.js';
+import { PhaseLog } from '../../core/phase-log.js';
 import { addUrlSecrets } from '../../core/secrets.js';
 import { alembicTool } from '../../database/alembic.js';
 import { type Backup, BackupError, takeBackup } from '../../database/backup.js';
@@ -13,7 +14,6 @@ import { describeSessions, isLockTimeout, startLockMonitor } from '../../databas
 import type { MigrationTool } from '../../database/migrations.js';
 import { type DatabaseTarget, selectOne, withClient } from '../../database/postgres.js';
 import type { RollbackDatabaseInputs } from './inputs.js';
-import { PhaseLog } from './phases.js';
 
 /** Everything one rollback-database run shares between its phases. */
 export interface DatabaseRun {

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { ActionContext, ActionResult } from '../../core/action.js';
 import { StepFailure } from '../../core/errors.js';
+import { PhaseLog } from '../../core/phase-log.js';
 import { diffCounts } from '../../database/postgres.js';
 import { checkSqlBackup, sqlcmd, sqlServerConnection, sqlServerCounts } from '../../database/sqlserver.js';
 import type { RollbackDatabaseInputs, RollbackDatabaseOutput } from './inputs.js';
-import { PhaseLog } from './phases.js';
 import { databaseSummary } from './summary.js';
 
 /**

@@ -1,10 +1,10 @@
 import { formatDuration } from '../../core/durations.js';
+import type { PhaseRecord } from '../../core/phase-log.js';
 import { details, markdownTable } from '../../core/summary.js';
 import { lossTotal } from '../../database/data-loss.js';
 import type { TableComparison } from '../../database/fingerprint.js';
 import { type DatabasePlan, lossRows } from '../../database/plan.js';
 import type { TableCounts } from '../../database/postgres.js';
-import type { PhaseRecord } from './phases.js';
 
 const ICON = { ok: '✅', failed: '❌', skipped: '➖' } as const;
 

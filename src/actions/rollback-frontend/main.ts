@@ -93,8 +93,10 @@ async function moveAliases(
 ): Promise<AliasOutcome | 'unchanged'> {
   const description = inputs.reason ?? `keiko-rollback by ${context.actor}${context.runUrl ? ` (${context.runUrl})` : ''}`;
   try {
-    const requested = await context.log.group(`${kind === 'rollback' ? 'Roll back' : 'Promote'} to ${target.id}`, () =>
-      requestAliasMove(client, project.id, kind, target.id, description, signal),
+    const requested = await context.phases.step(
+      kind === 'rollback' ? 'Roll back' : 'Promote',
+      () => requestAliasMove(client, project.id, kind, target.id, description, signal),
+      `${kind === 'rollback' ? 'Roll back' : 'Promote'} to ${target.id}`,
     );
     if (requested === 'unchanged') return 'unchanged';
   } catch (error) {
@@ -102,7 +104,11 @@ async function moveAliases(
       throw new ConfigurationError(`${target.id} cannot be used: Vercel answered ${error.status} (${error.message})`, 'target');
     throw error;
   }
-  return context.log.group('Wait for the domains (alias job)', () => waitForAliasJob(client, project, target.id, kind, { log: context.log, signal }));
+  return context.phases.step(
+    'Domains',
+    () => waitForAliasJob(client, project, target.id, kind, { log: context.log, signal }),
+    'Wait for the domains (alias job)',
+  );
 }
 
 async function redeployTarget(
@@ -113,8 +119,10 @@ async function redeployTarget(
   signal: AbortSignal,
 ): Promise<VercelDeployment> {
   const created = await createProductionBuild(client, project, inputs['git-ref'], signal);
-  return context.log.group(`Build ${inputs['git-ref']} (${created.id})`, () =>
-    waitForBuild(client, created, inputs['git-ref'] ?? 'the linked branch', { log: context.log, signal }),
+  return context.phases.step(
+    'Build',
+    () => waitForBuild(client, created, inputs['git-ref'] ?? 'the linked branch', { log: context.log, signal }),
+    `Build ${inputs['git-ref']} (${created.id})`,
   );
 }
 

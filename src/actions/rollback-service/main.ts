@@ -6,7 +6,7 @@ import { type HeldLease, LEASE_STATE } from '../../kube/lease.js';
 import { writeLeaseState } from '../../kube/lease-state.js';
 import { readState } from '../../kube/reroute-state.js';
 import { describeTarget } from '../../kube/rollback.js';
-import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument } from '../../kube/service-plan.js';
+import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument, type ServicePlanEntry } from '../../kube/service-plan.js';
 import { resultOf, rollbackService, type ServiceResult } from './execute.js';
 import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 import { describePlan, planService, type ServicePlan } from './plan.js';
@@ -52,6 +52,42 @@ function planDocument(plans: ServicePlan[], namespace: string, inputs: RollbackS
   };
 }
 
+/** Every service's reads at once (reads: nothing to protect), logged in the order the services were given. */
+async function planAll(
+  client: KubeClient,
+  services: string[],
+  inputs: RollbackServiceInputs,
+  context: ActionContext,
+  given: ServicePlanEntry[] | undefined,
+  namespace: string,
+): Promise<ServicePlan[]> {
+  const reroute = readState(client, namespace);
+  const planned = await forEachLimited(
+    services.map((service, index) => ({ service, index })),
+    PLAN_PARALLEL,
+    ({ service, index }) =>
+      planService(client, service, {
+        namespace,
+        target: inputs.target,
+        onlyFrom: inputs['only-from'],
+        container: inputs.container,
+        onManaged: inputs['on-managed'],
+        force: inputs.force,
+        dryRun: inputs['dry-run'],
+        log: context.log,
+        signal: context.clock.signal,
+        given: given?.[index],
+        reroute,
+      }),
+    () => {
+      throw new Error('planning never skips a service');
+    },
+    () => false,
+  );
+  for (const plan of planned) context.log.info(describePlan(plan));
+  return planned;
+}
+
 export interface RollbackServiceClients {
   kube: KubeClient;
 }
@@ -70,78 +106,55 @@ export async function main(
     ? `Plan (given, made ${inputs.plan?.['created-at'] ?? '?'})`
     : `Plan: ${services.length} service(s) in ${namespace} → ${describeTarget(inputs.target)}`;
 
-  const reroute = readState(client, namespace);
-  // every service's reads at once (they are reads: nothing to protect), logged in the order the services were given
-  const plans = await log.group(heading, async () => {
-    const planned = await forEachLimited(
-      services.map((service, index) => ({ service, index })),
-      PLAN_PARALLEL,
-      ({ service, index }) =>
-        planService(client, service, {
-          namespace,
-          target: inputs.target,
-          onlyFrom: inputs['only-from'],
-          container: inputs.container,
-          onManaged: inputs['on-managed'],
-          force: inputs.force,
-          dryRun: inputs['dry-run'],
-          log,
-          signal,
-          given: given?.[index],
-          reroute,
-        }),
-      () => {
-        throw new Error('planning never skips a service');
-      },
-      () => false,
-    );
-    for (const plan of planned) log.info(describePlan(plan));
-    return planned;
-  });
+  const { phases } = context;
+  const plans = await phases.step('Plan', () => planAll(client, services, inputs, context, given, namespace), heading);
 
   const held = new Map<string, HeldLease>();
   const saveLeases = (): void => context.saveState(LEASE_STATE, writeLeaseState([...held.values()]));
   let failedOnce = false;
-  const results = await log.group(inputs['dry-run'] ? 'Dry run (dryRun=All, nothing changes)' : `Converge (up to ${inputs['max-parallel']} at once)`, () =>
-    forEachLimited<ServicePlan, ServiceResult>(
-      plans,
-      inputs['max-parallel'],
-      async (plan) => {
-        const result = await rollbackService(client, plan, {
-          dryRun: inputs['dry-run'],
-          force: inputs.force,
-          failAfterMs: inputs['fail-after'],
-          changeCause: changeCause(inputs, context),
-          holder: context.runId,
-          log,
-          signal,
-          deadline,
-          timeoutLabel,
-          onLease: (lease, isHeld) => {
-            if (isHeld) held.set(lease.name, lease);
-            else held.delete(lease.name);
-            saveLeases();
-          },
-        });
-        log.info(
-          `${result.status === 'failed' || result.status === 'cancelled' ? '✗' : '✓'} ${plan.service}: ${result.status} (${formatDuration(result['duration-ms'])}) ${result.message}`,
-        );
-        if (result.status === 'failed') failedOnce = true;
-        return result;
-      },
-      (plan) => {
-        const cancelled = context.cancel.aborted;
-        const result = resultOf(
-          plan,
-          cancelled ? 'cancelled' : 'skipped',
-          cancelled ? 'not started: the run was cancelled' : 'not started: fail-fast stopped after an earlier failure',
-          Date.now(),
-        );
-        log.info(`✗ ${plan.service}: ${result.status} (${result.message})`);
-        return result;
-      },
-      () => (inputs['fail-fast'] && failedOnce) || context.cancel.aborted,
-    ),
+  const results = await phases.step(
+    inputs['dry-run'] ? 'Dry run' : 'Converge',
+    () =>
+      forEachLimited<ServicePlan, ServiceResult>(
+        plans,
+        inputs['max-parallel'],
+        async (plan) => {
+          const result = await rollbackService(client, plan, {
+            dryRun: inputs['dry-run'],
+            force: inputs.force,
+            failAfterMs: inputs['fail-after'],
+            changeCause: changeCause(inputs, context),
+            holder: context.runId,
+            log,
+            signal,
+            deadline,
+            timeoutLabel,
+            onLease: (lease, isHeld) => {
+              if (isHeld) held.set(lease.name, lease);
+              else held.delete(lease.name);
+              saveLeases();
+            },
+          });
+          log.info(
+            `${result.status === 'failed' || result.status === 'cancelled' ? '✗' : '✓'} ${plan.service}: ${result.status} (${formatDuration(result['duration-ms'])}) ${result.message}`,
+          );
+          if (result.status === 'failed') failedOnce = true;
+          return result;
+        },
+        (plan) => {
+          const cancelled = context.cancel.aborted;
+          const result = resultOf(
+            plan,
+            cancelled ? 'cancelled' : 'skipped',
+            cancelled ? 'not started: the run was cancelled' : 'not started: fail-fast stopped after an earlier failure',
+            Date.now(),
+          );
+          log.info(`✗ ${plan.service}: ${result.status} (${result.message})`);
+          return result;
+        },
+        () => (inputs['fail-fast'] && failedOnce) || context.cancel.aborted,
+      ),
+    inputs['dry-run'] ? 'Dry run (dryRun=All, nothing changes)' : `Converge (up to ${inputs['max-parallel']} at once)`,
   );
 
   const failed = results.filter((r) => r.status === 'failed' || r.status === 'cancelled');

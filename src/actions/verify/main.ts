@@ -29,7 +29,7 @@ export async function main(inputs: VerifyInputs, context: ActionContext, { kube 
       : undefined;
   if (grafana) await annotate(grafana, `keiko-rollback verify started (${checks.length} checks)${context.runUrl ? ` — ${context.runUrl}` : ''}`);
   const started = Date.now();
-  const reports = await log.group(
+  const reports = await context.phases.step(
     `Run ${checks.length} checks at once${inputs['stability-window'] ? `, green for ${formatDuration(inputs['stability-window'])}` : ''}`,
     () =>
       runChecks(checks, {
