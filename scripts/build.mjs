@@ -1,6 +1,8 @@
 // Builds dist/: one shared minified bundle (dist/main) that every action and the CLI load,
 // a tiny stub per action, the sandbox bundle (never loaded by an action), and every
-// actions/<name>/action.yml from its manifest in src/.
+// actions/<name>/action.yml from its definition in src/.
+// `--dev` (npm run build:dev): the inner loop's build — unminified, with ncc's cache; its source hash says `dev:`,
+// which npm test accepts locally and CI refuses (only a production build is committed).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,17 +15,18 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 fs.rmSync(path.join(root, 'build'), { recursive: true, force: true });
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 
+const dev = process.argv.includes('--dev');
 const dist = path.join(root, 'dist');
 fs.rmSync(dist, { recursive: true, force: true });
 const bundle = (entry, out) =>
-  run(bin('ncc'), ['build', entry, '-o', out, '--minify', '--no-cache', '--quiet', '--license', 'licenses.txt', '--target', 'es2023']);
+  run(bin('ncc'), ['build', entry, '-o', out, ...(dev ? [] : ['--minify', '--no-cache']), '--quiet', '--license', 'licenses.txt', '--target', 'es2023']);
 bundle('build/src/entry.js', 'dist/main');
-await minifyChunks(path.join(dist, 'main'));
+if (!dev) await minifyChunks(path.join(dist, 'main'));
 bundle('build/src/sandbox/index.js', 'dist/sandbox');
 fs.writeFileSync(path.join(dist, 'package.json'), '{ "type": "module" }\n');
 // what this dist/ was built from: scripts/test.sh refuses to test a bundle older than the source
 const { sourceHash } = await import('./source-hash.mjs');
-fs.writeFileSync(path.join(dist, 'source-hash.txt'), `${sourceHash()}\n`);
+fs.writeFileSync(path.join(dist, 'source-hash.txt'), `${dev ? 'dev:' : ''}${sourceHash()}\n`);
 
 const { ACTIONS } = await import(path.join(root, 'build/src/actions/registry.js'));
 for (const { manifest } of Object.values(ACTIONS)) {
