@@ -24,7 +24,7 @@ function register<S extends ActionDefinition['schema'], O extends string, C>(def
   };
 }
 
-/** Every action: adding one is its folder under src/actions/ and one line here. */
+/** Every action, loaded at once (the CLI and the build); the entry loads one at a time through catalog.ts. */
 export const ACTIONS = {
   'rollback-service': register(rollbackServiceAction),
   'rollback-database': register(rollbackDatabaseAction),
