@@ -9,6 +9,7 @@ import { createRunClock } from '../src/core/run-clock.js';
 import { createSecretRegistry } from '../src/core/secrets.js';
 import { KubeClient } from '../src/kube/client.js';
 import { acquireLease, LeaseHeldError, releaseLeaseIfHeld } from '../src/kube/lease.js';
+import { startFaultProxy } from '../src/sandbox/fault-proxy.js';
 import type { KubeEmulator } from '../src/sandbox/kube/index.js';
 import { DEPLOYMENTS, kubeEmulators, LEASES, liveImage, NS, revisionAnnotation } from './helpers/kube-fixtures.js';
 
@@ -96,6 +97,25 @@ describe('the Lease that keeps two runs apart', () => {
     const second = await acquireLease(client, { ...options, holder: 'run-b', deadline: Date.now() - 1 });
     expect(second.holder).toBe('run-b');
     await second.release();
+  });
+
+  it('a create whose answer was lost is read back: the Lease this run turns out to hold is deleted', async (ctx) => {
+    const emulator = await start();
+    const proxy = await startFaultProxy(emulator.url);
+    ctx.onTestFinished(() => proxy.close());
+    proxy.add({ fault: { kind: 'lose' }, method: 'POST', path: '/leases', times: 1 });
+    const context = contextFor();
+    const config = new KubeConfig();
+    config.loadFromString(emulator.kubeconfig.replace(emulator.url, proxy.url));
+    // no retry left (the run's time is as good as up): the lost create is the last word of acquireLease
+    const client = new KubeClient(config, context.log, { signal: context.clock.signal, policy: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 0 } });
+    const name = 'keiko-rollback-chat-service';
+    await expect(
+      acquireLease(client, { namespace: NS, name, holder: 'run-d', log: context.log, signal: context.clock.signal, deadline: Date.now() + 5_000 }),
+    ).rejects.toThrow();
+    // the server did create it (the answer was what got lost), and the run deleted it after reading it back
+    expect(proxy.requests.map((r) => `${r.method} ${r.outcome}`)).toEqual(['POST lost', 'GET 200', 'DELETE 200']);
+    expect(emulator.store.list(LEASES, NS)).toEqual([]);
   });
 
   it('an expired Lease (its holder died) is taken over', async () => {

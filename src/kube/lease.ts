@@ -1,5 +1,6 @@
 import { sleep } from '../core/durations.js';
 import type { Logger } from '../core/logger.js';
+import { OutsideFailure } from '../core/outside.js';
 import { releaseSignal } from '../core/run-clock.js';
 import { KubeApiError, type KubeClient } from './client.js';
 import { leasePath } from './types.js';
@@ -93,7 +94,11 @@ async function acquireLeaseOnce(client: KubeClient, options: LeaseOptions, seen:
       });
       return startHolding(client, options, created, duration, waitedFor);
     } catch (error) {
-      if (!isConflict(error)) throw error;
+      if (!isConflict(error)) {
+        // no answer seen (the run's time ran out, the connection dropped): the Lease may exist and be ours
+        if (!(error instanceof OutsideFailure && error.status !== undefined)) await releaseIfCreated(client, options);
+        throw error;
+      }
     }
     const lease = await client.get<Lease>(path, undefined, options.signal);
     const current = lease.spec?.holderIdentity;
@@ -167,6 +172,15 @@ export async function activeLeaseHolder(client: KubeClient, namespace: string, n
     if (error instanceof KubeApiError && error.code === 404) return undefined;
     throw error;
   }
+}
+
+/** After a create whose answer never came: read the Lease back and delete it if this run turns out to hold it. */
+async function releaseIfCreated(client: KubeClient, options: LeaseOptions): Promise<void> {
+  await releaseLeaseIfHeld(client.withSignal(releaseSignal()), options.namespace, options.name, options.holder).catch((error: unknown) =>
+    options.log.warning(
+      `could not check lease ${options.name} after a lost answer: ${error instanceof Error ? error.message : String(error)}; it expires by itself within 60s`,
+    ),
+  );
 }
 
 /** For the post step: deletes the lease only if this run still holds it. */
