@@ -1,4 +1,5 @@
 import { sleep } from '../core/durations.js';
+import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { OutsideFailure } from '../core/outside.js';
 import { releaseSignal } from '../core/run-clock.js';
@@ -138,7 +139,7 @@ function startHolding(client: KubeClient, options: LeaseOptions, lease: Lease, d
       client
         .request<Lease>('PUT', path, { body: renewed })
         .then((result) => (latest = result))
-        .catch((error: unknown) => options.log.warning(`could not renew lease ${options.name}: ${error instanceof Error ? error.message : String(error)}`));
+        .catch((error: unknown) => options.log.warning(`could not renew lease ${options.name}: ${describeError(error)}`));
     },
     (duration * 1000) / 3,
   );
@@ -177,9 +178,7 @@ export async function activeLeaseHolder(client: KubeClient, namespace: string, n
 /** After a create whose answer never came: read the Lease back and delete it if this run turns out to hold it. */
 async function releaseIfCreated(client: KubeClient, options: LeaseOptions): Promise<void> {
   await releaseLeaseIfHeld(client.withSignal(releaseSignal()), options.namespace, options.name, options.holder).catch((error: unknown) =>
-    options.log.warning(
-      `could not check lease ${options.name} after a lost answer: ${error instanceof Error ? error.message : String(error)}; it expires by itself within 60s`,
-    ),
+    options.log.warning(`could not check lease ${options.name} after a lost answer: ${describeError(error)}; it expires by itself within 60s`),
   );
 }
 
