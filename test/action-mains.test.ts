@@ -5,7 +5,7 @@ import { main as rollbackService } from '../src/actions/rollback-service/main.js
 import type { ActionContext } from '../src/core/action.js';
 import type { Logger } from '../src/core/logger.js';
 import { PhaseLog } from '../src/core/phase-log.js';
-import { createRunClock } from '../src/core/run-clock.js';
+import { createRunClock, RELEASE_GRACE_MS } from '../src/core/run-clock.js';
 import { createSecretRegistry } from '../src/core/secrets.js';
 import { KubeClient } from '../src/kube/client.js';
 import { acquireLease, LeaseHeldError, releaseLeaseIfHeld } from '../src/kube/lease.js';
@@ -115,6 +115,40 @@ describe('the Lease that keeps two runs apart', () => {
     ).rejects.toThrow();
     // the server did create it (the answer was what got lost), and the run deleted it after reading it back
     expect(proxy.requests.map((r) => `${r.method} ${r.outcome}`)).toEqual(['POST lost', 'GET 200', 'DELETE 200']);
+    expect(emulator.store.list(LEASES, NS)).toEqual([]);
+  });
+
+  it('with less than the release grace of the run left, no create is sent: nothing written, the reason named', async (ctx) => {
+    const emulator = await start();
+    const proxy = await startFaultProxy(emulator.url);
+    ctx.onTestFinished(() => proxy.close());
+    const context = contextFor();
+    const config = new KubeConfig();
+    config.loadFromString(emulator.kubeconfig.replace(emulator.url, proxy.url));
+    const client = new KubeClient(config, context.log, { signal: context.clock.signal });
+    const name = 'keiko-rollback-chat-service';
+    const options = { namespace: NS, name, holder: 'run-e', log: context.log, signal: context.clock.signal };
+    await expect(acquireLease(client, { ...options, deadline: Date.now() + 60_000, runEnds: Date.now() + RELEASE_GRACE_MS - 1 })).rejects.toThrow(
+      /lease keiko-rollback-chat-service not taken: less than 4s of the run's timeout was left.*nothing written/,
+    );
+    expect(proxy.requests).toEqual([]);
+  });
+
+  it('a create still unanswered when only the release grace is left is given up and read back; no Lease stays', async (ctx) => {
+    const emulator = await start();
+    const proxy = await startFaultProxy(emulator.url);
+    ctx.onTestFinished(() => proxy.close());
+    proxy.add({ fault: { kind: 'hang' }, method: 'POST', path: '/leases', times: 1 });
+    const context = contextFor();
+    const config = new KubeConfig();
+    config.loadFromString(emulator.kubeconfig.replace(emulator.url, proxy.url));
+    const client = new KubeClient(config, context.log, { signal: context.clock.signal });
+    const name = 'keiko-rollback-chat-service';
+    const runEnds = Date.now() + RELEASE_GRACE_MS + 200;
+    await expect(
+      acquireLease(client, { namespace: NS, name, holder: 'run-f', log: context.log, signal: context.clock.signal, deadline: runEnds, runEnds }),
+    ).rejects.toThrow(/not taken: less than 4s/);
+    expect(proxy.requests.map((r) => `${r.method} ${r.outcome}`)).toEqual(['POST hang', 'GET 404']);
     expect(emulator.store.list(LEASES, NS)).toEqual([]);
   });
 

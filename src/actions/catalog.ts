@@ -1,13 +1,4 @@
-import { type ActionDefinition, type ActionHost, runAction, runPostStep } from '../core/action.js';
-
-interface LoadedAction {
-  run(host: ActionHost): Promise<unknown>;
-  post(host: ActionHost): Promise<void>;
-}
-
-function loaded<S extends ActionDefinition['schema'], O extends string, C>(definition: ActionDefinition<S, O, C>): LoadedAction {
-  return { run: (host) => runAction(definition, host), post: (host) => runPostStep(definition, host) };
-}
+import { type ActionHost, type ActionRunner, runnerOf } from '../core/action.js';
 
 /**
  * Every action by name, each loaded only when it runs: a step of rollback-service never loads PostgreSQL,
@@ -15,12 +6,12 @@ function loaded<S extends ActionDefinition['schema'], O extends string, C>(defin
  * build use the eager registry (registry.ts); a test keeps the two lists equal.
  */
 export const ACTION_LOADERS = {
-  'rollback-service': async () => loaded((await import('./rollback-service/definition.js')).rollbackServiceAction),
-  'rollback-database': async () => loaded((await import('./rollback-database/definition.js')).rollbackDatabaseAction),
-  'rollback-frontend': async () => loaded((await import('./rollback-frontend/definition.js')).rollbackFrontendAction),
-  'emergency-reroute': async () => loaded((await import('./emergency-reroute/definition.js')).emergencyRerouteAction),
-  verify: async () => loaded((await import('./verify/definition.js')).verifyAction),
-} satisfies Record<string, () => Promise<LoadedAction>>;
+  'rollback-service': async () => runnerOf((await import('./rollback-service/definition.js')).rollbackServiceAction),
+  'rollback-database': async () => runnerOf((await import('./rollback-database/definition.js')).rollbackDatabaseAction),
+  'rollback-frontend': async () => runnerOf((await import('./rollback-frontend/definition.js')).rollbackFrontendAction),
+  'emergency-reroute': async () => runnerOf((await import('./emergency-reroute/definition.js')).emergencyRerouteAction),
+  verify: async () => runnerOf((await import('./verify/definition.js')).verifyAction),
+} satisfies Record<string, () => Promise<ActionRunner>>;
 
 export type CatalogName = keyof typeof ACTION_LOADERS;
 

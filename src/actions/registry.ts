@@ -1,4 +1,4 @@
-import { type ActionDefinition, type ActionHost, type ActionResult, runAction, runPostStep } from '../core/action.js';
+import { type ActionDefinition, type ActionRunner, runnerOf } from '../core/action.js';
 import { emergencyRerouteAction } from './emergency-reroute/definition.js';
 import { type ActionManifest, manifestOf } from './manifest.js';
 import { rollbackDatabaseAction } from './rollback-database/definition.js';
@@ -6,12 +6,10 @@ import { rollbackFrontendAction } from './rollback-frontend/definition.js';
 import { rollbackServiceAction } from './rollback-service/definition.js';
 import { verifyAction } from './verify/definition.js';
 
-export interface RegisteredAction {
+export interface RegisteredAction extends ActionRunner {
   manifest: ActionManifest;
   /** The validators of its inputs (rules across inputs included). */
   schema: ActionDefinition['schema'];
-  run(host: ActionHost): Promise<ActionResult | undefined>;
-  post(host: ActionHost): Promise<void>;
 }
 
 // the one place that erases each action's own input, output and client types
@@ -19,8 +17,7 @@ function register<S extends ActionDefinition['schema'], O extends string, C>(def
   return {
     manifest: manifestOf(definition as unknown as ActionDefinition),
     schema: definition.schema,
-    run: (host) => runAction(definition, host),
-    post: (host) => runPostStep(definition, host),
+    ...runnerOf(definition),
   };
 }
 

@@ -180,3 +180,13 @@ export async function runPostStep<S extends z.ZodObject, O extends string, C>(de
     host.log.warning(secrets.redact(`post step of ${definition.name}: ${describeError(error)}`));
   }
 }
+
+/** An action bound to its own types, callable by name from the registry and the entry's lazy catalog alike. */
+export interface ActionRunner {
+  run(host: ActionHost): Promise<ActionResult | undefined>;
+  post(host: ActionHost): Promise<void>;
+}
+
+export function runnerOf<S extends z.ZodObject, O extends string, C>(definition: ActionDefinition<S, O, C>): ActionRunner {
+  return { run: (host) => runAction(definition, host), post: (host) => runPostStep(definition, host) };
+}

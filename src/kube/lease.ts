@@ -1,8 +1,8 @@
 import { sleep } from '../core/durations.js';
-import { describeError } from '../core/errors.js';
+import { describeError, RunTimeout } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { OutsideFailure } from '../core/outside.js';
-import { releaseSignal } from '../core/run-clock.js';
+import { MAX_TIMER_MS, RELEASE_GRACE_MS, releaseSignal } from '../core/run-clock.js';
 import { KubeApiError, type KubeClient } from './client.js';
 import { leasePath } from './types.js';
 
@@ -42,6 +42,11 @@ export interface LeaseOptions {
   signal: AbortSignal;
   /** Gives up with LeaseHeldError when another holder still has it at this time (epoch ms). */
   deadline: number;
+  /**
+   * When the run's time is up (epoch ms): no create is sent, or waited for, in the last seconds,
+   * which are kept for reading back a create whose answer was lost and deleting the Lease.
+   */
+  runEnds?: number;
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
@@ -83,6 +88,10 @@ async function acquireLeaseOnce(client: KubeClient, options: LeaseOptions, seen:
     options.signal.throwIfAborted();
     const now = microTime();
     const spec = { holderIdentity: holder, leaseDurationSeconds: duration, acquireTime: now, renewTime: now };
+    // the create must answer while a lost answer can still be read back and the Lease deleted before the run ends
+    const createBy = (options.runEnds ?? Number.POSITIVE_INFINITY) - RELEASE_GRACE_MS;
+    if (Date.now() >= createBy) throw seen.holder ? new LeaseHeldError(name, seen.holder, seen.since) : tooLateForLease(name);
+    const createCap = AbortSignal.timeout(Math.min(createBy - Date.now(), MAX_TIMER_MS));
     try {
       const created = await client.request<Lease>('POST', leasePath(namespace), {
         body: {
@@ -91,14 +100,14 @@ async function acquireLeaseOnce(client: KubeClient, options: LeaseOptions, seen:
           metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'keiko-rollback' } },
           spec: { ...spec, leaseTransitions: 0 },
         },
-        signal: options.signal,
+        signal: AbortSignal.any([options.signal, createCap]),
       });
       return startHolding(client, options, created, duration, waitedFor);
     } catch (error) {
       if (!isConflict(error)) {
         // no answer seen (the run's time ran out, the connection dropped): the Lease may exist and be ours
         if (!(error instanceof OutsideFailure && error.status !== undefined)) await releaseIfCreated(client, options);
-        throw error;
+        throw createCap.aborted && !options.signal.aborted ? tooLateForLease(name) : error;
       }
     }
     const lease = await client.get<Lease>(path, undefined, options.signal);
@@ -108,11 +117,14 @@ async function acquireLeaseOnce(client: KubeClient, options: LeaseOptions, seen:
       try {
         const taken = await client.request<Lease>('PUT', path, {
           body: { ...lease, spec: { ...spec, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (current === holder ? 0 : 1) } },
-          signal: options.signal,
+          signal: AbortSignal.any([options.signal, createCap]),
         });
         return startHolding(client, options, taken, duration, waitedFor);
       } catch (error) {
-        if (!isConflict(error)) throw error;
+        if (!isConflict(error)) {
+          if (!(error instanceof OutsideFailure && error.status !== undefined)) await releaseIfCreated(client, options);
+          throw createCap.aborted && !options.signal.aborted ? tooLateForLease(name) : error;
+        }
         continue;
       }
     }
@@ -175,20 +187,35 @@ export async function activeLeaseHolder(client: KubeClient, namespace: string, n
   }
 }
 
-/** After a create whose answer never came: read the Lease back and delete it if this run turns out to hold it. */
-async function releaseIfCreated(client: KubeClient, options: LeaseOptions): Promise<void> {
-  await releaseLeaseIfHeld(client.withSignal(releaseSignal()), options.namespace, options.name, options.holder).catch((error: unknown) =>
-    options.log.warning(`could not check lease ${options.name} after a lost answer: ${describeError(error)}; it expires by itself within 60s`),
+function tooLateForLease(name: string): RunTimeout {
+  return new RunTimeout(
+    `lease ${name} not taken: less than ${RELEASE_GRACE_MS / 1000}s of the run's timeout was left, too little to roll back and release it; nothing written — re-run with a longer timeout`,
   );
 }
 
-/** For the post step: deletes the lease only if this run still holds it. */
-export async function releaseLeaseIfHeld(client: KubeClient, namespace: string, name: string, holder: string): Promise<boolean> {
+/** After a create whose answer never came: read the Lease back and delete it if this run turns out to hold it. */
+async function releaseIfCreated(client: KubeClient, options: LeaseOptions): Promise<void> {
+  // two round trips (read, then delete with its resourceVersion): each gets the release budget, the run's signal may be over
+  await releaseLeaseIfHeld(client.withSignal(new AbortController().signal), options.namespace, options.name, options.holder, () => releaseSignal()).catch(
+    (error: unknown) =>
+      options.log.warning(`could not check lease ${options.name} after a lost answer: ${describeError(error)}; it expires by itself within 60s`),
+  );
+}
+
+/** For the post step: deletes the lease only if this run still holds it. `callSignal` bounds each of the two calls. */
+export async function releaseLeaseIfHeld(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  holder: string,
+  callSignal: () => AbortSignal | undefined = () => undefined,
+): Promise<boolean> {
   try {
-    const lease = await client.get<Lease>(leasePath(namespace, name));
+    const lease = await client.get<Lease>(leasePath(namespace, name), undefined, callSignal());
     if (lease.spec?.holderIdentity !== holder) return false;
     await client.request('DELETE', leasePath(namespace, name), {
       body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: lease.metadata.resourceVersion } },
+      signal: callSignal(),
     });
     return true;
   } catch (error) {

@@ -165,7 +165,15 @@ async function release(lease: HeldLease, context: ActionContext): Promise<void> 
 
 async function holdLease(client: KubeClient, namespace: string, context: ActionContext, signal: AbortSignal, deadline: number): Promise<HeldLease> {
   try {
-    const lease = await acquireLease(client, { namespace, name: 'keiko-rollback-reroute', holder: context.runId, log: context.log, signal, deadline });
+    const lease = await acquireLease(client, {
+      namespace,
+      name: 'keiko-rollback-reroute',
+      holder: context.runId,
+      log: context.log,
+      signal,
+      deadline,
+      runEnds: deadline,
+    });
     context.saveState(LEASE_STATE, writeLeaseState([lease]));
     return lease;
   } catch (error) {

@@ -209,6 +209,7 @@ export async function rollbackService(client: KubeClient, plan: ServicePlan, opt
       log: options.log,
       signal: options.signal,
       deadline: options.deadline,
+      runEnds: options.deadline,
     });
     options.onLease(lease, true);
     const written = await writeRollback(client, plan, options, !(plan.heldBy ?? lease.waitedFor));

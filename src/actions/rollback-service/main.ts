@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
 import type { KubeClient } from '../../kube/client.js';
@@ -15,25 +16,15 @@ import { rollbackSummary } from './summary.js';
 /** Reads while planning: enough to overlap the round trips of a fleet, few enough to stay polite to the API server. */
 const PLAN_PARALLEL = 25;
 
-/** Runs `worker` over `items` with at most `limit` at once; `stop()` prevents new starts. */
-async function forEachLimited<T, R>(
-  items: T[],
-  limit: number,
-  worker: (item: T) => Promise<R>,
-  skipped: (item: T) => R,
-  shouldStop: () => boolean,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      const item = items[index] as T;
-      results[index] = shouldStop() ? skipped(item) : await worker(item);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
+function notStarted(plan: ServicePlan, cancelled: boolean, log: ActionContext['log']): ServiceResult {
+  const result = resultOf(
+    plan,
+    cancelled ? 'cancelled' : 'skipped',
+    cancelled ? 'not started: the run was cancelled' : 'not started: fail-fast stopped after an earlier failure',
+    Date.now(),
+  );
+  log.info(`✗ ${plan.service}: ${result.status} (${result.message})`);
+  return result;
 }
 
 function changeCause(inputs: RollbackServiceInputs, context: ActionContext): string | undefined {
@@ -62,10 +53,9 @@ async function planAll(
   namespace: string,
 ): Promise<ServicePlan[]> {
   const reroute = readState(client, namespace);
-  const planned = await forEachLimited(
-    services.map((service, index) => ({ service, index })),
-    PLAN_PARALLEL,
-    ({ service, index }) =>
+  const planned = await pMap(
+    services,
+    (service, index) =>
       planService(client, service, {
         namespace,
         target: inputs.target,
@@ -79,10 +69,7 @@ async function planAll(
         given: given?.[index],
         reroute,
       }),
-    () => {
-      throw new Error('planning never skips a service');
-    },
-    () => false,
+    { concurrency: PLAN_PARALLEL },
   );
   for (const plan of planned) context.log.info(describePlan(plan));
   return planned;
@@ -115,10 +102,11 @@ export async function main(
   const results = await phases.step(
     inputs['dry-run'] ? 'Dry run' : 'Converge',
     () =>
-      forEachLimited<ServicePlan, ServiceResult>(
+      pMap(
         plans,
-        inputs['max-parallel'],
-        async (plan) => {
+        async (plan): Promise<ServiceResult> => {
+          // fail-fast and cancel stop new starts; what already runs converges or is cut by the run's signal
+          if ((inputs['fail-fast'] && failedOnce) || context.cancel.aborted) return notStarted(plan, context.cancel.aborted, log);
           const result = await rollbackService(client, plan, {
             dryRun: inputs['dry-run'],
             force: inputs.force,
@@ -141,18 +129,7 @@ export async function main(
           if (result.status === 'failed') failedOnce = true;
           return result;
         },
-        (plan) => {
-          const cancelled = context.cancel.aborted;
-          const result = resultOf(
-            plan,
-            cancelled ? 'cancelled' : 'skipped',
-            cancelled ? 'not started: the run was cancelled' : 'not started: fail-fast stopped after an earlier failure',
-            Date.now(),
-          );
-          log.info(`✗ ${plan.service}: ${result.status} (${result.message})`);
-          return result;
-        },
-        () => (inputs['fail-fast'] && failedOnce) || context.cancel.aborted,
+        { concurrency: inputs['max-parallel'] },
       ),
     inputs['dry-run'] ? 'Dry run (dryRun=All, nothing changes)' : `Converge (up to ${inputs['max-parallel']} at once)`,
   );
