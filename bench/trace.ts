@@ -22,7 +22,7 @@ export interface TraceLine {
   ms: number;
 }
 
-function isComplete(deployment: KubeObject): boolean {
+export function isComplete(deployment: KubeObject): boolean {
   const spec = deployment.spec as { replicas?: number } | undefined;
   const status = deployment.status as { updatedReplicas?: number; availableReplicas?: number; replicas?: number; observedGeneration?: number } | undefined;
   const generation = (deployment.metadata as { generation?: number } | undefined)?.generation ?? 0;
