@@ -54,23 +54,29 @@ export function revisionsOf(deployment: Deployment, sets: ReplicaSet[]): Revisio
     .sort((a, b) => a.revision - b.revision);
 }
 
+const comparableCache = new WeakMap<PodTemplate, string>();
+
 /** A pod template as the deployment controller compares it: no hash label, no null timestamp. */
 export function comparableTemplate(template: PodTemplate): string {
-  const copy = structuredClone(template);
-  const metadata = { ...(copy.metadata ?? {}) };
-  const labels = { ...(metadata.labels ?? {}) };
-  delete labels[POD_TEMPLATE_HASH];
-  delete metadata.creationTimestamp;
-  copy.metadata = { ...metadata, labels };
-  return canonicalJson(copy);
+  // the same objects are compared again and again while planning and converging a fleet: computed once each
+  const cached = comparableCache.get(template);
+  if (cached !== undefined) return cached;
+  const { [POD_TEMPLATE_HASH]: _hash, ...labels } = template.metadata?.labels ?? {};
+  const { creationTimestamp: _created, ...metadata } = template.metadata ?? {};
+  const comparable = canonicalJson({ ...template, metadata: { ...metadata, labels } });
+  comparableCache.set(template, comparable);
+  return comparable;
 }
+
+/** Code-unit order, as a canonical form needs (localeCompare is locale-aware and many times slower). */
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== null && v !== undefined)
-      .sort(([a], [b]) => a.localeCompare(b));
+      .sort(byKey);
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

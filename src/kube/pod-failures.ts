@@ -1,7 +1,8 @@
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { KubeClient } from './client.js';
-import { type ContainerStatus, type List, type Pod, podPath } from './types.js';
+import { Informer, selectorMatches } from './informer.js';
+import { type ContainerStatus, type LabelSelector, type Pod, podPath, selectorString } from './types.js';
 
 /** Waiting reasons that do not heal by themselves while the pod template stays as it is. */
 const STUCK = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError']);
@@ -33,7 +34,16 @@ export interface PodFailureWatch {
  */
 export function watchPodFailures(
   client: KubeClient,
-  options: { namespace: string; selector: string; failAfterMs: number; log: Logger; signal: AbortSignal },
+  options: {
+    namespace: string;
+    /** The new ReplicaSet's pods: the deployment's selector with its pod-template-hash. */
+    selector: LabelSelector;
+    failAfterMs: number;
+    log: Logger;
+    signal: AbortSignal;
+    /** The run's shared informer of the namespace's pods; without it, one of these pods alone. */
+    pods?: Informer<Pod>;
+  },
 ): PodFailureWatch {
   const controller = new AbortController();
   const signal = AbortSignal.any([controller.signal, options.signal]);
@@ -80,42 +90,19 @@ export function watchPodFailures(
     judge(pod);
   };
 
-  const path = podPath(options.namespace);
-  void (async () => {
-    let resourceVersion: string | undefined;
-    while (!signal.aborted) {
-      try {
-        if (resourceVersion === undefined) {
-          const list = await client.get<List<Pod> & { metadata?: { resourceVersion?: string } }>(path, { labelSelector: options.selector }, signal);
-          for (const pod of list.items) see(pod);
-          resourceVersion = list.metadata?.resourceVersion;
-        }
-        const result = await client.watch<Pod>(
-          path,
-          { labelSelector: options.selector, resourceVersion, allowWatchBookmarks: 'true' },
-          (event) => {
-            if (event.type === 'ERROR') {
-              resourceVersion = undefined;
-              return true;
-            }
-            if (event.type !== 'BOOKMARK') see(event.object, event.type === 'DELETED');
-            return false;
-          },
-          signal,
-        );
-        if (resourceVersion !== undefined) resourceVersion = result.resourceVersion ?? resourceVersion;
-      } catch (error) {
-        if (signal.aborted) return;
-        // the rollout watch decides the outcome; this one only speeds up bad news
-        options.log.debug(`pod watch: ${describeError(error)}`);
-        resourceVersion = undefined;
-        await new Promise((r) => setTimeout(r, 1000).unref());
-      }
-    }
-  })();
+  // a refused pod watch only loses the early warning: the rollout's own wait decides the outcome
+  const informer =
+    options.pods ?? new Informer<Pod>(client, podPath(options.namespace), { labelSelector: selectorString(options.selector) }, { signal, log: options.log });
+  const unsubscribe = informer.subscribe(
+    (pod) => selectorMatches(options.selector, pod.metadata.labels),
+    (event) => see(event.object, event.type === 'DELETED'),
+    (error) => options.log.debug(`pod watch: ${describeError(error)}`),
+  );
   return {
     failed,
     stop() {
+      unsubscribe();
+      if (!options.pods) informer.stop();
       controller.abort();
       for (const timer of timers.values()) clearTimeout(timer);
     },

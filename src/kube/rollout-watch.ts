@@ -1,7 +1,6 @@
-import { sleep } from '../core/durations.js';
 import type { Logger } from '../core/logger.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY } from '../core/retry.js';
-import { classifyKubeError, type KubeClient } from './client.js';
+import type { KubeClient } from './client.js';
+import { Informer } from './informer.js';
 import { type RolloutState, rolloutState } from './rollout-status.js';
 import { type Deployment, deploymentPath } from './types.js';
 
@@ -10,6 +9,8 @@ export interface RolloutWaitOptions {
   log: Logger;
   /** Minimum time between two progress lines of one deployment. */
   progressIntervalMs?: number;
+  /** The run's shared informer of the namespace's deployments; without it, one of this deployment alone. */
+  deployments?: Informer<Deployment>;
 }
 
 export interface RolloutOutcome {
@@ -18,15 +19,14 @@ export interface RolloutOutcome {
 }
 
 /**
- * Waits for a rollout with a watch from the given object's resourceVersion, applying kubectl's
- * rollout-status rules. A dropped watch resumes from the last resourceVersion; 410 Gone re-reads.
- * Resolves with the final state (done, or failed); rejects only when `signal` aborts.
+ * Waits for a rollout through an informer of deployments (the run's shared one, or one of this
+ * deployment alone), applying kubectl's rollout-status rules to each change. Objects older than
+ * `initial` (a lower generation: the cache from before the patch) are not judged. Resolves with
+ * the final state (done, or failed); rejects when `signal` aborts or the API refuses the watch.
  */
 export async function waitForRollout(client: KubeClient, initial: Deployment, options: RolloutWaitOptions): Promise<RolloutOutcome> {
   const { name, namespace = '' } = initial.metadata;
   const interval = options.progressIntervalMs ?? 2000;
-  let current = initial;
-  let resourceVersion = initial.metadata.resourceVersion;
   let lastMessage = '';
   let lastLogged = 0;
   const report = (state: RolloutState): void => {
@@ -37,51 +37,37 @@ export async function waitForRollout(client: KubeClient, initial: Deployment, op
       lastLogged = now;
     }
   };
-  let state = rolloutState(current);
-  report(state);
-  let failures = 0;
-  while (!state.done && !state.failure) {
-    options.signal.throwIfAborted();
-    let expired = false;
-    try {
-      const result = await client.watch<Deployment>(
-        deploymentPath(namespace),
-        { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '290' },
+  const first = rolloutState(initial);
+  report(first);
+  if (first.done || first.failure) return { state: first, deployment: initial };
+  const informer = options.deployments ?? new Informer<Deployment>(client, deploymentPath(namespace), { fieldSelector: `metadata.name=${name}` }, options);
+  const generation = initial.metadata.generation ?? 0;
+  let unsubscribe = (): void => undefined;
+  let onAbort = (): void => undefined;
+  try {
+    return await new Promise<RolloutOutcome>((resolve, reject) => {
+      onAbort = () => reject(options.signal.reason);
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      if (options.signal.aborted) onAbort();
+      unsubscribe = informer.subscribe(
+        (deployment) => deployment.metadata.name === name,
         (event) => {
-          if (event.type === 'ERROR') {
-            expired = true;
-            return true;
-          }
-          if (event.type === 'BOOKMARK') return false;
           if (event.type === 'DELETED') {
-            state = { done: false, message: `deployment "${name}" was deleted`, failure: `deployment "${name}" was deleted during the rollout` };
-            return true;
+            const failure = `deployment "${name}" was deleted during the rollout`;
+            resolve({ state: { done: false, message: `deployment "${name}" was deleted`, failure }, deployment: event.object });
+            return;
           }
-          current = event.object;
-          state = rolloutState(current);
+          if ((event.object.metadata.generation ?? 0) < generation) return;
+          const state = rolloutState(event.object);
           report(state);
-          return state.done || Boolean(state.failure);
+          if (state.done || state.failure) resolve({ state, deployment: event.object });
         },
-        options.signal,
+        reject,
       );
-      resourceVersion = result.resourceVersion ?? resourceVersion;
-      failures = 0;
-      if (!result.stopped && !state.done && !state.failure) options.log.debug(`${name}: watch closed; resuming from resourceVersion ${resourceVersion}`);
-    } catch (error) {
-      options.signal.throwIfAborted();
-      if (!classifyKubeError(error).retry) throw error;
-      failures++;
-      options.log.info(`  ${name}: watch interrupted (${error instanceof Error ? error.message : String(error)}); reading the deployment, then resuming`);
-      await sleep(backoffDelay(Math.min(failures, 6), DEFAULT_RETRY_POLICY), options.signal);
-      // a watch that keeps failing must not hide a finished rollout: read the live state each time
-      expired = true;
-    }
-    if (expired) {
-      current = await client.get<Deployment>(deploymentPath(namespace, name), undefined, options.signal);
-      resourceVersion = current.metadata.resourceVersion;
-      state = rolloutState(current);
-      report(state);
-    }
+    });
+  } finally {
+    unsubscribe();
+    options.signal.removeEventListener('abort', onAbort);
+    if (!options.deployments) informer.stop();
   }
-  return { state, deployment: current };
 }

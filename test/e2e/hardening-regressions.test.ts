@@ -34,7 +34,7 @@ describe.concurrent('issue 18 regressions: time limits', () => {
         { onStdout },
       ),
     );
-    expectNamedOutcome(run, elapsedMs, 12_000, /Kubernetes API|timed out after 12s/);
+    expectNamedOutcome(run, elapsedMs, 12_000, /Kubernetes API|timed out after 12s|of the run's timeout was left/);
     expect(e.store.list(LEASES, NS)).toEqual([]);
   });
 

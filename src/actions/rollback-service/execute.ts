@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import { OutsideFailure } from '../../core/outside.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
 import { currentRevision, type RevisionHistory, readRevisionHistory } from '../../kube/history.js';
+import type { NamespaceInformers } from '../../kube/informer.js';
 import { acquireLease, type HeldLease, LeaseHeldError } from '../../kube/lease.js';
 import { watchPodFailures } from '../../kube/pod-failures.js';
 import { pausedAdvice, rollbackPatch } from '../../kube/rollback.js';
@@ -10,7 +11,7 @@ import { describeMap, type LiveReplicaSet, rolloutMap } from '../../kube/rollout
 import { rolloutState } from '../../kube/rollout-status.js';
 import { waitForRollout } from '../../kube/rollout-watch.js';
 import { converge, revisionRefOf } from '../../kube/service-plan.js';
-import { type Deployment, deploymentPath, POD_TEMPLATE_HASH, selectorString } from '../../kube/types.js';
+import { type Deployment, deploymentPath, POD_TEMPLATE_HASH } from '../../kube/types.js';
 import { leaseName, type ServicePlan, variablesOf } from './plan.js';
 
 export type ServiceStatus = 'rolled-back' | 'unchanged' | 'planned' | 'failed' | 'skipped' | 'cancelled';
@@ -43,6 +44,8 @@ export interface ExecuteOptions {
   deadline: number;
   timeoutLabel: string;
   onLease(lease: HeldLease, held: boolean): void;
+  /** Several services at once share one watch of deployments and one of pods. */
+  informers?: NamespaceInformers;
 }
 
 const JSON_PATCH = 'application/json-patch+json';
@@ -166,12 +169,24 @@ async function settle(
   if (state.failure) return failed(client, plan, `${state.failure} (kubectl rollout status would exit 1)`, started);
   // with a reroute's variables kept, the template is new and so is its hash: watch every pod of the deployment
   const hash = plan.overlay ? '' : plan.entry.to.hash;
-  const selector = `${selectorString(deployment.spec.selector)}${hash ? `,${POD_TEMPLATE_HASH}=${hash}` : ''}`;
-  const pods = watchPodFailures(client, { namespace: plan.namespace, selector, failAfterMs: options.failAfterMs, log: options.log, signal: options.signal });
+  const { matchLabels, matchExpressions } = deployment.spec.selector;
+  const selector = { matchLabels: { ...matchLabels, ...(hash ? { [POD_TEMPLATE_HASH]: hash } : {}) }, ...(matchExpressions ? { matchExpressions } : {}) };
+  const pods = watchPodFailures(client, {
+    namespace: plan.namespace,
+    selector,
+    failAfterMs: options.failAfterMs,
+    log: options.log,
+    signal: options.signal,
+    ...(options.informers ? { pods: options.informers.pods() } : {}),
+  });
   const stop = new AbortController();
   try {
     const outcome = await Promise.race([
-      waitForRollout(client, deployment, { signal: AbortSignal.any([options.signal, stop.signal]), log: options.log }),
+      waitForRollout(client, deployment, {
+        signal: AbortSignal.any([options.signal, stop.signal]),
+        log: options.log,
+        ...(options.informers ? { deployments: options.informers.deployments() } : {}),
+      }),
       pods.failed.then((reason) => ({ podFailure: reason })),
     ]);
     if ('podFailure' in outcome) return failed(client, plan, `the new pods cannot start: ${outcome.podFailure}`, started);

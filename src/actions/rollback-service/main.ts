@@ -3,6 +3,7 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
 import type { KubeClient } from '../../kube/client.js';
 import { resolveNamespace } from '../../kube/connection.js';
+import { NamespaceInformers } from '../../kube/informer.js';
 import { type HeldLease, LEASE_STATE } from '../../kube/lease.js';
 import { writeLeaseState } from '../../kube/lease-state.js';
 import { readState } from '../../kube/reroute-state.js';
@@ -99,40 +100,45 @@ export async function main(
   const held = new Map<string, HeldLease>();
   const saveLeases = (): void => context.saveState(LEASE_STATE, writeLeaseState([...held.values()]));
   let failedOnce = false;
-  const results = await phases.step(
-    inputs['dry-run'] ? 'Dry run' : 'Converge',
-    () =>
-      pMap(
-        plans,
-        async (plan): Promise<ServiceResult> => {
-          // fail-fast and cancel stop new starts; what already runs converges or is cut by the run's signal
-          if ((inputs['fail-fast'] && failedOnce) || context.cancel.aborted) return notStarted(plan, context.cancel.aborted, log);
-          const result = await rollbackService(client, plan, {
-            dryRun: inputs['dry-run'],
-            force: inputs.force,
-            failAfterMs: inputs['fail-after'],
-            changeCause: changeCause(inputs, context),
-            holder: context.runId,
-            log,
-            signal,
-            deadline,
-            timeoutLabel,
-            onLease: (lease, isHeld) => {
-              if (isHeld) held.set(lease.name, lease);
-              else held.delete(lease.name);
-              saveLeases();
-            },
-          });
-          log.info(
-            `${result.status === 'failed' || result.status === 'cancelled' ? '✗' : '✓'} ${plan.service}: ${result.status} (${formatDuration(result['duration-ms'])}) ${result.message}`,
-          );
-          if (result.status === 'failed') failedOnce = true;
-          return result;
-        },
-        { concurrency: inputs['max-parallel'] },
-      ),
-    inputs['dry-run'] ? 'Dry run (dryRun=All, nothing changes)' : `Converge (up to ${inputs['max-parallel']} at once)`,
-  );
+  // several services: one watch of the namespace's deployments and one of its pods serve them all
+  const informers = plans.length > 1 && !inputs['dry-run'] ? new NamespaceInformers(client, namespace, { signal, log }) : undefined;
+  const results = await phases
+    .step(
+      inputs['dry-run'] ? 'Dry run' : 'Converge',
+      () =>
+        pMap(
+          plans,
+          async (plan): Promise<ServiceResult> => {
+            // fail-fast and cancel stop new starts; what already runs converges or is cut by the run's signal
+            if ((inputs['fail-fast'] && failedOnce) || context.cancel.aborted) return notStarted(plan, context.cancel.aborted, log);
+            const result = await rollbackService(client, plan, {
+              dryRun: inputs['dry-run'],
+              force: inputs.force,
+              failAfterMs: inputs['fail-after'],
+              changeCause: changeCause(inputs, context),
+              holder: context.runId,
+              log,
+              signal,
+              deadline,
+              timeoutLabel,
+              ...(informers ? { informers } : {}),
+              onLease: (lease, isHeld) => {
+                if (isHeld) held.set(lease.name, lease);
+                else held.delete(lease.name);
+                saveLeases();
+              },
+            });
+            log.info(
+              `${result.status === 'failed' || result.status === 'cancelled' ? '✗' : '✓'} ${plan.service}: ${result.status} (${formatDuration(result['duration-ms'])}) ${result.message}`,
+            );
+            if (result.status === 'failed') failedOnce = true;
+            return result;
+          },
+          { concurrency: inputs['max-parallel'] },
+        ),
+      inputs['dry-run'] ? 'Dry run (dryRun=All, nothing changes)' : `Converge (up to ${inputs['max-parallel']} at once)`,
+    )
+    .finally(() => informers?.stop());
 
   const failed = results.filter((r) => r.status === 'failed' || r.status === 'cancelled');
   const failure = context.cancel.aborted
