@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   target('50 services ≤ 1.15× a single-service rollback', (fifty ?? Infinity) <= 1.15 * (one ?? 0), `${((fifty ?? 0) / (one ?? 1)).toFixed(2)}×`);
   out();
   out(
-    `50 services: ${fleet.fifty.requestsPerService.toFixed(1)} requests per service; ${fleet.fifty.connections} TCP connections opened, at most ${fleet.fifty.peakConnections} at once (each watch holds one).`,
+    `50 services: ${fleet.fifty.requestsPerService.toFixed(1)} requests per service; ${fleet.fifty.connections} TCP connections opened, at most ${fleet.fifty.peakConnections} at once (the two shared watches hold one each; the rest are the keep-alive pool of calls made at once).`,
   );
   target('≥ 30× faster than the runbook loop (50 services)', (loop50 ?? 0) / (fifty ?? 1) >= 30, `${((loop50 ?? 0) / (fifty ?? 1)).toFixed(1)}×`);
   out();
