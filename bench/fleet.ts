@@ -35,6 +35,8 @@ export interface FleetResult {
   requests: { keikoPerService: number; keikoBreakdown: string; kubectlPerService: number; kubectlWarmPerService: number };
   /** For 50 services: requests per service and the TCP connections the action opened (in all, most at once). */
   fifty: { requestsPerService: number; connections: number; peakConnections: number };
+  /** The emulator (API server and controllers, in this process) busy time / wall time of one run, for 1 and 50 services. */
+  emulatorBusy: { one: number; fifty: number };
 }
 
 /** keiko-rollback (all services at once) vs the runbook loop (undo then status, service after service). */
@@ -43,6 +45,7 @@ export async function fleetBenchmark(log: (line: string) => void): Promise<Fleet
   const loop: Measurement[] = [];
   let requests = { keikoPerService: 0, keikoBreakdown: '', kubectlPerService: 0, kubectlWarmPerService: 0 };
   let fifty = { requestsPerService: 0, connections: 0, peakConnections: 0 };
+  const emulatorBusy = { one: 0, fifty: 0 };
   for (const n of [1, 4, 50]) {
     // a fresh cluster for every sample: a second `previous` from the same state would be a different (or no) rollout
     let ours: KubeEmulator | undefined;
@@ -62,7 +65,13 @@ export async function fleetBenchmark(log: (line: string) => void): Promise<Fleet
     keiko.push(await repeat(`keiko-rollback, ${n} service(s)`, 5, rollback, { before: freshCluster }));
     await freshCluster();
     const cluster = ours as unknown as KubeEmulator;
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
     await rollback();
+    const cpu = process.cpuUsage(cpuBefore);
+    const busy = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
+    if (n === 1) emulatorBusy.one = busy;
+    if (n === 50) emulatorBusy.fifty = busy;
     const mine = cluster.requests;
     if (n === 1) {
       requests.keikoPerService = mine.length;
@@ -98,5 +107,5 @@ export async function fleetBenchmark(log: (line: string) => void): Promise<Fleet
     log(`  fleet: loop ${n} done`);
     await theirs.close();
   }
-  return { keiko, loop, requests, fifty };
+  return { keiko, loop, requests, fifty, emulatorBusy };
 }
