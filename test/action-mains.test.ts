@@ -5,6 +5,7 @@ import { main as rollbackService } from '../src/actions/rollback-service/main.js
 import type { ActionContext } from '../src/core/action.js';
 import type { Logger } from '../src/core/logger.js';
 import { PhaseLog } from '../src/core/phase-log.js';
+import type { RetryPolicy } from '../src/core/retry.js';
 import { createRunClock, RELEASE_GRACE_MS } from '../src/core/run-clock.js';
 import { createSecretRegistry } from '../src/core/secrets.js';
 import { KubeClient } from '../src/kube/client.js';
@@ -46,6 +47,17 @@ function kubeClientFor(emulator: KubeEmulator, context: ActionContext): KubeClie
   const config = new KubeConfig();
   config.loadFromString(emulator.kubeconfig);
   return new KubeClient(config, context.log, { signal: context.clock.signal });
+}
+
+/** The emulator behind a fault proxy, and a client that talks through it. */
+async function proxiedClient(ctx: { onTestFinished(fn: () => Promise<void>): void }, context: ActionContext, policy?: RetryPolicy) {
+  const emulator = await start();
+  const proxy = await startFaultProxy(emulator.url);
+  ctx.onTestFinished(() => proxy.close());
+  const config = new KubeConfig();
+  config.loadFromString(emulator.kubeconfig.replace(emulator.url, proxy.url));
+  const client = new KubeClient(config, context.log, { signal: context.clock.signal, ...(policy ? { policy } : {}) });
+  return { emulator, proxy, client };
 }
 
 const inputs = (raw: Record<string, string>) => rollbackServiceSchema.parse({ namespace: NS, ...raw });
@@ -100,15 +112,10 @@ describe('the Lease that keeps two runs apart', () => {
   });
 
   it('a create whose answer was lost is read back: the Lease this run turns out to hold is deleted', async (ctx) => {
-    const emulator = await start();
-    const proxy = await startFaultProxy(emulator.url);
-    ctx.onTestFinished(() => proxy.close());
-    proxy.add({ fault: { kind: 'lose' }, method: 'POST', path: '/leases', times: 1 });
     const context = contextFor();
-    const config = new KubeConfig();
-    config.loadFromString(emulator.kubeconfig.replace(emulator.url, proxy.url));
     // no retry left (the run's time is as good as up): the lost create is the last word of acquireLease
-    const client = new KubeClient(config, context.log, { signal: context.clock.signal, policy: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 0 } });
+    const { emulator, proxy, client } = await proxiedClient(ctx, context, { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 0 });
+    proxy.add({ fault: { kind: 'lose' }, method: 'POST', path: '/leases', times: 1 });
     const name = 'keiko-rollback-chat-service';
     await expect(
       acquireLease(client, { namespace: NS, name, holder: 'run-d', log: context.log, signal: context.clock.signal, deadline: Date.now() + 5_000 }),
@@ -119,13 +126,8 @@ describe('the Lease that keeps two runs apart', () => {
   });
 
   it('with less than the release grace of the run left, no create is sent: nothing written, the reason named', async (ctx) => {
-    const emulator = await start();
-    const proxy = await startFaultProxy(emulator.url);
-    ctx.onTestFinished(() => proxy.close());
     const context = contextFor();
-    const config = new KubeConfig();
-    config.loadFromString(emulator.kubeconfig.replace(emulator.url, proxy.url));
-    const client = new KubeClient(config, context.log, { signal: context.clock.signal });
+    const { proxy, client } = await proxiedClient(ctx, context);
     const name = 'keiko-rollback-chat-service';
     const options = { namespace: NS, name, holder: 'run-e', log: context.log, signal: context.clock.signal };
     await expect(acquireLease(client, { ...options, deadline: Date.now() + 60_000, runEnds: Date.now() + RELEASE_GRACE_MS - 1 })).rejects.toThrow(
@@ -135,14 +137,9 @@ describe('the Lease that keeps two runs apart', () => {
   });
 
   it('a create still unanswered when only the release grace is left is given up and read back; no Lease stays', async (ctx) => {
-    const emulator = await start();
-    const proxy = await startFaultProxy(emulator.url);
-    ctx.onTestFinished(() => proxy.close());
-    proxy.add({ fault: { kind: 'hang' }, method: 'POST', path: '/leases', times: 1 });
     const context = contextFor();
-    const config = new KubeConfig();
-    config.loadFromString(emulator.kubeconfig.replace(emulator.url, proxy.url));
-    const client = new KubeClient(config, context.log, { signal: context.clock.signal });
+    const { emulator, proxy, client } = await proxiedClient(ctx, context);
+    proxy.add({ fault: { kind: 'hang' }, method: 'POST', path: '/leases', times: 1 });
     const name = 'keiko-rollback-chat-service';
     const runEnds = Date.now() + RELEASE_GRACE_MS + 200;
     await expect(
