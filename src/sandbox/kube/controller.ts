@@ -11,7 +11,7 @@ import {
   surgeAndUnavailable,
 } from './rollout-math.js';
 import type { ObjectStore, StoredEvent } from './store.js';
-import { controllerUid, HASH_LABEL, ownerReference, podTemplateHash, REVISION, REVISION_HISTORY, revisionOf, templateWithoutHash } from './template-hash.js';
+import { HASH_LABEL, ownerReference, podTemplateHash, REVISION, REVISION_HISTORY, revisionOf, templateKey } from './template-hash.js';
 import { clone, deepEqual, isObject, type JsonObject, type KubeObject, meta, num, obj, str, stringMap } from './types.js';
 
 const SKIP_COPY = new Set([
@@ -141,10 +141,11 @@ export class DeploymentController {
   private reconcile(deployment: KubeObject): boolean {
     const namespace = str(meta(deployment).namespace) ?? '';
     const uid = str(meta(deployment).uid);
-    let sets = this.store.list(REPLICA_SETS, namespace).filter((rs) => controllerUid(rs) === uid);
+    let sets = this.store.listOwned(REPLICA_SETS, namespace, uid);
     const paused = obj(deployment.spec).paused === true;
     const template = obj(deployment.spec).template;
-    let newSet = sets.find((rs) => deepEqual(templateWithoutHash(obj(rs.spec).template), templateWithoutHash(template)));
+    const wanted = templateKey(template);
+    let newSet = sets.find((rs) => templateKey(obj(rs.spec).template) === wanted);
     let created = false;
     if (!paused) {
       const maxOld = Math.max(0, ...sets.filter((rs) => rs !== newSet).map(revisionOf));
@@ -152,7 +153,7 @@ export class DeploymentController {
         newSet = this.createReplicaSet(deployment, maxOld + 1);
         created = true;
       } else newSet = this.refreshReplicaSet(deployment, newSet, maxOld + 1);
-      sets = this.store.list(REPLICA_SETS, namespace).filter((rs) => controllerUid(rs) === uid);
+      sets = this.store.listOwned(REPLICA_SETS, namespace, uid);
       const uidOfNew = meta(newSet).uid;
       newSet = sets.find((rs) => meta(rs).uid === uidOfNew);
     }
@@ -162,8 +163,8 @@ export class DeploymentController {
       for (const [rs, target] of oldReplicaSetTargets(deployment, oldSets, newSet)) this.scale(rs, target);
     }
     let pending = false;
-    for (const rs of this.store.list(REPLICA_SETS, namespace).filter((r) => controllerUid(r) === uid)) pending = this.pods.syncPods(rs) || pending;
-    const fresh = this.store.list(REPLICA_SETS, namespace).filter((rs) => controllerUid(rs) === uid);
+    for (const rs of this.store.listOwned(REPLICA_SETS, namespace, uid)) pending = this.pods.syncPods(rs) || pending;
+    const fresh = this.store.listOwned(REPLICA_SETS, namespace, uid);
     const newUid = newSet ? meta(newSet).uid : undefined;
     const freshNew = newUid === undefined ? undefined : fresh.find((rs) => meta(rs).uid === newUid);
     const settled = this.updateStatus(deployment, fresh, freshNew, created);

@@ -1,7 +1,7 @@
 import { requireResource } from './resources.js';
 import { specReplicas } from './rollout-math.js';
 import type { ObjectStore } from './store.js';
-import { controllerUid, ownerReference, randomSuffix } from './template-hash.js';
+import { ownerReference, randomSuffix } from './template-hash.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject, type KubeObject, meta, num, obj, str, stringMap } from './types.js';
 
 export type BadImageReason = 'ImagePullBackOff' | 'CrashLoopBackOff';
@@ -56,7 +56,7 @@ export class ReplicaSetPods {
   syncPods(rs: KubeObject): boolean {
     const namespace = str(meta(rs).namespace) ?? '';
     const now = this.clock.now();
-    const pods = this.store.list(PODS, namespace).filter((p) => controllerUid(p) === meta(rs).uid);
+    const pods = this.store.listOwned(PODS, namespace, str(meta(rs).uid));
     let moving = false;
     for (const pod of pods) {
       const timers = this.timers.get(str(meta(pod).uid) ?? '');

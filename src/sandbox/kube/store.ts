@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { apiVersionOf, type ResourceType } from './resources.js';
+import { controllerUid } from './template-hash.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject, type KubeObject, meta, num, obj, str } from './types.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -63,6 +64,8 @@ export class ObjectStore {
   private readonly objects = new Map<ResourceType, Map<string, KubeObject>>();
   /** Keys in LIST order, rebuilt only when objects come or go (updates never change a key). */
   private readonly sortedKeys = new Map<ResourceType, string[]>();
+  /** Keys of the objects each controller owns (by owner uid), so a controller's pass reads its own objects, not all. */
+  private readonly owned = new Map<ResourceType, Map<string, Set<string>>>();
   private readonly history: StoredEvent[] = [];
   private readonly listeners = new Set<(event: StoredEvent) => void>();
 
@@ -100,6 +103,31 @@ export class ObjectStore {
     return out;
   }
 
+  /** The objects whose controller owner has `ownerUid`, in LIST order: `list(...).filter(controllerUid === ownerUid)`. */
+  listOwned(type: ResourceType, namespace: string, ownerUid: string | undefined): KubeObject[] {
+    if (ownerUid === undefined) return this.list(type, namespace).filter((o) => controllerUid(o) === undefined);
+    const keys = [...(this.owned.get(type)?.get(ownerUid) ?? [])].sort();
+    const bucket = this.bucket(type);
+    return keys
+      .filter((key) => key.startsWith(`${namespace}/`))
+      .map((key) => bucket.get(key))
+      .filter((object): object is KubeObject => object !== undefined);
+  }
+
+  private index(type: ResourceType, key: string, before: KubeObject | undefined, after: KubeObject | undefined): void {
+    const was = before ? controllerUid(before) : undefined;
+    const now = after ? controllerUid(after) : undefined;
+    if (was === now) return;
+    let byOwner = this.owned.get(type);
+    if (!byOwner) this.owned.set(type, (byOwner = new Map()));
+    if (was !== undefined) byOwner.get(was)?.delete(key);
+    if (now !== undefined) {
+      let keys = byOwner.get(now);
+      if (!keys) byOwner.set(now, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
   subscribe(listener: (event: StoredEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -127,6 +155,7 @@ export class ObjectStore {
     if (type.namespaced) m.namespace = namespace;
     else delete m.namespace;
     this.bucket(type).set(objectKey(namespace, str(m.name) ?? ''), object);
+    this.index(type, objectKey(namespace, str(m.name) ?? ''), undefined, object);
     this.sortedKeys.delete(type);
     this.emit({ rv: this.revision, type: 'ADDED', resource: type, namespace, object: clone(object), previous: undefined });
     return clone(object);
@@ -171,6 +200,7 @@ export class ObjectStore {
     if (deepEqual(previous, { ...object, metadata: { ...nm, resourceVersion: pm.resourceVersion ?? null } })) return clone(previous);
     nm.resourceVersion = String(++this.revision);
     this.bucket(type).set(objectKey(namespace, str(nm.name) ?? ''), object);
+    this.index(type, objectKey(namespace, str(nm.name) ?? ''), previous, object);
     this.emit({ rv: this.revision, type: 'MODIFIED', resource: type, namespace, object: clone(object), previous: clone(previous) });
     return clone(object);
   }
@@ -179,6 +209,7 @@ export class ObjectStore {
     const previous = this.get(type, namespace, name);
     if (!previous) return undefined;
     this.bucket(type).delete(objectKey(namespace, name));
+    this.index(type, objectKey(namespace, name), previous, undefined);
     this.sortedKeys.delete(type);
     const object = clone(previous);
     meta(object).resourceVersion = String(++this.revision);

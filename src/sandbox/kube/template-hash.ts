@@ -22,6 +22,29 @@ export function templateWithoutHash(template: Json | undefined): JsonObject {
   return copy;
 }
 
+const templateKeys = new WeakMap<object, string>();
+
+function canonical(value: Json): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k] ?? null)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The template without its hash as one comparable string, computed once per stored template: the
+ * controller compares every ReplicaSet's template with its deployment's on every tick, and stored
+ * objects are replaced on write, never changed in place.
+ */
+export function templateKey(template: Json | undefined): string {
+  if (!isObject(template)) return canonical(templateWithoutHash(template));
+  let key = templateKeys.get(template);
+  if (key === undefined) templateKeys.set(template, (key = canonical(templateWithoutHash(template))));
+  return key;
+}
+
 /** fnv-1a (32 bit) of the template, safe-encoded like the real controller's ComputeHash. */
 export function podTemplateHash(template: Json | undefined): string {
   const digest = createHash('sha256')
