@@ -38,7 +38,7 @@ function synced<T extends { metadata: { name: string } }>(informer: Informer<T>,
   });
 }
 
-describe('the shared informer', () => {
+describe('a fleet rollback reads and watches once per namespace', () => {
   it('five services rolled back at once use one watch of deployments and one of pods, not one of each per service', async () => {
     const emulator = await start();
     const signal = AbortSignal.timeout(60_000);
@@ -61,6 +61,33 @@ describe('the shared informer', () => {
     expect((JSON.parse(result.outputs.result ?? '[]') as { status: string }[]).map((r) => r.status)).toEqual(Array(5).fill('rolled-back'));
     const watches = emulator.requests.filter((r) => r.verb === 'watch').map((r) => r.resource);
     expect(watches.sort()).toEqual(['deployments', 'pods']);
+    // planned from one list of deployments and one of ReplicaSets, not a read of each per service
+    const reads = emulator.requests.filter((r) => (r.verb === 'get' || r.verb === 'list') && (r.resource === 'deployments' || r.resource === 'replicasets'));
+    expect(reads.map((r) => `${r.verb} ${r.resource}`).sort()).toEqual(['list deployments', 'list deployments', 'list replicasets']);
+  });
+
+  it('among several services, one that does not exist is refused with the API server’s own 404, before anything is written', async () => {
+    const emulator = await start();
+    const context = {
+      log,
+      secrets: createSecretRegistry(),
+      env: {},
+      runId: 'keiko/platform/9/2/rollback',
+      runUrl: undefined,
+      actor: 'oncall',
+      workspace: process.cwd(),
+      tempDir: '/tmp',
+      cancel: new AbortController().signal,
+      clock: createRunClock(60_000),
+      phases: new PhaseLog(log),
+      saveState: () => undefined,
+    };
+    const inputs = rollbackServiceSchema.parse({ namespace: NS, services: 'chat-service,no-such-service' });
+    await expect(rollbackService(inputs, context, { kube: clientFor(emulator, AbortSignal.timeout(60_000)) })).rejects.toThrow(
+      /names deployment "no-such-service", which does not exist in namespace "keiko-production"/,
+    );
+    expect(emulator.requests.filter((r) => r.verb === 'get' && r.resource === 'deployments').map((r) => r.name)).toEqual(['no-such-service']);
+    expect(emulator.requests.some((r) => r.verb === 'patch' || r.verb === 'create')).toBe(false);
   });
 
   it('a cached object from before the patch (a lower generation) is not taken for the finished rollout', async () => {

@@ -39,6 +39,27 @@ export async function readRevisionHistory(client: KubeClient, namespace: string,
   return { deployment, revisions: revisionsOf(deployment, sets.items) };
 }
 
+/**
+ * Every deployment's history in a namespace from two lists (its deployments and its ReplicaSets), for
+ * a fleet: two calls instead of two per service. Undefined for a name the list does not hold (the
+ * caller reads it alone, so a missing deployment gets the API server's own 404).
+ */
+export function namespaceHistories(client: KubeClient, namespace: string, signal?: AbortSignal): (name: string) => Promise<RevisionHistory | undefined> {
+  const lists = Promise.all([
+    client.get<List<Deployment>>(deploymentPath(namespace), undefined, signal),
+    client.get<List<ReplicaSet>>(replicaSetPath(namespace), undefined, signal),
+  ]);
+  // a refused or failed list is not the verdict: each service is then read alone and gets its own answer
+  const listed = lists.catch(() => undefined);
+  return async (name) => {
+    const found = await listed;
+    if (!found) return undefined;
+    const [deployments, sets] = found;
+    const deployment = deployments.items.find((d) => d.metadata.name === name);
+    return deployment ? { deployment, revisions: revisionsOf(deployment, sets.items) } : undefined;
+  };
+}
+
 export function revisionsOf(deployment: Deployment, sets: ReplicaSet[]): Revision[] {
   const uid = deployment.metadata.uid;
   return sets

@@ -3,6 +3,7 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
 import type { KubeClient } from '../../kube/client.js';
 import { resolveNamespace } from '../../kube/connection.js';
+import { namespaceHistories } from '../../kube/history.js';
 import { NamespaceInformers } from '../../kube/informer.js';
 import { type HeldLease, LEASE_STATE } from '../../kube/lease.js';
 import { writeLeaseState } from '../../kube/lease-state.js';
@@ -54,6 +55,8 @@ async function planAll(
   namespace: string,
 ): Promise<ServicePlan[]> {
   const reroute = readState(client, namespace);
+  // a fleet reads every history from two namespace lists; one service reads its own (fewer bytes)
+  const histories = services.length > 1 ? namespaceHistories(client, namespace, context.clock.signal) : undefined;
   const planned = await pMap(
     services,
     (service, index) =>
@@ -69,6 +72,7 @@ async function planAll(
         signal: context.clock.signal,
         given: given?.[index],
         reroute,
+        histories,
       }),
     { concurrency: PLAN_PARALLEL },
   );

@@ -36,19 +36,24 @@ export interface PlanOptions {
   given?: ServicePlanEntry | undefined;
   /** The active reroute's snapshot in this namespace, if any (read once for every service, while their histories are read). */
   reroute: Promise<RerouteState | undefined>;
+  /** Several services: their histories from one list of the namespace's deployments and one of its ReplicaSets. */
+  histories?: ((name: string) => Promise<RevisionHistory | undefined>) | undefined;
 }
 
 /** The history, who holds the service's Lease (none in a dry run) and the reroute snapshot, read at the same time. */
 async function readService(client: KubeClient, service: string, options: PlanOptions) {
-  const history = readRevisionHistory(client, options.namespace, service, options.signal).catch((error: unknown) => {
-    if (error instanceof KubeApiError && error.code === 404) {
-      throw new ConfigurationError(
-        `names deployment "${service}", which does not exist in namespace "${options.namespace}"`,
-        options.given ? 'plan' : 'services',
-      );
-    }
-    throw error;
-  });
+  const listed = options.histories ? options.histories(service) : Promise.resolve(undefined);
+  const history = listed
+    .then((found) => found ?? readRevisionHistory(client, options.namespace, service, options.signal))
+    .catch((error: unknown) => {
+      if (error instanceof KubeApiError && error.code === 404) {
+        throw new ConfigurationError(
+          `names deployment "${service}", which does not exist in namespace "${options.namespace}"`,
+          options.given ? 'plan' : 'services',
+        );
+      }
+      throw error;
+    });
   const heldBy = options.dryRun ? undefined : activeLeaseHolder(client, options.namespace, leaseName(service), options.signal);
   const [read, holder, reroute] = await Promise.all([history, heldBy, options.reroute]);
   return { history: read, heldBy: holder, reroute };
