@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     `50 services: ${fleet.fifty.requestsPerService.toFixed(1)} requests per service; ${fleet.fifty.connections} TCP connections opened, at most ${fleet.fifty.peakConnections} at once (the two shared watches hold one each; the rest are the keep-alive pool of calls made at once).`,
   );
   out(
-    `The emulator (API server and controllers, one Node process beside the action on this 2-core machine) was busy ${Math.round(fleet.emulatorBusy.fifty * 100)}% of the 50-service run's wall time (${Math.round(fleet.emulatorBusy.one * 100)}% for one service): fifty rollouts at once are bound by the emulated control plane as much as by the action, which a real cluster runs on its own machines.`,
+    `The emulator (API server and controllers, one Node process beside the action on this 2-core machine) was busy ${Math.round(fleet.emulatorBusy.fifty * 100)}% of the 50-service run's wall time (${Math.round(fleet.emulatorBusy.one * 100)}% for one service); a real cluster runs its control plane on its own machines.`,
   );
   target('≥ 30× faster than the runbook loop (50 services)', (loop50 ?? 0) / (fifty ?? 1) >= 30, `${((loop50 ?? 0) / (fifty ?? 1)).toFixed(1)}×`);
   out();
