@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { emulatorTarget, type KubeTarget } from '../helpers/kube-targets.js';
 import { platformScenarios } from '../scenarios/platform.js';
 import { rollbackServiceScenarios } from '../scenarios/rollback-service.js';
@@ -10,5 +10,6 @@ beforeAll(async () => {
 });
 afterAll(async () => target.close());
 
-rollbackServiceScenarios(() => target);
-platformScenarios(() => target);
+// each scenario seeds its own namespace: on the local emulator they run side by side (the real control plane runs them one by one)
+rollbackServiceScenarios(() => target, describe.concurrent);
+platformScenarios(() => target, describe.concurrent);

@@ -17,11 +17,12 @@ import { runAction } from '../helpers/run-action.js';
 const ingress = (namespace: string, host: string): string =>
   backupIngressYaml({ host, metadata: `  namespace: ${namespace}\n  labels:\n    keiko.io/route: backup\n` });
 
-export function platformScenarios(target: () => KubeTarget): void {
+/** `suite`: describe.concurrent where every scenario's namespace is its own and the server is local (the emulator). */
+export function platformScenarios(target: () => KubeTarget, suite: (name: string, body: () => void) => void = describe): void {
   const kubectl = (...args: string[]) => kubectlFor(target().kubeconfig)(...args);
   const results = (text: string | undefined): { status: string; message: string }[] => JSON.parse(text ?? '[]') as { status: string; message: string }[];
 
-  describe('emergency-reroute scenarios', () => {
+  suite('emergency-reroute scenarios', () => {
     it('server-side apply meets another field manager: refused by name, taken over with force, set env as kubectl does, restored exactly', async () => {
       const namespace = await target().seed(['gateway-bff'], ['v1.2.0']);
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-scn-reroute-'));
@@ -57,7 +58,7 @@ export function platformScenarios(target: () => KubeTarget): void {
     });
   });
 
-  describe('verify scenarios', () => {
+  suite('verify scenarios', () => {
     it('pods and deployments: healthy as seeded; a crash-looping release is unhealthy, named with the pod reason', async () => {
       const namespace = await target().seed(['chat-service', 'search-service'], ['v1.2.0']);
       const verify = () =>
@@ -92,7 +93,7 @@ export function platformScenarios(target: () => KubeTarget): void {
     });
   });
 
-  describe('the Lease', () => {
+  suite('the Lease', () => {
     it('a rollback held by another run waits, then fails naming the holder and writes nothing; after the holder lets go it runs', async () => {
       const namespace = await target().seed(['chat-service']);
       const revision = (

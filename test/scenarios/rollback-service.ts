@@ -21,12 +21,13 @@ interface Result {
  * `npm test`, the real control plane in `npm run test:real-kube`). A difference between the two is a
  * bug in the emulator, or named here with the reason.
  */
-export function rollbackServiceScenarios(target: () => KubeTarget): void {
+/** `suite`: describe.concurrent where every scenario's namespace is its own and the server is local (the emulator). */
+export function rollbackServiceScenarios(target: () => KubeTarget, suite: (name: string, body: () => void) => void = describe): void {
   const rollback = (namespace: string, inputs: Record<string, string>) =>
     runAction('rollback-service', { namespace, kubeconfig: target().actionKubeconfig, ...inputs });
   const results = (text: string | undefined): Result[] => JSON.parse(text ?? '[]') as Result[];
 
-  describe('rollback-service scenarios', () => {
+  suite('rollback-service scenarios', () => {
     it('previous rolls back to v1.2.0; previous again stays, writing nothing', async () => {
       const namespace = await target().seed(['chat-service']);
       const first = await rollback(namespace, { services: 'chat-service' });
