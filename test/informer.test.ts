@@ -2,6 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { rollbackServiceSchema } from '../src/actions/rollback-service/inputs.js';
 import { main as rollbackService } from '../src/actions/rollback-service/main.js';
+import type { ActionContext } from '../src/core/action.js';
 import type { Logger } from '../src/core/logger.js';
 import { PhaseLog } from '../src/core/phase-log.js';
 import { createRunClock } from '../src/core/run-clock.js';
@@ -24,6 +25,24 @@ function clientFor(emulator: KubeEmulator, signal: AbortSignal): KubeClient {
   return new KubeClient(config, log, { signal });
 }
 
+/** A run's context for calling rollback-service's main in-process. */
+function contextFor(runId: string): ActionContext {
+  return {
+    log,
+    secrets: createSecretRegistry(),
+    env: {},
+    runId,
+    runUrl: undefined,
+    actor: 'oncall',
+    workspace: process.cwd(),
+    tempDir: '/tmp',
+    cancel: new AbortController().signal,
+    clock: createRunClock(60_000),
+    phases: new PhaseLog(log),
+    saveState: () => undefined,
+  };
+}
+
 /** Resolves once the informer has listed (its first event for `name` arrived). */
 function synced<T extends { metadata: { name: string } }>(informer: Informer<T>, name: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -42,20 +61,7 @@ describe('a fleet rollback reads and watches once per namespace', () => {
   it('five services rolled back at once use one watch of deployments and one of pods, not one of each per service', async () => {
     const emulator = await start();
     const signal = AbortSignal.timeout(60_000);
-    const context = {
-      log,
-      secrets: createSecretRegistry(),
-      env: {},
-      runId: 'keiko/platform/9/1/rollback',
-      runUrl: undefined,
-      actor: 'oncall',
-      workspace: process.cwd(),
-      tempDir: '/tmp',
-      cancel: new AbortController().signal,
-      clock: createRunClock(60_000),
-      phases: new PhaseLog(log),
-      saveState: () => undefined,
-    };
+    const context = contextFor('keiko/platform/9/1/rollback');
     const services = 'chat-service,search-service,document-service,auth-service,gateway-bff';
     const result = await rollbackService(rollbackServiceSchema.parse({ namespace: NS, services }), context, { kube: clientFor(emulator, signal) });
     expect((JSON.parse(result.outputs.result ?? '[]') as { status: string }[]).map((r) => r.status)).toEqual(Array(5).fill('rolled-back'));
@@ -68,20 +74,7 @@ describe('a fleet rollback reads and watches once per namespace', () => {
 
   it('among several services, one that does not exist is refused with the API server’s own 404, before anything is written', async () => {
     const emulator = await start();
-    const context = {
-      log,
-      secrets: createSecretRegistry(),
-      env: {},
-      runId: 'keiko/platform/9/2/rollback',
-      runUrl: undefined,
-      actor: 'oncall',
-      workspace: process.cwd(),
-      tempDir: '/tmp',
-      cancel: new AbortController().signal,
-      clock: createRunClock(60_000),
-      phases: new PhaseLog(log),
-      saveState: () => undefined,
-    };
+    const context = contextFor('keiko/platform/9/2/rollback');
     const inputs = rollbackServiceSchema.parse({ namespace: NS, services: 'chat-service,no-such-service' });
     await expect(rollbackService(inputs, context, { kube: clientFor(emulator, AbortSignal.timeout(60_000)) })).rejects.toThrow(
       /names deployment "no-such-service", which does not exist in namespace "keiko-production"/,
