@@ -104,11 +104,7 @@ async function acquireLeaseOnce(client: KubeClient, options: LeaseOptions, seen:
       });
       return startHolding(client, options, created, duration, waitedFor);
     } catch (error) {
-      if (!isConflict(error)) {
-        // no answer seen (the run's time ran out, the connection dropped): the Lease may exist and be ours
-        if (!(error instanceof OutsideFailure && error.status !== undefined)) await releaseIfCreated(client, options);
-        throw createCap.aborted && !options.signal.aborted ? tooLateForLease(name) : error;
-      }
+      if (!isConflict(error)) await failedLeaseWrite(client, options, error, createCap);
     }
     const lease = await client.get<Lease>(path, undefined, options.signal);
     const current = lease.spec?.holderIdentity;
@@ -121,10 +117,7 @@ async function acquireLeaseOnce(client: KubeClient, options: LeaseOptions, seen:
         });
         return startHolding(client, options, taken, duration, waitedFor);
       } catch (error) {
-        if (!isConflict(error)) {
-          if (!(error instanceof OutsideFailure && error.status !== undefined)) await releaseIfCreated(client, options);
-          throw createCap.aborted && !options.signal.aborted ? tooLateForLease(name) : error;
-        }
+        if (!isConflict(error)) await failedLeaseWrite(client, options, error, createCap);
         continue;
       }
     }
@@ -191,6 +184,16 @@ function tooLateForLease(name: string): RunTimeout {
   return new RunTimeout(
     `lease ${name} not taken: less than ${RELEASE_GRACE_MS / 1000}s of the run's timeout was left, too little to roll back and release it; nothing written — re-run with a longer timeout`,
   );
+}
+
+/**
+ * A create or takeover that failed other than by a conflict. With no answer seen (the time ran out,
+ * the connection dropped) the Lease may exist and be ours: it is read back first. A write cut by the
+ * create deadline, not by the run, says so.
+ */
+async function failedLeaseWrite(client: KubeClient, options: LeaseOptions, error: unknown, createCap: AbortSignal): Promise<never> {
+  if (!(error instanceof OutsideFailure && error.status !== undefined)) await releaseIfCreated(client, options);
+  throw createCap.aborted && !options.signal.aborted ? tooLateForLease(options.name) : error;
 }
 
 /** After a create whose answer never came: read the Lease back and delete it if this run turns out to hold it. */

@@ -45,8 +45,6 @@ export function watchPodFailures(
     pods?: Informer<Pod>;
   },
 ): PodFailureWatch {
-  const controller = new AbortController();
-  const signal = AbortSignal.any([controller.signal, options.signal]);
   const firstSeen = new Map<string, number>();
   const timers = new Map<string, NodeJS.Timeout>();
   const latest = new Map<string, Pod>();
@@ -91,8 +89,7 @@ export function watchPodFailures(
   };
 
   // a refused pod watch only loses the early warning: the rollout's own wait decides the outcome
-  const informer =
-    options.pods ?? new Informer<Pod>(client, podPath(options.namespace), { labelSelector: selectorString(options.selector) }, { signal, log: options.log });
+  const informer = options.pods ?? new Informer<Pod>(client, podPath(options.namespace), { labelSelector: selectorString(options.selector) }, options);
   const unsubscribe = informer.subscribe(
     (pod) => selectorMatches(options.selector, pod.metadata.labels),
     (event) => see(event.object, event.type === 'DELETED'),
@@ -103,7 +100,6 @@ export function watchPodFailures(
     stop() {
       unsubscribe();
       if (!options.pods) informer.stop();
-      controller.abort();
       for (const timer of timers.values()) clearTimeout(timer);
     },
   };
