@@ -15,6 +15,11 @@ export interface TraceResult {
   kubectlMs: number;
   /** The rollout itself: from the patch to the moment the emulator's Deployment status is complete. */
   rolloutMs: number;
+  /** The action with V8's compile cache off: a runner's first step of a job (the medians above are later steps). */
+  keikoColdMs: number;
+  keikoColdFirstRequestMs: number;
+  /** `node -e ''`: the floor any Node action starts from (process start to exit, nothing loaded). */
+  nodeBareMs: number;
 }
 
 export interface TraceLine {
@@ -30,7 +35,10 @@ export function isComplete(deployment: KubeObject): boolean {
   return (status?.observedGeneration ?? 0) >= generation && status?.updatedReplicas === want && status?.availableReplicas === want && status?.replicas === want;
 }
 
-async function traceOnce(tool: 'keiko' | 'kubectl'): Promise<{ lines: TraceLine[]; totalMs: number; rolloutMs: number }> {
+/** The compile cache the action's entry switches on; the bench keeps its own, so a run starts from a known state. */
+const COMPILE_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-bench-compile-cache-'));
+
+async function traceOnce(tool: 'keiko' | 'kubectl', cold = false): Promise<{ lines: TraceLine[]; totalMs: number; rolloutMs: number }> {
   const emulator = await startKubeEmulator({
     fixture: {
       namespaces: [
@@ -54,7 +62,11 @@ async function traceOnce(tool: 'keiko' | 'kubectl'): Promise<{ lines: TraceLine[
   const before = emulator.requests.length;
   const t0 = Date.now();
   if (tool === 'keiko') {
-    const result = await runDistAction('rollback-service', { services: 'chat-service', environment: 'production', kubeconfig: emulator.kubeconfig });
+    const result = await runDistAction(
+      'rollback-service',
+      { services: 'chat-service', environment: 'production', kubeconfig: emulator.kubeconfig },
+      cold ? { NODE_DISABLE_COMPILE_CACHE: '1' } : { NODE_COMPILE_CACHE: COMPILE_CACHE },
+    );
     if (result.code !== 0) throw new Error(`rollback-service failed: ${result.stdout.slice(-400)}`);
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-trace-'));
@@ -107,5 +119,23 @@ export async function traceBenchmark(): Promise<TraceResult> {
   };
   const keiko = await pick('keiko');
   const kubectl = await pick('kubectl');
-  return { keiko: keiko.lines, kubectl: kubectl.lines, keikoMs: keiko.totalMs, kubectlMs: kubectl.totalMs, rolloutMs: keiko.rolloutMs };
+  const cold = [];
+  for (let i = 0; i < 5; i++) cold.push(await traceOnce('keiko', true));
+  const firstRequest = (lines: TraceLine[]): number => lines[0]?.ms ?? 0;
+  const bare = [];
+  for (let i = 0; i < 5; i++) {
+    const started = Date.now();
+    await run(process.execPath, ['-e', '']);
+    bare.push(Date.now() - started);
+  }
+  return {
+    keiko: keiko.lines,
+    kubectl: kubectl.lines,
+    keikoMs: keiko.totalMs,
+    kubectlMs: kubectl.totalMs,
+    rolloutMs: keiko.rolloutMs,
+    keikoColdMs: median(cold.map((r) => r.totalMs)),
+    keikoColdFirstRequestMs: median(cold.map((r) => firstRequest(r.lines))),
+    nodeBareMs: median(bare),
+  };
 }

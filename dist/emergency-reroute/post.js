@@ -1,2 +1,4 @@
-import { runGitHubPost } from '../main/index.js';
+import { enableCompileCache } from 'node:module';
+enableCompileCache?.();
+const { runGitHubPost } = await import('../main/index.js');
 await runGitHubPost('emergency-reroute');

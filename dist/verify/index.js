@@ -1,2 +1,4 @@
-import { runGitHubAction } from '../main/index.js';
+import { enableCompileCache } from 'node:module';
+enableCompileCache?.();
+const { runGitHubAction } = await import('../main/index.js');
 await runGitHubAction('verify');

@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import { OutsideFailure } from '../core/outside.js';
 import { MAX_TIMER_MS, RELEASE_GRACE_MS, releaseSignal } from '../core/run-clock.js';
 import { KubeApiError, type KubeClient } from './client.js';
-import { leasePath } from './types.js';
+import { type List, leasePath } from './types.js';
 
 interface Lease {
   metadata: { name: string; resourceVersion?: string; uid?: string };
@@ -169,15 +169,30 @@ function startHolding(client: KubeClient, options: LeaseOptions, lease: Lease, d
   };
 }
 
+const activeHolder = (lease: Lease): string | undefined => (lease.spec?.holderIdentity && !isExpired(lease) ? lease.spec.holderIdentity : undefined);
+
 /** The run holding the lease now, if it is held and not expired. */
 export async function activeLeaseHolder(client: KubeClient, namespace: string, name: string, signal?: AbortSignal): Promise<string | undefined> {
   try {
-    const lease = await client.get<Lease>(leasePath(namespace, name), undefined, signal);
-    return lease.spec?.holderIdentity && !isExpired(lease) ? lease.spec.holderIdentity : undefined;
+    return activeHolder(await client.get<Lease>(leasePath(namespace, name), undefined, signal));
   } catch (error) {
     if (error instanceof KubeApiError && error.code === 404) return undefined;
     throw error;
   }
+}
+
+/**
+ * Who holds each Lease of a namespace, from one list: a fleet's plan asks once instead of once per
+ * service. A refused or failed list (a Role without `list`) falls back to reading each Lease alone.
+ */
+export function namespaceLeaseHolders(client: KubeClient, namespace: string, signal?: AbortSignal): (name: string) => Promise<string | undefined> {
+  const listed = client.get<List<Lease>>(leasePath(namespace), undefined, signal).catch(() => undefined);
+  return async (name) => {
+    const found = await listed;
+    if (!found) return activeLeaseHolder(client, namespace, name, signal);
+    const lease = found.items.find((l) => l.metadata.name === name);
+    return lease ? activeHolder(lease) : undefined;
+  };
 }
 
 function tooLateForLease(name: string): RunTimeout {

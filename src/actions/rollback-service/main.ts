@@ -5,7 +5,7 @@ import type { KubeClient } from '../../kube/client.js';
 import { resolveNamespace } from '../../kube/connection.js';
 import { namespaceHistories } from '../../kube/history.js';
 import { NamespaceInformers } from '../../kube/informer.js';
-import { type HeldLease, LEASE_STATE } from '../../kube/lease.js';
+import { type HeldLease, LEASE_STATE, namespaceLeaseHolders } from '../../kube/lease.js';
 import { writeLeaseState } from '../../kube/lease-state.js';
 import { readState } from '../../kube/reroute-state.js';
 import { describeTarget } from '../../kube/rollback.js';
@@ -56,7 +56,9 @@ async function planAll(
 ): Promise<ServicePlan[]> {
   const reroute = readState(client, namespace);
   // a fleet reads every history from two namespace lists; one service reads its own (fewer bytes)
-  const histories = services.length > 1 ? namespaceHistories(client, namespace, context.clock.signal) : undefined;
+  const fleet = services.length > 1;
+  const histories = fleet ? namespaceHistories(client, namespace, context.clock.signal) : undefined;
+  const leaseHolders = fleet && !inputs['dry-run'] ? namespaceLeaseHolders(client, namespace, context.clock.signal) : undefined;
   const planned = await pMap(
     services,
     (service, index) =>
@@ -73,6 +75,7 @@ async function planAll(
         given: given?.[index],
         reroute,
         histories,
+        leaseHolders,
       }),
     { concurrency: PLAN_PARALLEL },
   );

@@ -38,6 +38,8 @@ export interface PlanOptions {
   reroute: Promise<RerouteState | undefined>;
   /** Several services: their histories from one list of the namespace's deployments and one of its ReplicaSets. */
   histories?: ((name: string) => Promise<RevisionHistory | undefined>) | undefined;
+  /** Several services: who holds their Leases, from one list of the namespace's Leases. */
+  leaseHolders?: ((name: string) => Promise<string | undefined>) | undefined;
 }
 
 /** The history, who holds the service's Lease (none in a dry run) and the reroute snapshot, read at the same time. */
@@ -54,7 +56,9 @@ async function readService(client: KubeClient, service: string, options: PlanOpt
       }
       throw error;
     });
-  const heldBy = options.dryRun ? undefined : activeLeaseHolder(client, options.namespace, leaseName(service), options.signal);
+  const heldBy = options.dryRun
+    ? undefined
+    : (options.leaseHolders?.(leaseName(service)) ?? activeLeaseHolder(client, options.namespace, leaseName(service), options.signal));
   const [read, holder, reroute] = await Promise.all([history, heldBy, options.reroute]);
   return { history: read, heldBy: holder, reroute };
 }

@@ -31,8 +31,26 @@ export function stringMap(value: Json | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * A deep copy of a JSON value. Written out rather than structuredClone: the store copies every object it
+ * keeps and hands out, and a fleet's rollout makes thousands of copies, which structuredClone's
+ * serializer made the emulator's largest cost.
+ */
 export function clone<T extends Json>(value: T): T {
-  return structuredClone(value);
+  return copyJson(value) as T;
+}
+
+function copyJson(value: Json): Json {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const out: JsonObject = {};
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    // a "__proto__" key parsed from a request body is data, never the copy's prototype
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copyJson(value[key] as Json), enumerable: true, writable: true, configurable: true });
+    else out[key] = copyJson(value[key] as Json);
+  }
+  return out;
 }
 
 export function deepEqual(a: Json | undefined, b: Json | undefined): boolean {
