@@ -111,6 +111,29 @@ describe('no racing rollbacks (Lease)', () => {
     expect(statuses(takeover.outputs.result)).toEqual(['rolled-back']);
   });
 
+  it.each([
+    ['read from one list of the Leases', false],
+    ['read one by one when the Role does not allow listing them', true],
+  ])('a fleet sees the Lease another run holds (%s): that service fails naming the holder, the others roll back', async (_how, listRefused) => {
+    const e = await emulator();
+    const now = new Date().toISOString().replace('Z', '000Z');
+    e.store.create(LEASES, {
+      metadata: { name: 'keiko-rollback-chat-service', namespace: NS },
+      spec: { holderIdentity: 'keiko/platform/77/1/rollback', leaseDurationSeconds: 600, acquireTime: now, renewTime: now },
+    });
+    if (listRefused) e.fault({ verb: 'list', path: '/leases', status: 403 });
+    const run = await rollback(e, { services: 'chat-service,search-service', timeout: '6s' });
+    expect(run.code).toBe(1);
+    expect(statuses(run.outputs.result)).toEqual(['failed', 'rolled-back']);
+    expect(run.outputs.failed).toBe('chat-service');
+    expect(run.errorLines[0]).toContain('held by keiko/platform/77/1/rollback');
+    const leaseReads = e.requests.filter((r) => r.resource === 'leases' && (r.verb === 'get' || r.verb === 'list')).map((r) => r.verb);
+    // planning: one list, or (refused) one read per service; the held Lease is read again while waiting for it
+    expect(leaseReads.slice(0, listRefused ? 3 : 1)).toEqual(listRefused ? ['list', 'get', 'get'] : ['list']);
+    expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.3.0');
+    expect(liveImage(e, 'search-service')).toBe('registry.keiko.io/search-service:v1.2.0');
+  });
+
   it('the post step releases a lease a cancelled run left behind, and only its own', async () => {
     const e = await emulator();
     const holder = 'keiko/platform/4242/1/rollback';
