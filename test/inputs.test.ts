@@ -8,6 +8,9 @@ import { ConfigurationError, failureLine } from '../src/core/errors.js';
 import { readInputs } from '../src/core/inputs.js';
 
 const base = { services: 'chat-service', environment: 'production' };
+/** A one-cluster plan without its closing brace, so a test can add a context. */
+const PLAN =
+  '{"version":1,"kind":"keiko-rollback/service-plan","namespace":"keiko-production","target":"previous","created-at":"x","services":[{"service":"chat-service","from":null,"to":{"revision":2,"hash":"abc","version":"v1.2.0","images":[],"uid":"u"}}]';
 
 function lineFor(schema: Parameters<typeof readInputs>[0], inputs: Record<string, string>): string {
   try {
@@ -70,6 +73,36 @@ describe('bad input values give one exact message naming the input', () => {
       "Input 'namespace' is \"Keiko_Prod\" is not a valid Kubernetes name (DNS-1123 label): use lowercase letters, digits and '-', start and end with a letter or digit, at most 63 characters",
     ],
     ['unknown enum value', { ...base, 'on-managed': 'ignore' }, 'Input \'on-managed\' must be one of warn | fail, got "ignore"'],
+    [
+      'contexts beside context',
+      { ...base, contexts: 'prod-eu,prod-us', context: 'prod-eu' },
+      "Input 'contexts' cannot be combined with `context`: list every cluster in `contexts`",
+    ],
+    [
+      'too many contexts',
+      { ...base, contexts: Array.from({ length: 21 }, (_, i) => `c${i}`).join(',') },
+      "Input 'contexts' names 21 contexts; at most 20 in one run: split the clusters across a workflow matrix",
+    ],
+    [
+      'a plan of several clusters without a context',
+      { plan: `[${PLAN}}]` },
+      "Input 'plan' holds plan 1 without a context: a plan of several clusters names each one's context; make the plan again with `contexts`",
+    ],
+    [
+      'a plan of several clusters naming one twice',
+      { plan: `[${PLAN},"context":"a"},${PLAN},"context":"a"}]` },
+      "Input 'plan' holds two plans for context a: make the plan again instead of editing it",
+    ],
+    [
+      'contexts the plan was not made for',
+      { plan: `[${PLAN},"context":"a"}]`, contexts: 'a,b' },
+      "Input 'contexts' names b, which the plan does not hold (it holds a)",
+    ],
+    [
+      'a damaged plan in the array',
+      { plan: '[{"version":2}]' },
+      'Input \'plan\' holds plan 1, which is not a rollback-service plan (kind must be "keiko-rollback/service-plan"): pass the `plan` output of rollback-service',
+    ],
   ])('%s', (_label, inputs, message) => {
     expect(lineFor(rollbackServiceSchema, inputs)).toBe(message);
   });

@@ -20,3 +20,13 @@ export function createMemoryLogger(): Logger & { lines: string[] } {
     },
   };
 }
+
+/** Every line of `log` begins with `prefix`, e.g. the cluster a line is about when a run rolls back several. */
+export function prefixedLogger(log: Logger, prefix: string): Logger {
+  return {
+    info: (m) => log.info(prefix + m),
+    warning: (m) => log.warning(prefix + m),
+    debug: (m) => log.debug(prefix + m),
+    group: (name, body) => log.group(prefix + name, body),
+  };
+}

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ConfigurationError } from '../core/errors.js';
 import { input } from '../core/input-table.js';
 import { dnsLabelInput, dnsLabelProblem, optionalString, requiredString } from '../core/inputs.js';
-import type { Logger } from '../core/logger.js';
+import { type Logger, prefixedLogger } from '../core/logger.js';
 import type { SecretRegistry } from '../core/secrets.js';
 import { tokenProblem } from '../core/url-inputs.js';
 import { KubeClient, type KubeClientOptions } from './client.js';
@@ -119,7 +119,11 @@ function maskIssuedTokens(kc: KubeConfig, secrets: SecretRegistry): void {
  * The kubeconfig from the input, else KUBECONFIG / ~/.kube/config / in-cluster. Credentials are
  * registered as secrets before the config is used for anything.
  */
-export async function loadKubeConfig(inputs: { kubeconfig?: string | undefined; context?: string | undefined }, secrets: SecretRegistry): Promise<KubeConfig> {
+export async function loadKubeConfig(
+  inputs: { kubeconfig?: string | undefined; context?: string | undefined },
+  secrets: SecretRegistry,
+  contextInput = 'context',
+): Promise<KubeConfig> {
   // loaded on first use: the Kubernetes client is most of the bundle, and verify or database runs need not pay for it
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
@@ -142,7 +146,7 @@ export async function loadKubeConfig(inputs: { kubeconfig?: string | undefined; 
           .getContexts()
           .map((c) => c.name)
           .join(', ') || 'none';
-      throw new ConfigurationError(`"${inputs.context}" is not a context of the kubeconfig (it has: ${known})`, 'context');
+      throw new ConfigurationError(`names "${inputs.context}", which is not a context of the kubeconfig (it has: ${known})`, contextInput);
     }
     kc.setCurrentContext(inputs.context);
   }
@@ -166,4 +170,54 @@ export async function connectKube(
   options: Omit<KubeClientOptions, 'signal'> = {},
 ): Promise<KubeClient> {
   return new KubeClient(await loadKubeConfig(inputs, context.secrets), context.log, { ...options, signal: context.clock.signal });
+}
+
+/** One cluster of a run that rolls back several (`contexts`): its kubeconfig context and its client. */
+export interface ClusterClient {
+  context: string;
+  kube: KubeClient;
+}
+
+/**
+ * A client per kubeconfig context, every context checked before any is used: a context the kubeconfig
+ * does not have fails the run by the `contexts` input, with nothing written in any cluster.
+ */
+export async function connectClusters(
+  inputs: { kubeconfig?: string | undefined },
+  contexts: string[],
+  context: { secrets: SecretRegistry; log: Logger; clock: { signal: AbortSignal } },
+): Promise<ClusterClient[]> {
+  const configs = [];
+  for (const name of contexts) configs.push(await loadKubeConfig({ ...inputs, context: name }, context.secrets, 'contexts'));
+  return configs.map((config, index) => ({
+    context: contexts[index] ?? '',
+    kube: new KubeClient(config, prefixedLogger(context.log, `[${contexts[index]}] `), { signal: context.clock.signal }),
+  }));
+}
+
+/** Kubeconfig context names, separated by commas or newlines (a name may hold `/`, `:` or `@`, as EKS and GKE names do). */
+export function contextListInput() {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const names = [
+        ...new Set(
+          (value ?? '')
+            .split(/[,\n]/)
+            .map((n) => n.trim())
+            .filter(Boolean),
+        ),
+      ];
+      const bad = names.find((n) => n.length > 253 || /\s/.test(n));
+      if (bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `has "${bad.slice(0, 80)}", which is not a kubeconfig context name (no spaces, at most 253 characters)` });
+        return z.NEVER;
+      }
+      if (names.length > 20) {
+        ctx.addIssue({ code: 'custom', message: `names ${names.length} contexts; at most 20 in one run: split the clusters across a workflow matrix` });
+        return z.NEVER;
+      }
+      return names;
+    });
 }

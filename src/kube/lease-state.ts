@@ -6,15 +6,24 @@ import { z } from 'zod';
  * never misread.
  */
 export const LEASE_STATE = 'held-leases';
-export const LEASE_STATE_VERSION = 1;
+/** 2: a record names the kubeconfig context of its cluster when the run rolled back several (`contexts`). */
+export const LEASE_STATE_VERSION = 2;
 
-const leaseRecord = z.object({ namespace: z.string().min(1), name: z.string().min(1), holder: z.string().min(1) });
+const leaseRecord = z.object({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  holder: z.string().min(1),
+  context: z.string().min(1).optional(),
+});
 const leaseState = z.object({ version: z.literal(LEASE_STATE_VERSION), leases: z.array(leaseRecord) });
 
 export type LeaseRecord = z.infer<typeof leaseRecord>;
 
 export function writeLeaseState(leases: LeaseRecord[]): string {
-  return JSON.stringify({ version: LEASE_STATE_VERSION, leases: leases.map(({ namespace, name, holder }) => ({ namespace, name, holder })) });
+  return JSON.stringify({
+    version: LEASE_STATE_VERSION,
+    leases: leases.map(({ namespace, name, holder, context }) => ({ namespace, name, holder, ...(context ? { context } : {}) })),
+  });
 }
 
 /** The records, or why they cannot be read (an unknown version, a damaged value). Empty state: no Leases. */

@@ -28,6 +28,8 @@ export const servicePlanSchema = z.object({
   target: z.string().max(200),
   services: z.array(entrySchema).min(1).max(500),
   'created-at': z.string().max(40),
+  /** The kubeconfig context of the cluster it was made for, when the run rolled back several (`contexts`). */
+  context: z.string().min(1).max(253).optional(),
 });
 export type ServicePlanEntry = z.infer<typeof entrySchema>;
 export type ServicePlanDocument = z.infer<typeof servicePlanSchema>;
@@ -54,6 +56,36 @@ export function planEntry(service: string, history: RevisionHistory, to: Revisio
 /** Parses the `plan` input; returns the problem as text for the input's error. */
 export function parseServicePlan(text: string): ServicePlanDocument | string {
   return parseVersionedPlan(text, SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, servicePlanSchema, 'rollback-service');
+}
+
+/**
+ * The `plan` input: one cluster's plan, or the array a run with `contexts` made (one plan per cluster,
+ * each naming its context, every context once). Returns the problem as text for the input's error.
+ */
+export function parseServicePlans(text: string): ServicePlanDocument[] | string {
+  if (!text.trim().startsWith('[')) {
+    const single = parseServicePlan(text);
+    return typeof single === 'string' ? single : [single];
+  }
+  let items: unknown;
+  try {
+    items = JSON.parse(text);
+  } catch {
+    const problem = parseServicePlan(text);
+    return typeof problem === 'string' ? problem : [problem];
+  }
+  if (!Array.isArray(items) || items.length === 0 || items.length > 20)
+    return 'is an array of plans that is empty or holds more than 20: pass the `plan` output of a run with `contexts`';
+  const plans: ServicePlanDocument[] = [];
+  for (const [index, item] of items.entries()) {
+    const plan = parseServicePlan(JSON.stringify(item));
+    if (typeof plan === 'string') return `holds plan ${index + 1}, which ${plan}`;
+    if (!plan.context)
+      return `holds plan ${index + 1} without a context: a plan of several clusters names each one's context; make the plan again with \`contexts\``;
+    if (plans.some((p) => p.context === plan.context)) return `holds two plans for context ${plan.context}: make the plan again instead of editing it`;
+    plans.push(plan);
+  }
+  return plans;
 }
 
 export type Convergence = { action: 'at-target'; target: Revision } | { action: 'write'; target: Revision } | { action: 'refuse'; message: string };

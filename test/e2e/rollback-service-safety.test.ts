@@ -148,7 +148,7 @@ describe('no racing rollbacks (Lease)', () => {
     });
     const state = {
       'held-leases': JSON.stringify({
-        version: 1,
+        version: 2,
         leases: [
           { namespace: NS, name: 'keiko-rollback-chat-service', holder },
           { namespace: NS, name: 'keiko-rollback-auth-service', holder },
@@ -174,7 +174,7 @@ describe('no racing rollbacks (Lease)', () => {
       metadata: { name: 'keiko-rollback-chat-service', namespace: NS },
       spec: { holderIdentity: holder, leaseDurationSeconds: 60, acquireTime: now, renewTime: now },
     });
-    for (const saved of [JSON.stringify([{ namespace: NS, name: 'keiko-rollback-chat-service', holder }]), JSON.stringify({ version: 2, leases: [] })]) {
+    for (const saved of [JSON.stringify([{ namespace: NS, name: 'keiko-rollback-chat-service', holder }]), JSON.stringify({ version: 1, leases: [] })]) {
       const post = await runAction(
         'rollback-service',
         { services: 'chat-service', environment: 'production', kubeconfig: e.kubeconfig },
@@ -182,7 +182,7 @@ describe('no racing rollbacks (Lease)', () => {
       );
       expect(post.code).toBe(0);
       expect(post.stdout).toMatch(
-        /::warning::no leases released: the saved lease state has version (none|2); this step reads version 1; any this job held expire by themselves within 60s/,
+        /::warning::no leases released: the saved lease state has version (none|1); this step reads version 2; any this job held expire by themselves within 60s/,
       );
     }
     expect(e.store.get(LEASES, NS, 'keiko-rollback-chat-service')).toBeDefined();

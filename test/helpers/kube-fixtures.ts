@@ -1,4 +1,5 @@
 import { afterEach } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { type KubeEmulator, type KubeEmulatorOptions, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
 import { type KubeObject, meta, obj, stringMap } from '../../src/sandbox/kube/types.js';
@@ -36,4 +37,17 @@ export function kubeEmulators(): (options?: KubeEmulatorOptions) => Promise<Kube
     started.push(e);
     return e;
   };
+}
+
+/** One kubeconfig holding several emulators, each under its own context name (as a platform with several clusters has). */
+export function kubeconfigOf(clusters: Record<string, { kubeconfig: string }>): string {
+  type Named = { name: string; [key: string]: unknown };
+  const merged: { clusters: Named[]; users: Named[]; contexts: Named[] } = { clusters: [], users: [], contexts: [] };
+  for (const [name, emulator] of Object.entries(clusters)) {
+    const config = parseYaml(emulator.kubeconfig) as { clusters: Named[]; users: Named[]; contexts: { context: Record<string, unknown> }[] };
+    merged.clusters.push({ ...config.clusters[0], name });
+    merged.users.push({ ...config.users[0], name });
+    merged.contexts.push({ name, context: { ...config.contexts[0]?.context, cluster: name, user: name } });
+  }
+  return stringifyYaml({ apiVersion: 'v1', kind: 'Config', ...merged, 'current-context': Object.keys(clusters)[0] });
 }

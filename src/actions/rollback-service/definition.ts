@@ -1,7 +1,7 @@
 import { defineAction } from '../../core/action.js';
-import { connectKube } from '../../kube/connection.js';
+import { connectClusters, connectKube } from '../../kube/connection.js';
 import { releaseLeftLeases } from '../../kube/lease-post.js';
-import { rollbackServiceInputs, rollbackServiceOutputs, rollbackServiceSchema } from './inputs.js';
+import { planContexts, rollbackServiceInputs, rollbackServiceOutputs, rollbackServiceSchema } from './inputs.js';
 import { main } from './main.js';
 
 export const rollbackServiceAction = defineAction({
@@ -15,8 +15,14 @@ export const rollbackServiceAction = defineAction({
   inputs: rollbackServiceInputs,
   schema: rollbackServiceSchema,
   outputs: rollbackServiceOutputs,
-  clients: async (inputs, context) => ({ kube: await connectKube(inputs, context) }),
-  release: ({ kube }) => kube.close(),
+  // several clusters (`contexts`, or a plan made with them): a client per context, each checked first
+  clients: async (inputs, context) => {
+    const contexts = inputs.contexts.length ? inputs.contexts : planContexts(inputs.plan);
+    return contexts.length ? { clusters: await connectClusters(inputs, contexts, context) } : { kube: await connectKube(inputs, context) };
+  },
+  release: async (clients) => {
+    await Promise.all(('kube' in clients ? [clients.kube] : clients.clusters.map((c) => c.kube)).map((kube) => kube.close()));
+  },
   main,
   post: releaseLeftLeases,
 });

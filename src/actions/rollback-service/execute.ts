@@ -19,6 +19,8 @@ export type ServiceStatus = 'rolled-back' | 'unchanged' | 'planned' | 'failed' |
 export interface ServiceResult {
   service: string;
   namespace: string;
+  /** The kubeconfig context of its cluster, when the run rolled back several (`contexts`). */
+  context?: string | undefined;
   status: ServiceStatus;
   'from-revision': number | null;
   'to-revision': number | null;
@@ -63,6 +65,23 @@ export function resultOf(plan: ServicePlan, status: ServiceStatus, message: stri
     'from-images': from?.images ?? [],
     'to-images': to.images,
     'duration-ms': Date.now() - started,
+    message,
+  };
+}
+
+/** A service of a cluster that could not be planned (unreachable, refused): failed, nothing written there. */
+export function unplannedResult(service: string, namespace: string, message: string): ServiceResult {
+  return {
+    service,
+    namespace,
+    status: 'failed',
+    'from-revision': null,
+    'to-revision': null,
+    'from-version': '?',
+    'to-version': '?',
+    'from-images': [],
+    'to-images': [],
+    'duration-ms': 0,
     message,
   };
 }

@@ -12,9 +12,9 @@ import {
   planInput,
   requiredString,
 } from '../../core/inputs.js';
-import { KUBE_CONNECTION_INPUTS, namespaceProblem, resolveNamespace } from '../../kube/connection.js';
+import { contextListInput, KUBE_CONNECTION_INPUTS, namespaceProblem, resolveNamespace } from '../../kube/connection.js';
 import type { RollbackTarget } from '../../kube/rollback.js';
-import { parseServicePlan } from '../../kube/service-plan.js';
+import { parseServicePlans, type ServicePlanDocument } from '../../kube/service-plan.js';
 
 const VERSION_TAG = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
 
@@ -49,9 +49,9 @@ export const rollbackServiceInputs = {
       default: 'previous',
     },
   ),
-  plan: input(planInput(parseServicePlan), {
+  plan: input(planInput(parseServicePlans), {
     description:
-      "The `plan` output of an earlier run (e.g. the approved dry run): converge to exactly it. Target live: `unchanged` if healthy; the plan's from live: roll back; anything else: that service fails, nothing written.",
+      "The `plan` output of an earlier run (e.g. the approved dry run): converge to exactly it. Target live: `unchanged` if healthy; the plan's from live: roll back; anything else: that service fails, nothing written. A plan made with `contexts` holds one plan per cluster and runs in those clusters.",
   }),
   force: input(booleanInput(), {
     description: "Roll back even when the live template is not the plan's `from`, or to a release a rollback moved away from.",
@@ -71,6 +71,10 @@ export const rollbackServiceInputs = {
   ),
   container: input(dnsLabelInput(), { description: 'Container whose image tag identifies the version (default: any container of the pod template).' }),
   ...KUBE_CONNECTION_INPUTS,
+  contexts: input(contextListInput(), {
+    description:
+      'Kubeconfig contexts, separated by commas: the same rollback in each of these clusters at once, one Lease per cluster and service, results and summary per cluster; a failure in one cluster never stops the others. Instead of `context`.',
+  }),
   timeout: input(durationInput(), { description: 'Limit for the whole rollback, e.g. `10m`.', default: '10m' }),
   'max-parallel': input(integerInput(1, 100), { description: 'Services rolled back at once.', default: '10' }),
   'fail-fast': input(booleanInput(), { description: 'Stop starting new services after a failure.', default: 'false' }),
@@ -85,14 +89,40 @@ export const rollbackServiceInputs = {
 /** Every output of rollback-service, declared once. */
 export const rollbackServiceOutputs = {
   result:
-    'JSON array, one object per service: service, namespace, status (rolled-back | unchanged | planned | failed | skipped | cancelled), from-revision, to-revision, from-version, to-version, from-images, to-images, duration-ms, message; after a failure live (ReplicaSets) and next (commands).',
-  plan: 'JSON (`version` 1): per service the absolute from and to (revision, pod-template-hash, version, images, ReplicaSet uid); pass it as `plan` to execute exactly it.',
-  'rolled-back': 'Comma-separated names of the services rolled back.',
-  failed: 'Comma-separated names of the services that failed.',
+    'JSON array, one object per service: service, namespace, status (rolled-back | unchanged | planned | failed | skipped | cancelled), from-revision, to-revision, from-version, to-version, from-images, to-images, duration-ms, message; after a failure live (ReplicaSets) and next (commands); with `contexts` also context.',
+  plan: 'JSON (`version` 1): per service the absolute from and to (revision, pod-template-hash, version, images, ReplicaSet uid); pass it as `plan` to execute exactly it. With `contexts`: a JSON array, one such plan per cluster, each naming its context.',
+  'rolled-back': 'Comma-separated names of the services rolled back (with `contexts`: service@context).',
+  failed: 'Comma-separated names of the services that failed (with `contexts`: service@context).',
 };
 export type RollbackServiceOutput = keyof typeof rollbackServiceOutputs;
 
+/** The clusters a plan was made for: none for a one-cluster plan. */
+export function planContexts(plans: ServicePlanDocument[] | undefined): string[] {
+  return (plans ?? []).flatMap((p) => (p.context ? [p.context] : []));
+}
+
+type Issue = { path: string; message: string };
+
+/** `contexts` beside `context`, or beside a plan made for other clusters. */
+function contextProblem(inputs: { contexts: string[]; context?: string | undefined; plan?: ServicePlanDocument[] | undefined }): Issue | undefined {
+  if (inputs.contexts.length && inputs.context) return { path: 'contexts', message: 'cannot be combined with `context`: list every cluster in `contexts`' };
+  if (!inputs.plan) return undefined;
+  const made = planContexts(inputs.plan);
+  if (made.length === 0 && inputs.contexts.length)
+    return { path: 'plan', message: 'was made for one cluster: to roll back several, make the plan with the same `contexts`' };
+  const outside = inputs.contexts.filter((c) => !made.includes(c));
+  if (outside.length) return { path: 'contexts', message: `names ${outside.join(', ')}, which the plan does not hold (it holds ${made.join(', ')})` };
+  if (made.length && inputs.context)
+    return { path: 'context', message: `cannot be used with a plan of several clusters (${made.join(', ')}): use \`contexts\`` };
+  return undefined;
+}
+
 export const rollbackServiceSchema = z.object(inputShape(rollbackServiceInputs)).superRefine((inputs, ctx) => {
+  const clusters = contextProblem(inputs);
+  if (clusters) {
+    ctx.addIssue({ code: 'custom', path: [clusters.path], message: clusters.message });
+    return;
+  }
   const plan = inputs.plan;
   if (!plan && inputs.services.length === 0) {
     ctx.addIssue({
@@ -103,18 +133,20 @@ export const rollbackServiceSchema = z.object(inputShape(rollbackServiceInputs))
     return;
   }
   if (plan) {
-    const outside = inputs.services.filter((s) => !plan.services.some((e) => e.service === s));
+    const held = [...new Set(plan.flatMap((p) => p.services.map((e) => e.service)))];
+    const outside = inputs.services.filter((s) => !held.includes(s));
     if (outside.length)
       ctx.addIssue({
         code: 'custom',
         path: ['services'],
-        message: `names ${outside.join(', ')}, which the plan does not hold (it holds ${plan.services.map((e) => e.service).join(', ')}): leave services empty to run the whole plan`,
+        message: `names ${outside.join(', ')}, which the plan does not hold (it holds ${held.join(', ')}): leave services empty to run the whole plan`,
       });
-    if ((inputs.namespace || inputs.environment) && resolveNamespace(inputs) !== plan.namespace) {
+    const other = plan.find((p) => p.namespace !== resolveNamespace(inputs));
+    if ((inputs.namespace || inputs.environment) && other) {
       ctx.addIssue({
         code: 'custom',
         path: ['plan'],
-        message: `was made for namespace ${plan.namespace}, but this run targets ${resolveNamespace(inputs)}: make the plan for this namespace`,
+        message: `was made for namespace ${other.namespace}, but this run targets ${resolveNamespace(inputs)}: make the plan for this namespace`,
       });
     }
     return;

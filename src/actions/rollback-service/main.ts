@@ -1,8 +1,11 @@
 import pMap from 'p-map';
 import type { ActionContext, ActionResult } from '../../core/action.js';
 import { formatDuration } from '../../core/durations.js';
+import { ConfigurationError, describeError } from '../../core/errors.js';
+import { prefixedLogger } from '../../core/logger.js';
+import { DEFAULT_RETRY_POLICY } from '../../core/retry.js';
 import type { KubeClient } from '../../kube/client.js';
-import { resolveNamespace } from '../../kube/connection.js';
+import { type ClusterClient, resolveNamespace } from '../../kube/connection.js';
 import { namespaceHistories } from '../../kube/history.js';
 import { NamespaceInformers } from '../../kube/informer.js';
 import { type HeldLease, LEASE_STATE, namespaceLeaseHolders } from '../../kube/lease.js';
@@ -10,10 +13,10 @@ import { writeLeaseState } from '../../kube/lease-state.js';
 import { readState } from '../../kube/reroute-state.js';
 import { describeTarget } from '../../kube/rollback.js';
 import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument, type ServicePlanEntry } from '../../kube/service-plan.js';
-import { resultOf, rollbackService, type ServiceResult } from './execute.js';
+import { resultOf, rollbackService, type ServiceResult, unplannedResult } from './execute.js';
 import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 import { describePlan, planService, type ServicePlan } from './plan.js';
-import { rollbackSummary } from './summary.js';
+import { clustersSummary, rollbackSummary } from './summary.js';
 
 /** Reads while planning: enough to overlap the round trips of a fleet, few enough to stay polite to the API server. */
 const PLAN_PARALLEL = 25;
@@ -34,14 +37,15 @@ function changeCause(inputs: RollbackServiceInputs, context: ActionContext): str
   return `${inputs.reason} (rollback to ${describeTarget(inputs.target)} by ${context.actor}${context.runUrl ? `, ${context.runUrl}` : ''})`;
 }
 
-function planDocument(plans: ServicePlan[], namespace: string, inputs: RollbackServiceInputs): ServicePlanDocument {
+function planDocument(plans: ServicePlan[], cluster: ClusterRun, inputs: RollbackServiceInputs): ServicePlanDocument {
   return {
     version: SERVICE_PLAN_VERSION,
     kind: SERVICE_PLAN_KIND,
-    namespace,
-    target: inputs.plan?.target ?? describeTarget(inputs.target),
+    namespace: cluster.namespace,
+    target: cluster.given?.target ?? describeTarget(inputs.target),
     services: plans.map((p) => p.entry),
-    'created-at': inputs.plan?.['created-at'] ?? new Date().toISOString(),
+    'created-at': cluster.given?.['created-at'] ?? new Date().toISOString(),
+    ...(cluster.context ? { context: cluster.context } : {}),
   };
 }
 
@@ -54,6 +58,7 @@ async function planAll(
   given: ServicePlanEntry[] | undefined,
   namespace: string,
 ): Promise<ServicePlan[]> {
+  // several clusters plan at once: their reads are independent, their first user mistake stops the run
   const reroute = readState(client, namespace);
   // a fleet reads every history from two namespace lists; one service reads its own (fewer bytes)
   const fleet = services.length > 1;
@@ -83,87 +88,198 @@ async function planAll(
   return planned;
 }
 
-export interface RollbackServiceClients {
+export type RollbackServiceClients = { kube: KubeClient } | { clusters: ClusterClient[] };
+
+/** One cluster's part of the run: its client, its namespace, the plan it was given (if any), then what happened. */
+interface ClusterRun {
+  /** The kubeconfig context, when the run rolls back several clusters (`contexts`). */
+  context: string | undefined;
   kube: KubeClient;
+  log: ActionContext['log'];
+  namespace: string;
+  given: ServicePlanDocument | undefined;
+  plans: ServicePlan[];
+  results: ServiceResult[];
+  /** Why nothing could be planned in this cluster (unreachable, refused): its services are reported failed. */
+  unplanned?: string;
 }
+
+function clusterRuns(inputs: RollbackServiceInputs, context: ActionContext, clients: RollbackServiceClients): ClusterRun[] {
+  const list = 'kube' in clients ? [{ context: undefined, kube: clients.kube }] : clients.clusters;
+  return list.map(({ context: name, kube }) => {
+    const given = inputs.plan?.find((p) => p.context === name);
+    return {
+      context: name,
+      kube,
+      log: name ? prefixedLogger(context.log, `[${name}] `) : context.log,
+      namespace: given?.namespace ?? resolveNamespace(inputs) ?? '',
+      given,
+      plans: [],
+      results: [],
+    };
+  });
+}
+
+/**
+ * How long one of several clusters may take to be read before the others go on without it: a quarter of the
+ * run's time, from 5 s to 60 s. One unreachable API server must not hold every cluster's rollback back.
+ */
+export function clusterPlanBudgetMs(timeoutMs: number): number {
+  return Math.min(60_000, Math.max(5_000, Math.round(timeoutMs / 4)));
+}
+
+async function planCluster(cluster: ClusterRun, inputs: RollbackServiceInputs, context: ActionContext): Promise<void> {
+  const given = cluster.given?.services.filter((e) => inputs.services.length === 0 || inputs.services.includes(e.service));
+  const services = given ? given.map((e) => e.service) : inputs.services;
+  // several clusters: the reads of each retry for its plan budget only (the same client otherwise)
+  const reader = cluster.context
+    ? cluster.kube.withSignal(context.clock.signal, { ...DEFAULT_RETRY_POLICY, budgetMs: clusterPlanBudgetMs(inputs.timeout) })
+    : cluster.kube;
+  try {
+    cluster.plans = await planAll(reader, services, inputs, { ...context, log: cluster.log }, given, cluster.namespace);
+  } catch (error) {
+    // one cluster that cannot be read is reported; the others still roll back (a user mistake stops them all)
+    if (!cluster.context || error instanceof ConfigurationError || context.cancel.aborted) throw error;
+    cluster.unplanned = `not planned: ${describeError(error)}; nothing written in ${cluster.context}`;
+    cluster.results = services.map((service) => unplannedResult(service, cluster.namespace, cluster.unplanned ?? ''));
+    cluster.log.warning(cluster.unplanned);
+  } finally {
+    if (reader !== cluster.kube) await reader.close();
+  }
+}
+
+async function convergeCluster(cluster: ClusterRun, inputs: RollbackServiceInputs, context: ActionContext, onLease: LeaseCallback): Promise<void> {
+  if (cluster.unplanned) return;
+  const { signal, deadline, label: timeoutLabel } = context.clock;
+  const log = cluster.log;
+  let failedOnce = false;
+  // several services: one watch of the namespace's deployments and one of its pods serve them all
+  const informers = cluster.plans.length > 1 && !inputs['dry-run'] ? new NamespaceInformers(cluster.kube, cluster.namespace, { signal, log }) : undefined;
+  try {
+    cluster.results = await pMap(
+      cluster.plans,
+      async (plan): Promise<ServiceResult> => {
+        // fail-fast and cancel stop new starts; what already runs converges or is cut by the run's signal
+        if ((inputs['fail-fast'] && failedOnce) || context.cancel.aborted) return notStarted(plan, context.cancel.aborted, log);
+        const result = await rollbackService(cluster.kube, plan, {
+          dryRun: inputs['dry-run'],
+          force: inputs.force,
+          failAfterMs: inputs['fail-after'],
+          changeCause: changeCause(inputs, context),
+          holder: context.runId,
+          log,
+          signal,
+          deadline,
+          timeoutLabel,
+          ...(informers ? { informers } : {}),
+          onLease: (lease, isHeld) => onLease(cluster.context, lease, isHeld),
+        });
+        log.info(
+          `${result.status === 'failed' || result.status === 'cancelled' ? '✗' : '✓'} ${plan.service}: ${result.status} (${formatDuration(result['duration-ms'])}) ${result.message}`,
+        );
+        if (result.status === 'failed') failedOnce = true;
+        return result;
+      },
+      { concurrency: inputs['max-parallel'] },
+    );
+  } finally {
+    informers?.stop();
+  }
+}
+
+type LeaseCallback = (cluster: string | undefined, lease: HeldLease, held: boolean) => void;
 
 export async function main(
   inputs: RollbackServiceInputs,
   context: ActionContext,
-  { kube: client }: RollbackServiceClients,
+  clients: RollbackServiceClients,
 ): Promise<ActionResult<RollbackServiceOutput>> {
-  const { log } = context;
-  const namespace = inputs.plan?.namespace ?? resolveNamespace(inputs) ?? '';
-  const { signal, deadline, label: timeoutLabel } = context.clock;
-  const given = inputs.plan?.services.filter((e) => inputs.services.length === 0 || inputs.services.includes(e.service));
-  const services = given ? given.map((e) => e.service) : inputs.services;
-  const heading = given
-    ? `Plan (given, made ${inputs.plan?.['created-at'] ?? '?'})`
-    : `Plan: ${services.length} service(s) in ${namespace} → ${describeTarget(inputs.target)}`;
+  const clusters = clusterRuns(inputs, context, clients);
+  const several = 'clusters' in clients;
+  const first = clusters[0];
+  const heading = several
+    ? `Plan: ${inputs.services.length || 'the given'} service(s) in ${clusters.length} clusters (${clusters.map((c) => c.context).join(', ')})`
+    : first?.given
+      ? `Plan (given, made ${first.given['created-at']})`
+      : `Plan: ${inputs.services.length} service(s) in ${first?.namespace} → ${describeTarget(inputs.target)}`;
 
   const { phases } = context;
-  const plans = await phases.step('Plan', () => planAll(client, services, inputs, context, given, namespace), heading);
+  await phases.step('Plan', () => Promise.all(clusters.map((c) => planCluster(c, inputs, context))), heading);
 
-  const held = new Map<string, HeldLease>();
-  const saveLeases = (): void => context.saveState(LEASE_STATE, writeLeaseState([...held.values()]));
-  let failedOnce = false;
-  // several services: one watch of the namespace's deployments and one of its pods serve them all
-  const informers = plans.length > 1 && !inputs['dry-run'] ? new NamespaceInformers(client, namespace, { signal, log }) : undefined;
-  const results = await phases
-    .step(
-      inputs['dry-run'] ? 'Dry run' : 'Converge',
-      () =>
-        pMap(
-          plans,
-          async (plan): Promise<ServiceResult> => {
-            // fail-fast and cancel stop new starts; what already runs converges or is cut by the run's signal
-            if ((inputs['fail-fast'] && failedOnce) || context.cancel.aborted) return notStarted(plan, context.cancel.aborted, log);
-            const result = await rollbackService(client, plan, {
-              dryRun: inputs['dry-run'],
-              force: inputs.force,
-              failAfterMs: inputs['fail-after'],
-              changeCause: changeCause(inputs, context),
-              holder: context.runId,
-              log,
-              signal,
-              deadline,
-              timeoutLabel,
-              ...(informers ? { informers } : {}),
-              onLease: (lease, isHeld) => {
-                if (isHeld) held.set(lease.name, lease);
-                else held.delete(lease.name);
-                saveLeases();
-              },
-            });
-            log.info(
-              `${result.status === 'failed' || result.status === 'cancelled' ? '✗' : '✓'} ${plan.service}: ${result.status} (${formatDuration(result['duration-ms'])}) ${result.message}`,
-            );
-            if (result.status === 'failed') failedOnce = true;
-            return result;
-          },
-          { concurrency: inputs['max-parallel'] },
-        ),
-      inputs['dry-run'] ? 'Dry run (dryRun=All, nothing changes)' : `Converge (up to ${inputs['max-parallel']} at once)`,
-    )
-    .finally(() => informers?.stop());
+  const held = new Map<string, HeldLease & { context?: string }>();
+  const onLease: LeaseCallback = (cluster, lease, isHeld) => {
+    const key = `${cluster ?? ''}/${lease.name}`;
+    if (isHeld) held.set(key, { ...lease, ...(cluster ? { context: cluster } : {}) });
+    else held.delete(key);
+    context.saveState(LEASE_STATE, writeLeaseState([...held.values()]));
+  };
+  const total = clusters.reduce((n, c) => n + c.plans.length, 0);
+  await phases.step(
+    inputs['dry-run'] ? 'Dry run' : 'Converge',
+    () => Promise.all(clusters.map((c) => convergeCluster(c, inputs, context, onLease))),
+    inputs['dry-run']
+      ? 'Dry run (dryRun=All, nothing changes)'
+      : `Converge (${total} service(s), up to ${inputs['max-parallel']} at once${several ? ' per cluster' : ''})`,
+  );
+  return several ? clustersResult(clusters, inputs, context) : clusterResult(first, inputs, context);
+}
 
-  const failed = results.filter((r) => r.status === 'failed' || r.status === 'cancelled');
-  const failure = context.cancel.aborted
-    ? `cancelled: ${results.map((r) => `${r.service} ${r.status}`).join(', ')}; leases released`
-    : failed.length
-      ? `rollback failed for ${failed.map((r) => r.service).join(', ')}: ${failed.map((r) => `${r.service}: ${r.message}`).join(' | ')}`
-      : undefined;
+function failureOf(cluster: ClusterRun, cancelled: boolean): string | undefined {
+  const failed = cluster.results.filter((r) => r.status === 'failed' || r.status === 'cancelled');
+  if (cancelled) return `cancelled: ${cluster.results.map((r) => `${r.service} ${r.status}`).join(', ')}; leases released`;
+  if (cluster.unplanned) return cluster.unplanned;
+  return failed.length
+    ? `rollback failed for ${failed.map((r) => r.service).join(', ')}: ${failed.map((r) => `${r.service}: ${r.message}`).join(' | ')}`
+    : undefined;
+}
+
+const isFailed = (r: ServiceResult): boolean => r.status === 'failed' || r.status === 'cancelled';
+
+function clusterResult(cluster: ClusterRun | undefined, inputs: RollbackServiceInputs, context: ActionContext): ActionResult<RollbackServiceOutput> {
+  if (!cluster) throw new Error('rollback-service ran without a cluster');
+  const { results, plans } = cluster;
+  const failure = failureOf(cluster, context.cancel.aborted);
   return {
     outputs: {
       result: JSON.stringify(results),
-      plan: JSON.stringify(planDocument(plans, namespace, inputs)),
+      plan: JSON.stringify(planDocument(plans, cluster, inputs)),
       'rolled-back': results
         .filter((r) => r.status === 'rolled-back')
         .map((r) => r.service)
         .join(','),
-      failed: failed.map((r) => r.service).join(','),
+      failed: results
+        .filter(isFailed)
+        .map((r) => r.service)
+        .join(','),
     },
-    summary: rollbackSummary(results, plans, namespace, inputs['dry-run']),
+    summary: rollbackSummary(results, plans, cluster.namespace, inputs['dry-run']),
     ...(failure ? { failure } : {}),
+  };
+}
+
+/** Several clusters: every result names its context; `rolled-back` and `failed` list service@context. */
+function clustersResult(clusters: ClusterRun[], inputs: RollbackServiceInputs, context: ActionContext): ActionResult<RollbackServiceOutput> {
+  const results = clusters.flatMap((c) => c.results.map((r) => ({ ...r, context: c.context })));
+  const named = (keep: (r: ServiceResult) => boolean): string =>
+    results
+      .filter(keep)
+      .map((r) => `${r.service}@${r.context}`)
+      .join(',');
+  const failures = clusters.flatMap((c) => {
+    const failure = failureOf(c, context.cancel.aborted);
+    return failure ? [`${c.context}: ${failure}`] : [];
+  });
+  return {
+    outputs: {
+      result: JSON.stringify(results),
+      plan: JSON.stringify(clusters.filter((c) => !c.unplanned).map((c) => planDocument(c.plans, c, inputs))),
+      'rolled-back': named((r) => r.status === 'rolled-back'),
+      failed: named(isFailed),
+    },
+    summary: clustersSummary(
+      clusters.map((c) => ({ context: c.context ?? '', namespace: c.namespace, results: c.results, plans: c.plans, unplanned: c.unplanned })),
+      inputs['dry-run'],
+    ),
+    ...(failures.length ? { failure: failures.join(' || ') } : {}),
   };
 }

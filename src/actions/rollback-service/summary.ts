@@ -63,3 +63,26 @@ function failureMap(result: ServiceResult): string[] {
   const next = (result.next ?? []).map((n) => `- ${n}`).join('\n');
   return [`### ❌ ${result.service}: what is live now\n\n${markdownTable(['Revision', 'Version', 'Ready/desired'], rows)}\n\n**Next steps:**\n${next}`];
 }
+
+export interface ClusterOutcome {
+  context: string;
+  namespace: string;
+  results: ServiceResult[];
+  plans: ServicePlan[];
+  unplanned: string | undefined;
+}
+
+/** Several clusters: one line per cluster at the top, then each cluster's own summary under its name. */
+export function clustersSummary(clusters: ClusterOutcome[], dryRun: boolean): string {
+  const failedIn = (c: ClusterOutcome): boolean => c.results.some((r) => r.status === 'failed' || r.status === 'cancelled');
+  const anyFailed = clusters.some(failedIn);
+  const rows = clusters.map((c) => [
+    `\`${c.context}\``,
+    failedIn(c) ? '❌' : '✅',
+    c.unplanned ??
+      `${c.results.filter((r) => r.status === (dryRun ? 'planned' : 'rolled-back')).length} ${dryRun ? 'planned' : 'rolled back'}, ${c.results.filter((r) => r.status === 'unchanged').length} unchanged, ${c.results.filter((r) => r.status === 'failed' || r.status === 'cancelled').length} failed`,
+  ]);
+  const head = `## ${anyFailed ? '❌' : '✅'} Service rollback${dryRun ? ' (dry run)' : ''} in ${clusters.length} clusters\n\n${markdownTable(['Cluster', '', 'Outcome'], rows)}`;
+  const parts = clusters.map((c) => `### Cluster \`${c.context}\`\n\n${rollbackSummary(c.results, c.plans, c.namespace, dryRun).replace(/^## /, '#### ')}`);
+  return `${[head, ...parts].join('\n\n')}\n`;
+}
