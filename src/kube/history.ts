@@ -14,6 +14,7 @@ import {
   replicaSetPath,
   selectorString,
 } from './types.js';
+import { readControllerRevisions, workloadOf, workloadPath } from './workload.js';
 
 export interface Revision {
   revision: number;
@@ -24,6 +25,7 @@ export interface Revision {
 }
 
 export interface RevisionHistory {
+  /** The workload: a Deployment, or a StatefulSet or DaemonSet (whose revisions are its ControllerRevisions). */
   deployment: Deployment;
   /** Oldest first, as kubectl rollout history prints them. */
   revisions: Revision[];
@@ -33,10 +35,30 @@ export interface RevisionHistory {
  * The revision history as `kubectl rollout history` reads it: ReplicaSets selected by the
  * deployment's selector and controlled by it, numbered by their revision annotation.
  */
-export async function readRevisionHistory(client: KubeClient, namespace: string, name: string, signal?: AbortSignal): Promise<RevisionHistory> {
-  const deployment = await client.get<Deployment>(deploymentPath(namespace, name), undefined, signal);
+export async function readRevisionHistory(client: KubeClient, namespace: string, service: string, signal?: AbortSignal): Promise<RevisionHistory> {
+  const ref = workloadOf(service);
+  if (ref.kind !== 'deployment') {
+    // StatefulSets and DaemonSets keep their history in ControllerRevisions
+    const workload = await client.get<Deployment>(workloadPath(namespace, ref), undefined, signal);
+    const records = await readControllerRevisions((path, query) => client.get(path, query, signal), namespace, workload);
+    return {
+      deployment: workload,
+      revisions: records.map(({ revision, replicaSet }) => revisionOf(revision, replicaSet)).sort((a, b) => a.revision - b.revision),
+    };
+  }
+  const deployment = await client.get<Deployment>(deploymentPath(namespace, ref.name), undefined, signal);
   const sets = await client.get<List<ReplicaSet>>(replicaSetPath(namespace), { labelSelector: selectorString(deployment.spec.selector) }, signal);
   return { deployment, revisions: revisionsOf(deployment, sets.items) };
+}
+
+function revisionOf(revision: number, replicaSet: ReplicaSet): Revision {
+  return {
+    revision,
+    replicaSet,
+    images: imagesOf(replicaSet.spec.template),
+    changeCause: replicaSet.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION],
+    createdAt: replicaSet.metadata.creationTimestamp,
+  };
 }
 
 /**
@@ -52,6 +74,8 @@ export function namespaceHistories(client: KubeClient, namespace: string, signal
   // a refused or failed list is not the verdict: each service is then read alone and gets its own answer
   const listed = lists.catch(() => undefined);
   return async (name) => {
+    // a StatefulSet or DaemonSet is read alone (its history is in ControllerRevisions)
+    if (workloadOf(name).kind !== 'deployment') return undefined;
     const found = await listed;
     if (!found) return undefined;
     const [deployments, sets] = found;
@@ -64,13 +88,7 @@ export function revisionsOf(deployment: Deployment, sets: ReplicaSet[]): Revisio
   const uid = deployment.metadata.uid;
   return sets
     .filter((rs) => rs.metadata.ownerReferences?.some((ref) => ref.controller && ref.uid === uid))
-    .map((rs) => ({
-      revision: Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0),
-      replicaSet: rs,
-      images: imagesOf(rs.spec.template),
-      changeCause: rs.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION],
-      createdAt: rs.metadata.creationTimestamp,
-    }))
+    .map((rs) => revisionOf(Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0), rs))
     .filter((r) => r.revision > 0)
     .sort((a, b) => a.revision - b.revision);
 }

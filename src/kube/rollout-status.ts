@@ -1,4 +1,5 @@
 import type { Deployment } from './types.js';
+import { daemonSetRolloutState, statefulSetRolloutState, type WorkloadKind } from './workload.js';
 
 export interface RolloutState {
   done: boolean;
@@ -7,8 +8,19 @@ export interface RolloutState {
   failure?: string;
 }
 
+/**
+ * kubectl's status viewer of the workload's kind. The kind comes from the caller when known (objects of a
+ * list carry none), else from the object itself.
+ */
+export function rolloutState(workload: Deployment, kind?: WorkloadKind): RolloutState {
+  const of = kind ?? (workload.kind === 'StatefulSet' ? 'statefulset' : workload.kind === 'DaemonSet' ? 'daemonset' : 'deployment');
+  if (of === 'statefulset') return statefulSetRolloutState(workload);
+  if (of === 'daemonset') return daemonSetRolloutState(workload);
+  return deploymentRolloutState(workload);
+}
+
 /** kubectl's DeploymentStatusViewer, line for line. */
-export function rolloutState(deployment: Deployment): RolloutState {
+function deploymentRolloutState(deployment: Deployment): RolloutState {
   const name = deployment.metadata.name;
   const status = deployment.status ?? {};
   if ((deployment.metadata.generation ?? 0) > (status.observedGeneration ?? 0)) {

@@ -2,9 +2,12 @@ import type { Logger } from '../core/logger.js';
 import type { KubeClient } from './client.js';
 import { Informer } from './informer.js';
 import { type RolloutState, rolloutState } from './rollout-status.js';
-import { type Deployment, deploymentPath } from './types.js';
+import type { Deployment } from './types.js';
+import { type WorkloadKind, workloadPath } from './workload.js';
 
 export interface RolloutWaitOptions {
+  /** The workload's kind: its status rules and its API path (list items carry no kind). */
+  kind?: WorkloadKind;
   signal: AbortSignal;
   log: Logger;
   /** Minimum time between two progress lines of one deployment. */
@@ -37,10 +40,11 @@ export async function waitForRollout(client: KubeClient, initial: Deployment, op
       lastLogged = now;
     }
   };
-  const first = rolloutState(initial);
+  const kind = options.kind ?? 'deployment';
+  const first = rolloutState(initial, kind);
   report(first);
   if (first.done || first.failure) return { state: first, deployment: initial };
-  const informer = options.deployments ?? new Informer<Deployment>(client, deploymentPath(namespace), { fieldSelector: `metadata.name=${name}` }, options);
+  const informer = options.deployments ?? new Informer<Deployment>(client, workloadPath(namespace, kind), { fieldSelector: `metadata.name=${name}` }, options);
   const generation = initial.metadata.generation ?? 0;
   let unsubscribe = (): void => undefined;
   let onAbort = (): void => undefined;
@@ -58,7 +62,7 @@ export async function waitForRollout(client: KubeClient, initial: Deployment, op
             return;
           }
           if ((event.object.metadata.generation ?? 0) < generation) return;
-          const state = rolloutState(event.object);
+          const state = rolloutState(event.object, kind);
           report(state);
           if (state.done || state.failure) resolve({ state, deployment: event.object });
         },

@@ -14,8 +14,10 @@ const revisionRef = z.object({
   version: z.string().max(300),
   images: z.array(z.string().max(500)).max(50),
 });
+/** A deployment's name, or `statefulset/<name>`, `daemonset/<name>`. */
+const WORKLOAD = /^((statefulset|daemonset)\/)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const entrySchema = z.object({
-  service: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label'),
+  service: z.string().regex(WORKLOAD, 'must be a deployment name, statefulset/<name> or daemonset/<name>'),
   from: revisionRef.nullable(),
   to: revisionRef.extend({ uid: z.string().max(64) }),
   /** Why the target is what runs already (e.g. put there by a rollback): nothing to write. */

@@ -36,7 +36,9 @@ export interface Condition {
   lastUpdateTime?: string;
 }
 
+/** A Deployment; a StatefulSet or DaemonSet is read through the same fields (its own status fields are read in workload.ts). */
 export interface Deployment {
+  kind?: string;
   metadata: ObjectMeta;
   spec: { replicas?: number; paused?: boolean; selector: LabelSelector; template: PodTemplate; progressDeadlineSeconds?: number };
   status?: {

@@ -29,6 +29,7 @@ export interface KubeTarget {
 }
 
 const REGISTRY = 'registry.keiko.io';
+const kubectlRef = (service: string): string => (service.includes('/') ? service : `deployment/${service}`);
 let counter = 0;
 
 async function kubectlTarget(
@@ -67,28 +68,32 @@ async function kubectlTarget(
       }
       for (const service of services) {
         const [first, ...rest] = releases;
-        const labels = { app: service };
-        await apply({
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name: service, namespace, labels },
-          spec: {
-            replicas: 2,
-            selector: { matchLabels: labels },
-            template: { metadata: { labels }, spec: { containers: [{ name: service, image: `${REGISTRY}/${service}:${first}` }] } },
-          },
-        });
-        await run('rollout', 'status', `deployment/${service}`, '-n', namespace, '--timeout=60s');
+        // `statefulset/<name>` and `daemonset/<name>` as rollback-service takes them; a bare name is a Deployment
+        const [kind, name] = service.includes('/') ? (service.split('/') as [string, string]) : ['deployment', service];
+        const labels = { app: name };
+        const template = { metadata: { labels }, spec: { containers: [{ name, image: `${REGISTRY}/${name}:${first}` }] } };
+        const spec =
+          kind === 'statefulset'
+            ? { replicas: 2, serviceName: name, selector: { matchLabels: labels }, template }
+            : kind === 'daemonset'
+              ? { selector: { matchLabels: labels }, template }
+              : { replicas: 2, selector: { matchLabels: labels }, template };
+        const kinds: Record<string, string> = { deployment: 'Deployment', statefulset: 'StatefulSet', daemonset: 'DaemonSet' };
+        await apply({ apiVersion: 'apps/v1', kind: kinds[kind], metadata: { name, namespace, labels }, spec });
+        await run('rollout', 'status', `${kind}/${name}`, '-n', namespace, '--timeout=60s');
         for (const release of rest) {
-          await run('set', 'image', `deployment/${service}`, '-n', namespace, `${service}=${REGISTRY}/${service}:${release}`);
-          await run('rollout', 'status', `deployment/${service}`, '-n', namespace, '--timeout=60s');
+          await run('set', 'image', `${kind}/${name}`, '-n', namespace, `${name}=${REGISTRY}/${name}:${release}`);
+          await run('rollout', 'status', `${kind}/${name}`, '-n', namespace, '--timeout=60s');
         }
       }
       return namespace;
     },
-    liveImage: (namespace, service) => run('get', 'deployment', service, '-n', namespace, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
+    liveImage: (namespace, service) => run('get', kubectlRef(service), '-n', namespace, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
+    // a Deployment's revision annotation; a StatefulSet's or DaemonSet's generation (they carry no revision of their own)
     revision: (namespace, service) =>
-      run('get', 'deployment', service, '-n', namespace, '-o', "jsonpath={.metadata.annotations['deployment\\.kubernetes\\.io/revision']}"),
+      service.includes('/')
+        ? run('get', service, '-n', namespace, '-o', 'jsonpath={.metadata.generation}')
+        : run('get', 'deployment', service, '-n', namespace, '-o', "jsonpath={.metadata.annotations['deployment\\.kubernetes\\.io/revision']}"),
     async cleanup() {
       const namespaces = seeded.splice(0);
       if (name === 'real' && namespaces.length) await run('delete', 'namespace', '--wait=false', ...namespaces);

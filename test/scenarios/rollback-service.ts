@@ -40,6 +40,30 @@ export function rollbackServiceScenarios(target: () => KubeTarget, suite: (name:
       expect(await target().liveImage(namespace, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
     });
 
+    it('a StatefulSet and a DaemonSet roll back as kubectl rollout undo does; the same run again stays, writing nothing', async () => {
+      const workloads = ['statefulset/vector-db', 'daemonset/log-agent'];
+      const [ours, theirs] = await Promise.all([target().seed(workloads), target().seed(workloads)]);
+      const first = await rollback(ours, { services: workloads.join(',') });
+      expect(first.code, first.stdout).toBe(0);
+      expect(results(first.outputs.result).map((r) => [r.service, r.status, r['to-version']])).toEqual([
+        ['statefulset/vector-db', 'rolled-back', 'v1.2.0'],
+        ['daemonset/log-agent', 'rolled-back', 'v1.2.0'],
+      ]);
+      const kubectl = kubectlFor(target().kubeconfig);
+      for (const workload of workloads) {
+        expect((await kubectl('rollout', 'undo', workload, '-n', theirs)).code).toBe(0);
+        expect((await kubectl('rollout', 'status', workload, '-n', theirs, '--timeout=60s')).code).toBe(0);
+        // the same history (revision numbers) and the same live image as kubectl's undo
+        const history = async (namespace: string) => (await kubectl('rollout', 'history', workload, '-n', namespace)).stdout.replace(/^.*\n/, '');
+        expect(await history(ours)).toBe(await history(theirs));
+        expect(await target().liveImage(ours, workload)).toBe(await target().liveImage(theirs, workload));
+      }
+      const generations = await Promise.all(workloads.map((w) => target().revision(ours, w)));
+      const again = await rollback(ours, { services: workloads.join(',') });
+      expect(results(again.outputs.result).map((r) => r.status)).toEqual(['unchanged', 'unchanged']);
+      expect(await Promise.all(workloads.map((w) => target().revision(ours, w)))).toEqual(generations);
+    });
+
     it('revision:1 and a version tag resolve like kubectl rollout undo --to-revision', async () => {
       const namespace = await target().seed(['chat-service', 'search-service']);
       const byRevision = await rollback(namespace, { services: 'chat-service', target: 'revision:1' });

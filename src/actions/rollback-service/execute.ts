@@ -2,16 +2,18 @@ import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { OutsideFailure } from '../../core/outside.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
-import { currentRevision, type RevisionHistory, readRevisionHistory } from '../../kube/history.js';
+import { currentRevision, type Revision, type RevisionHistory, readRevisionHistory } from '../../kube/history.js';
 import type { NamespaceInformers } from '../../kube/informer.js';
 import { acquireLease, type HeldLease, LeaseHeldError } from '../../kube/lease.js';
 import { watchPodFailures } from '../../kube/pod-failures.js';
-import { pausedAdvice, rollbackPatch } from '../../kube/rollback.js';
+import { pausedAdvice, rollbackPatch, templateOfRevision } from '../../kube/rollback.js';
+import { ROLLED_BACK_FROM, type RollbackEntry, rollbackEntries, withEntry } from '../../kube/rollback-record.js';
 import { describeMap, type LiveReplicaSet, rolloutMap } from '../../kube/rollout-map.js';
 import { rolloutState } from '../../kube/rollout-status.js';
 import { waitForRollout } from '../../kube/rollout-watch.js';
 import { converge, revisionRefOf } from '../../kube/service-plan.js';
-import { type Deployment, deploymentPath, POD_TEMPLATE_HASH } from '../../kube/types.js';
+import { CHANGE_CAUSE_ANNOTATION, type Deployment, REVISION_ANNOTATION } from '../../kube/types.js';
+import { kubectlName, podRevisionLabel, revisionPatch, workloadOf, workloadPath } from '../../kube/workload.js';
 import { leaseName, type ServicePlan, variablesOf } from './plan.js';
 
 export type ServiceStatus = 'rolled-back' | 'unchanged' | 'planned' | 'failed' | 'skipped' | 'cancelled';
@@ -51,6 +53,7 @@ export interface ExecuteOptions {
 }
 
 const JSON_PATCH = 'application/json-patch+json';
+const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
 
 export function resultOf(plan: ServicePlan, status: ServiceStatus, message: string, started: number): ServiceResult {
   const { from, to } = plan.entry;
@@ -86,6 +89,27 @@ export function unplannedResult(service: string, namespace: string, message: str
   };
 }
 
+/**
+ * A Deployment: kubectl's JSON patch behind a test of the resourceVersion it was built from. A StatefulSet
+ * or DaemonSet: kubectl's strategic merge patch of the ControllerRevision's template, carrying that
+ * resourceVersion (a change in between is a 409), with our record and the change-cause as annotations.
+ */
+function patchOf(
+  plan: ServicePlan,
+  fresh: RevisionHistory,
+  target: Revision,
+  changeCause: string | undefined,
+  entry: RollbackEntry,
+): { body: unknown; contentType: string } {
+  const workload = fresh.deployment;
+  if (workloadOf(plan.service).kind === 'deployment') {
+    const guard = { op: 'test', path: '/metadata/resourceVersion', value: workload.metadata.resourceVersion };
+    return { body: [guard, ...rollbackPatch(workload, target, changeCause, entry, plan.overlay)], contentType: JSON_PATCH };
+  }
+  const annotations = { [ROLLED_BACK_FROM]: withEntry(rollbackEntries(workload), entry), ...(changeCause ? { [CHANGE_CAUSE_ANNOTATION]: changeCause } : {}) };
+  return { body: revisionPatch(workload, templateOfRevision(target), annotations), contentType: STRATEGIC_MERGE_PATCH };
+}
+
 type Written = { deployment: Deployment; status: 'rolled-back' | 'unchanged'; note?: string } | { failed: string };
 
 /**
@@ -115,12 +139,10 @@ async function writeRollback(client: KubeClient, plan: ServicePlan, options: Exe
       run: options.holder,
       at: new Date().toISOString(),
     };
-    const guard = { op: 'test', path: '/metadata/resourceVersion', value: fresh.deployment.metadata.resourceVersion };
     try {
       sent = true;
-      const written = await client.request<Deployment>('PATCH', deploymentPath(plan.namespace, plan.service), {
-        body: [guard, ...rollbackPatch(fresh.deployment, decision.target, options.changeCause, entry, plan.overlay)],
-        contentType: JSON_PATCH,
+      const written = await client.request<Deployment>('PATCH', workloadPath(plan.namespace, workloadOf(plan.service)), {
+        ...patchOf(plan, fresh, decision.target, options.changeCause, entry),
         ...(options.dryRun ? { query: { dryRun: 'All' } } : {}),
         signal: options.signal,
       });
@@ -183,13 +205,15 @@ async function settle(
         .join('; '),
       started,
     );
-  const state = rolloutState(deployment);
+  const state = rolloutState(deployment, workloadOf(plan.service).kind);
   if (state.done) return done(state.message);
   if (state.failure) return failed(client, plan, `${state.failure} (kubectl rollout status would exit 1)`, started);
+  const ref = workloadOf(plan.service);
   // with a reroute's variables kept, the template is new and so is its hash: watch every pod of the deployment
-  const hash = plan.overlay ? '' : plan.entry.to.hash;
+  const target = plan.history.revisions.find((r) => r.replicaSet.metadata.uid === plan.entry.to.uid);
+  const revisionLabel = plan.overlay ? {} : podRevisionLabel(ref, target?.replicaSet.metadata.name ?? '', plan.entry.to.hash);
   const { matchLabels, matchExpressions } = deployment.spec.selector;
-  const selector = { matchLabels: { ...matchLabels, ...(hash ? { [POD_TEMPLATE_HASH]: hash } : {}) }, ...(matchExpressions ? { matchExpressions } : {}) };
+  const selector = { matchLabels: { ...matchLabels, ...revisionLabel }, ...(matchExpressions ? { matchExpressions } : {}) };
   const pods = watchPodFailures(client, {
     namespace: plan.namespace,
     selector,
@@ -202,15 +226,17 @@ async function settle(
   try {
     const outcome = await Promise.race([
       waitForRollout(client, deployment, {
+        kind: ref.kind,
         signal: AbortSignal.any([options.signal, stop.signal]),
         log: options.log,
-        ...(options.informers ? { deployments: options.informers.deployments() } : {}),
+        ...(options.informers && ref.kind === 'deployment' ? { deployments: options.informers.deployments() } : {}),
       }),
       pods.failed.then((reason) => ({ podFailure: reason })),
     ]);
     if ('podFailure' in outcome) return failed(client, plan, `the new pods cannot start: ${outcome.podFailure}`, started);
     if (outcome.state.failure) return failed(client, plan, outcome.state.failure, started);
-    return done(`${outcome.state.message} (now revision ${outcome.deployment.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '?'})`);
+    const revision = outcome.deployment.metadata.annotations?.[REVISION_ANNOTATION];
+    return done(revision ? `${outcome.state.message} (now revision ${revision})` : outcome.state.message);
   } finally {
     stop.abort();
     pods.stop();
@@ -256,7 +282,7 @@ export async function rollbackService(client: KubeClient, plan: ServicePlan, opt
       await releaseLease();
       const cancelled = !(options.signal.reason instanceof Error && options.signal.reason.name === 'TimeoutError');
       const waitingFor = error instanceof OutsideFailure ? ` (${error.sentence()})` : '';
-      const why = `${cancelled ? 'cancelled' : `timed out after ${options.timeoutLabel}`}${waitingFor}; see what is live with: kubectl -n ${plan.namespace} rollout status deployment/${plan.service}`;
+      const why = `${cancelled ? 'cancelled' : `timed out after ${options.timeoutLabel}`}${waitingFor}; see what is live with: kubectl -n ${plan.namespace} rollout status ${kubectlName(workloadOf(plan.service))}`;
       return resultOf(plan, cancelled ? 'cancelled' : 'failed', why, started);
     }
     return failed(client, plan, describeError(error), started);
@@ -269,7 +295,7 @@ async function dryRun(client: KubeClient, plan: ServicePlan, options: ExecuteOpt
   const decision = converge(plan.history, plan.entry, options.force, plan.overlay);
   if (decision.action === 'refuse') return resultOf(plan, 'failed', decision.message, started);
   if (decision.action === 'at-target') {
-    const state = rolloutState(plan.history.deployment);
+    const state = rolloutState(plan.history.deployment, workloadOf(plan.service).kind);
     return resultOf(plan, state.failure ? 'failed' : 'unchanged', `${plan.entry.stay ?? `already at ${plan.entry.to.version}`}; ${state.message}`, started);
   }
   try {

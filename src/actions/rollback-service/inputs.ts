@@ -3,7 +3,7 @@ import { input, inputShape } from '../../core/input-table.js';
 import {
   booleanInput,
   dnsLabelInput,
-  dnsLabelListInput,
+  dnsLabelProblem,
   durationInput,
   enumInput,
   integerInput,
@@ -11,12 +11,32 @@ import {
   optionalString,
   planInput,
   requiredString,
+  splitList,
 } from '../../core/inputs.js';
 import { contextListInput, KUBE_CONNECTION_INPUTS, namespaceProblem, resolveNamespace } from '../../kube/connection.js';
 import type { RollbackTarget } from '../../kube/rollback.js';
 import { parseServicePlans, type ServicePlanDocument } from '../../kube/service-plan.js';
+import { workloadProblem } from '../../kube/workload.js';
 
 const VERSION_TAG = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
+
+/** Deployments by name, StatefulSets and DaemonSets as kubectl names them (`statefulset/vector-db`). */
+function workloadListInput() {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const items = splitList(value);
+      for (const item of items) {
+        const problem = workloadProblem(item, dnsLabelProblem);
+        if (problem) {
+          ctx.addIssue({ code: 'custom', message: `has ${problem}` });
+          return z.NEVER;
+        }
+      }
+      return [...new Set(items)];
+    });
+}
 
 export function parseRollbackTarget(text: string): RollbackTarget | undefined {
   if (text === 'previous') return { kind: 'previous' };
@@ -30,8 +50,9 @@ export function parseRollbackTarget(text: string): RollbackTarget | undefined {
 
 /** Every input of rollback-service, declared once. */
 export const rollbackServiceInputs = {
-  services: input(dnsLabelListInput({ required: false, hint: 'name the deployments to roll back, e.g. `services: chat-service,search-service`' }), {
-    description: 'Deployment names, separated by commas or newlines (DNS-1123 labels). May be empty with `plan` (then the whole plan runs).',
+  services: input(workloadListInput(), {
+    description:
+      'Deployment names, separated by commas or newlines (DNS-1123 labels); `statefulset/<name>` and `daemonset/<name>` roll those back from their ControllerRevisions. May be empty with `plan` (then the whole plan runs).',
   }),
   target: input(
     requiredString('write previous, revision:N or a version tag').transform((text, ctx) => {

@@ -7,6 +7,7 @@ import { detectManager, type ManagedBy } from '../../kube/ownership.js';
 import { type EnvValues, type RerouteState, rerouteOverlay, withOverlay } from '../../kube/reroute-state.js';
 import { pausedAdvice, type RollbackTarget, resolveTargetRevision } from '../../kube/rollback.js';
 import { planEntry, type ServicePlanEntry } from '../../kube/service-plan.js';
+import { workloadOf } from '../../kube/workload.js';
 
 export interface ServicePlan {
   service: string;
@@ -49,8 +50,9 @@ async function readService(client: KubeClient, service: string, options: PlanOpt
     .then((found) => found ?? readRevisionHistory(client, options.namespace, service, options.signal))
     .catch((error: unknown) => {
       if (error instanceof KubeApiError && error.code === 404) {
+        const ref = workloadOf(service);
         throw new ConfigurationError(
-          `names deployment "${service}", which does not exist in namespace "${options.namespace}"`,
+          `names ${ref.kind} "${ref.name}", which does not exist in namespace "${options.namespace}"`,
           options.given ? 'plan' : 'services',
         );
       }
@@ -110,8 +112,9 @@ export function variablesOf(overlay: EnvValues): string[] {
   return [...new Set(Object.values(overlay).flatMap((vars) => Object.keys(vars)))];
 }
 
+/** One Lease per workload: `keiko-rollback-chat-service`, `keiko-rollback-statefulset-vector-db`. */
 export function leaseName(service: string): string {
-  return `keiko-rollback-${service}`;
+  return `keiko-rollback-${service.replace('/', '-')}`;
 }
 
 export function describePlan(plan: ServicePlan): string {

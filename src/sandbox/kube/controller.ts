@@ -49,7 +49,8 @@ export class DeploymentController {
   private unsubscribe: (() => void) | undefined;
   private reconciling = false;
 
-  private readonly pods: ReplicaSetPods;
+  /** The pods and the kubelet, shared with the StatefulSet and DaemonSet controllers. */
+  readonly pods: ReplicaSetPods;
 
   constructor(
     private readonly store: ObjectStore,
@@ -87,6 +88,11 @@ export class DeploymentController {
   }
 
   private skewMs = 0;
+
+  /** Moves the controllers' clock forward (fixtures settle rollouts without real waiting). */
+  advanceClock(ms: number): void {
+    this.skewMs += ms;
+  }
 
   /** The controller's clock; `settle` moves it forward so that seeding needs no real waiting. */
   private now(): number {

@@ -1,5 +1,6 @@
 import type { BadImageReason, DeploymentController } from './controller.js';
 import { requireResource } from './resources.js';
+import type { RevisionController } from './revision-controller.js';
 import type { ObjectStore } from './store.js';
 import { type JsonObject, meta } from './types.js';
 
@@ -23,9 +24,22 @@ export interface FixtureDeployment {
   maxUnavailable?: number | string;
 }
 
+/** A StatefulSet or DaemonSet by its release history (oldest first; the last one is live). */
+export interface FixtureWorkload {
+  name: string;
+  releases: string[];
+  /** StatefulSets only (a DaemonSet runs one pod on each sandbox node). */
+  replicas?: number;
+  /** StatefulSets only: `updateStrategy.rollingUpdate.partition`. */
+  partition?: number;
+  image?: string;
+}
+
 export interface FixtureNamespace {
   name: string;
   deployments?: FixtureDeployment[];
+  statefulSets?: FixtureWorkload[];
+  daemonSets?: FixtureWorkload[];
   services?: { name: string; port: number }[];
 }
 
@@ -101,7 +115,13 @@ function seeded(store: ObjectStore, namespace: string, name: string): JsonObject
   return found;
 }
 
-export function seedFixture(store: ObjectStore, controller: DeploymentController, fixture: Fixture): void {
+export interface FixtureControllers {
+  deployments: DeploymentController;
+  revisions: RevisionController;
+}
+
+export function seedFixture(store: ObjectStore, controllers: FixtureControllers, fixture: Fixture): void {
+  const controller = controllers.deployments;
   for (const [image, reason] of Object.entries(fixture.badImages ?? {})) controller.markBadImage(image, reason);
   for (const ns of fixture.namespaces) {
     if (!store.get(NAMESPACES, '', ns.name))
@@ -138,6 +158,60 @@ export function seedFixture(store: ObjectStore, controller: DeploymentController
         controller.settle(ns.name, d.name);
       }
     }
+    for (const w of ns.statefulSets ?? []) seedWorkload(store, controllers.revisions, ns.name, 'StatefulSet', w);
+    for (const w of ns.daemonSets ?? []) seedWorkload(store, controllers.revisions, ns.name, 'DaemonSet', w);
+  }
+}
+
+const WORKLOADS = { StatefulSet: requireResource('apps', 'v1', 'statefulsets'), DaemonSet: requireResource('apps', 'v1', 'daemonsets') };
+
+function workloadObject(namespace: string, kind: 'StatefulSet' | 'DaemonSet', w: FixtureWorkload, release: string): JsonObject {
+  const labels = { app: w.name };
+  const template = {
+    metadata: { labels },
+    spec: {
+      containers: [
+        {
+          name: w.name,
+          image: `${w.image ?? `registry.keiko.io/${w.name}`}:${release}`,
+          resources: {},
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+          imagePullPolicy: 'IfNotPresent',
+        },
+      ],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      schedulerName: 'default-scheduler',
+      securityContext: {},
+    },
+  };
+  const spec: JsonObject =
+    kind === 'StatefulSet'
+      ? {
+          replicas: w.replicas ?? 2,
+          serviceName: w.name,
+          podManagementPolicy: 'OrderedReady',
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: w.partition ?? 0 } },
+          revisionHistoryLimit: 10,
+          persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        }
+      : { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 };
+  return {
+    metadata: { name: w.name, namespace, labels, annotations: { 'kubernetes.io/change-cause': `deploy ${w.name} ${release}` } },
+    spec: { ...spec, selector: { matchLabels: labels }, template },
+  };
+}
+
+function seedWorkload(store: ObjectStore, controller: RevisionController, namespace: string, kind: 'StatefulSet' | 'DaemonSet', w: FixtureWorkload): void {
+  const type = WORKLOADS[kind];
+  for (const [index, release] of w.releases.entries()) {
+    const next = workloadObject(namespace, kind, w, release);
+    const current = store.get(type, namespace, w.name);
+    if (index === 0 || !current) store.create(type, next);
+    else store.update(type, { ...current, metadata: { ...meta(current), annotations: meta(next).annotations ?? {} }, spec: next.spec ?? {} });
+    controller.settle(kind, namespace, w.name);
   }
 }
 

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { type BadImageReason, type ControllerOptions, DeploymentController } from './controller.js';
 import type { FaultSpec } from './faults.js';
 import { type Fixture, seedFixture } from './fixture.js';
+import { RevisionController } from './revision-controller.js';
 import { type RequestRecord, startKubeServer } from './server.js';
 import { ObjectStore } from './store.js';
 
@@ -39,7 +40,10 @@ export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = { podReadyMs: 150, 
 
 export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Promise<KubeEmulator> {
   const store = new ObjectStore(options.watchHistory);
-  const controller = new DeploymentController(store, { ...DEFAULT_CONTROLLER_OPTIONS, ...options.controller });
+  const controllerOptions = { ...DEFAULT_CONTROLLER_OPTIONS, ...options.controller };
+  const controller = new DeploymentController(store, controllerOptions);
+  const revisions = new RevisionController(store, controller.pods, controllerOptions, (ms) => controller.advanceClock(ms));
+  const controllers = { deployments: controller, revisions };
   const server = await startKubeServer(store, {
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.host ? { host: options.host } : {}),
@@ -54,8 +58,9 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     contexts: [{ name: 'keiko-sandbox', context: { cluster: 'keiko-sandbox', user: 'keiko-sandbox', namespace: 'default' } }],
     'current-context': 'keiko-sandbox',
   });
-  if (options.fixture) seedFixture(store, controller, options.fixture);
+  if (options.fixture) seedFixture(store, controllers, options.fixture);
   controller.start();
+  revisions.start();
   return {
     url: server.url,
     kubeconfig,
@@ -64,7 +69,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     connections: server.connections,
     store,
     controller,
-    seed: (fixture) => seedFixture(store, controller, fixture),
+    seed: (fixture) => seedFixture(store, controllers, fixture),
     fault: (spec) => server.faults.add(spec),
     clearFaults: () => server.faults.clear(),
     markBadImage: (image, reason) => controller.markBadImage(image, reason),
@@ -73,6 +78,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     },
     async close() {
       controller.stop();
+      revisions.stop();
       await server.close();
     },
   };

@@ -100,16 +100,19 @@ export class ReplicaSetPods {
     return moving;
   }
   private createPod(rs: KubeObject): KubeObject {
-    const template = obj(obj(rs.spec).template);
+    return this.createPodFor(rs, 'ReplicaSet', obj(obj(rs.spec).template), `${str(meta(rs).name)}-${randomSuffix()}`, {});
+  }
+  /** A pod of `owner` from `template` (the StatefulSet and DaemonSet controllers name theirs and add their labels). */
+  createPodFor(owner: KubeObject, kind: string, template: JsonObject, name: string, labels: Record<string, string>, nodeName = 'sandbox-node'): KubeObject {
     const spec = clone(obj(template.spec));
-    spec.nodeName = 'sandbox-node';
+    spec.nodeName = nodeName;
     const pod = this.store.create(PODS, {
       metadata: {
-        name: `${str(meta(rs).name)}-${randomSuffix()}`,
-        namespace: meta(rs).namespace ?? '',
-        labels: stringMap(obj(template.metadata).labels),
+        name,
+        namespace: meta(owner).namespace ?? '',
+        labels: { ...stringMap(obj(template.metadata).labels), ...labels },
         annotations: stringMap(obj(template.metadata).annotations),
-        ownerReferences: [{ ...ownerReference(rs, 'ReplicaSet') }],
+        ownerReferences: [{ ...ownerReference(owner, kind) }],
       },
       spec,
       status: { phase: 'Pending', startTime: this.clock.timestamp() },
@@ -117,7 +120,27 @@ export class ReplicaSetPods {
     this.timers.set(str(meta(pod).uid) ?? '', { createdAt: this.clock.now() });
     return pod;
   }
-  private terminate(pod: KubeObject): void {
+  /**
+   * Removes the pods whose termination time has come; returns the owner's pods that are not terminating
+   * (each advanced: ready, crashing or still starting) and whether any pod is still in motion.
+   */
+  livePods(namespace: string, ownerUid: string | undefined): { pods: KubeObject[]; moving: boolean } {
+    const now = this.clock.now();
+    let moving = false;
+    const live: KubeObject[] = [];
+    for (const pod of this.store.listOwned(PODS, namespace, ownerUid)) {
+      const terminateAt = this.timers.get(str(meta(pod).uid) ?? '')?.terminateAt;
+      if (terminateAt === undefined) {
+        moving = this.advancePod(pod, now) || moving;
+        live.push(this.store.get(PODS, namespace, str(meta(pod).name) ?? '') ?? pod);
+      } else if (now >= terminateAt) {
+        this.store.delete(PODS, namespace, str(meta(pod).name) ?? '');
+        this.timers.delete(str(meta(pod).uid) ?? '');
+      } else moving = true;
+    }
+    return { pods: live, moving };
+  }
+  terminate(pod: KubeObject): void {
     const timers = this.timers.get(str(meta(pod).uid) ?? '') ?? { createdAt: this.clock.now() };
     timers.terminateAt = this.clock.now() + this.options.podTerminateMs;
     this.timers.set(str(meta(pod).uid) ?? '', timers);

@@ -15,8 +15,8 @@ export interface StoredEvent {
 }
 
 /** Kinds whose generation the API server bumps on spec change (Deployments also on annotation change). */
-const GENERATION_KINDS = new Set(['Deployment', 'ReplicaSet', 'Ingress']);
-const STATUS_KINDS = new Set(['Deployment', 'ReplicaSet', 'Pod', 'Ingress', 'Service', 'Namespace']);
+const GENERATION_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Ingress']);
+const STATUS_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Pod', 'Ingress', 'Service', 'Namespace']);
 
 const objectKey = (namespace: string, name: string): string => `${namespace}/${name}`;
 
@@ -47,10 +47,23 @@ function withContainerResources(podSpec: JsonObject): void {
   }
 }
 
+/** The API server's defaults for a StatefulSet or DaemonSet, which `kubectl rollout status` reads (the update strategy). */
+function withWorkloadDefaults(kind: string, spec: JsonObject): void {
+  spec.revisionHistoryLimit ??= 10;
+  if (kind === 'StatefulSet') {
+    spec.replicas ??= 1;
+    spec.podManagementPolicy ??= 'OrderedReady';
+    spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+    spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' };
+  } else spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+}
+
 export function normalizeObject(object: KubeObject): KubeObject {
   const normalized = obj(pruneNulls(object));
   const spec = normalized.spec;
-  if ((normalized.kind === 'Deployment' || normalized.kind === 'ReplicaSet') && isObject(spec) && isObject(spec.template)) {
+  const kind = str(normalized.kind) ?? '';
+  if ((kind === 'StatefulSet' || kind === 'DaemonSet') && isObject(spec)) withWorkloadDefaults(kind, spec);
+  if (['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(kind) && isObject(spec) && isObject(spec.template)) {
     spec.template.metadata = { creationTimestamp: null, ...obj(spec.template.metadata) };
     if (isObject(spec.template.spec)) withContainerResources(spec.template.spec);
   }
