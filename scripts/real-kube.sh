@@ -111,7 +111,7 @@ start() {
   kubeconfig keiko-planner "$(cat "$RUN/planner.token")"
   wait_ready
   start_bg kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$RUN/admin.kubeconfig" --leader-elect=false --secure-port 0 \
-    --controllers deployment-controller,replicaset-controller,namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller \
+    --controllers deployment-controller,replicaset-controller,statefulset-controller,daemonset-controller,namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller \
     --service-account-private-key-file "$RUN/pki/sa.key" --root-ca-file "$RUN/pki/ca.crt" --use-service-account-credentials=false
   start_bg kube-scheduler "$BIN/kube-scheduler" --kubeconfig "$RUN/admin.kubeconfig" --leader-elect=false --secure-port 0
   start_bg kwok "$BIN/kwok" --kubeconfig "$RUN/admin.kubeconfig" --config "$ROOT/test/real-kube/kwok-stages.yaml" --manage-all-nodes=true --server-address "127.0.0.1:0"

@@ -1,10 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { Fixture, KubeEmulator } from '../../src/sandbox/kube/index.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
 import { type KubeObject, meta, obj, stringMap } from '../../src/sandbox/kube/types.js';
 import { kubeEmulators, NS, writes } from '../helpers/kube-fixtures.js';
 import { kubectlFor } from '../helpers/kubectl.js';
-import { runAction } from '../helpers/run-action.js';
+import { ROOT, runAction } from '../helpers/run-action.js';
 
 const STATEFUL_SETS = findResource('apps', 'v1', 'statefulsets')!;
 const DAEMON_SETS = findResource('apps', 'v1', 'daemonsets')!;
@@ -96,6 +99,19 @@ describe('StatefulSets and DaemonSets, as `kubectl rollout undo` does them', () 
     const again = await rollback(e, { services });
     expect(results(again.outputs.result).map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
     expect(writes(e).slice(before)).toEqual([]);
+    // every request of both runs is one the shipped Role allows
+    const role = parseYaml(fs.readFileSync(path.join(ROOT, 'deploy/rbac/keiko-rollback-role.yaml'), 'utf8')) as {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
+    const used = [...new Set(e.requests.map((r) => `${r.group ?? ''}|${r.resource}|${r.verb}`))];
+    expect(used).toContain('apps|controllerrevisions|list');
+    for (const key of used) {
+      const [group, resource, verb] = key.split('|');
+      const allowed = role.rules.some(
+        (rule) => rule.apiGroups.includes(group ?? '') && rule.resources.includes(resource ?? '') && rule.verbs.includes(verb ?? ''),
+      );
+      expect(allowed, `${verb} ${group}/${resource}`).toBe(true);
+    }
   });
 
   it('a StatefulSet with a partition: only the ordinals at or above it change, as kubectl rollout status counts them', async () => {
