@@ -22,7 +22,25 @@ const entrySchema = z.object({
   to: revisionRef.extend({ uid: z.string().max(64) }),
   /** Why the target is what runs already (e.g. put there by a rollback): nothing to write. */
   stay: z.string().max(1000).optional(),
+  /** The configuration of the target: restored from its snapshot before the template, or named as not rolled back. */
+  config: z
+    .object({
+      snapshot: z.boolean(),
+      restore: z
+        .array(
+          z.object({
+            kind: z.enum(['ConfigMap', 'Secret']),
+            name: z.string().max(253),
+            snapshot: z.string().max(253),
+            keys: z.array(z.object({ key: z.string().max(253), from: z.string().max(100), to: z.string().max(100) })).max(200),
+          }),
+        )
+        .max(50),
+      'changed-since': z.array(z.string().max(400)).max(50),
+    })
+    .optional(),
 });
+export type ConfigPlan = NonNullable<z.infer<typeof entrySchema>['config']>;
 export const servicePlanSchema = z.object({
   version: z.literal(SERVICE_PLAN_VERSION),
   kind: z.literal(SERVICE_PLAN_KIND),

@@ -24,7 +24,8 @@ export function workloadOf(service: string): WorkloadRef {
 /** The problem with one entry of `services`, or undefined when it names a workload this action rolls back. */
 export function workloadProblem(service: string, labelProblem: (name: string) => string | undefined): string | undefined {
   const slash = service.indexOf('/');
-  if (slash < 0) return labelProblem(service);
+  // only `<word>/…` is a kind; anything else (`chat;rm -rf /`) is judged as the name it pretends to be
+  if (slash < 0 || !/^[A-Za-z]+$/.test(service.slice(0, slash))) return labelProblem(service);
   const kind = service.slice(0, slash).toLowerCase();
   const name = service.slice(slash + 1);
   if (!(WORKLOAD_KINDS as readonly string[]).includes(kind))

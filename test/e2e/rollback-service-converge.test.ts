@@ -90,7 +90,7 @@ describe('reruns converge: never back to the release a rollback moved away from'
       ['{"version":2,"kind":"keiko-rollback/service-plan"}', "::error::Input 'plan' has version 2"],
       [
         '{"version":1,"kind":"keiko-rollback/service-plan","namespace":"keiko-production","target":"previous","services":[{"service":"../../etc","from":null,"to":{"revision":1,"hash":"abc","version":"v1","images":[],"uid":"u"}}],"created-at":"x"}',
-        "::error::Input 'plan' is malformed at services.0.service: must be a DNS-1123 label",
+        "::error::Input 'plan' is malformed at services.0.service: must be a deployment name, statefulset/<name> or daemonset/<name>",
       ],
     ] as const) {
       const run = await rollback(e, { plan, environment: '' });

@@ -2,19 +2,17 @@ import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { OutsideFailure } from '../../core/outside.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
-import { currentRevision, type Revision, type RevisionHistory, readRevisionHistory } from '../../kube/history.js';
 import type { NamespaceInformers } from '../../kube/informer.js';
 import { acquireLease, type HeldLease, LeaseHeldError } from '../../kube/lease.js';
 import { watchPodFailures } from '../../kube/pod-failures.js';
-import { pausedAdvice, rollbackPatch, templateOfRevision } from '../../kube/rollback.js';
-import { ROLLED_BACK_FROM, type RollbackEntry, rollbackEntries, withEntry } from '../../kube/rollback-record.js';
 import { describeMap, type LiveReplicaSet, rolloutMap } from '../../kube/rollout-map.js';
 import { rolloutState } from '../../kube/rollout-status.js';
 import { waitForRollout } from '../../kube/rollout-watch.js';
-import { converge, revisionRefOf } from '../../kube/service-plan.js';
-import { CHANGE_CAUSE_ANNOTATION, type Deployment, REVISION_ANNOTATION } from '../../kube/types.js';
-import { kubectlName, podRevisionLabel, revisionPatch, workloadOf, workloadPath } from '../../kube/workload.js';
-import { leaseName, type ServicePlan, variablesOf } from './plan.js';
+import { converge } from '../../kube/service-plan.js';
+import { type Deployment, REVISION_ANNOTATION } from '../../kube/types.js';
+import { kubectlName, podRevisionLabel, workloadOf } from '../../kube/workload.js';
+import { leaseName, type ServicePlan } from './plan.js';
+import { writeRollback } from './write.js';
 
 export type ServiceStatus = 'rolled-back' | 'unchanged' | 'planned' | 'failed' | 'skipped' | 'cancelled';
 
@@ -52,9 +50,6 @@ export interface ExecuteOptions {
   informers?: NamespaceInformers;
 }
 
-const JSON_PATCH = 'application/json-patch+json';
-const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
-
 export function resultOf(plan: ServicePlan, status: ServiceStatus, message: string, started: number): ServiceResult {
   const { from, to } = plan.entry;
   return {
@@ -87,86 +82,6 @@ export function unplannedResult(service: string, namespace: string, message: str
     'duration-ms': 0,
     message,
   };
-}
-
-/**
- * A Deployment: kubectl's JSON patch behind a test of the resourceVersion it was built from. A StatefulSet
- * or DaemonSet: kubectl's strategic merge patch of the ControllerRevision's template, carrying that
- * resourceVersion (a change in between is a 409), with our record and the change-cause as annotations.
- */
-function patchOf(
-  plan: ServicePlan,
-  fresh: RevisionHistory,
-  target: Revision,
-  changeCause: string | undefined,
-  entry: RollbackEntry,
-): { body: unknown; contentType: string } {
-  const workload = fresh.deployment;
-  if (workloadOf(plan.service).kind === 'deployment') {
-    const guard = { op: 'test', path: '/metadata/resourceVersion', value: workload.metadata.resourceVersion };
-    return { body: [guard, ...rollbackPatch(workload, target, changeCause, entry, plan.overlay)], contentType: JSON_PATCH };
-  }
-  const annotations = { [ROLLED_BACK_FROM]: withEntry(rollbackEntries(workload), entry), ...(changeCause ? { [CHANGE_CAUSE_ANNOTATION]: changeCause } : {}) };
-  return { body: revisionPatch(workload, templateOfRevision(target), annotations), contentType: STRATEGIC_MERGE_PATCH };
-}
-
-type Written = { deployment: Deployment; status: 'rolled-back' | 'unchanged'; note?: string } | { failed: string };
-
-/**
- * Converges one service to its plan entry under the Lease. The patch carries a test of the
- * resourceVersion it was built from; after any write whose answer was not seen (lost response,
- * reset, 5xx, 409/422) the deployment is read again and the outcome decided from what is live.
- */
-async function writeRollback(client: KubeClient, plan: ServicePlan, options: ExecuteOptions, reuse: boolean): Promise<Written> {
-  let fresh: RevisionHistory | undefined = reuse ? plan.history : undefined;
-  let sent = false;
-  for (let attempt = 1; ; attempt++) {
-    fresh ??= await readRevisionHistory(client, plan.namespace, plan.service, options.signal);
-    if (fresh.deployment.spec.paused) return { failed: pausedAdvice(fresh.deployment) };
-    const decision = converge(fresh, plan.entry, options.force, plan.overlay);
-    if (decision.action === 'refuse') return { failed: decision.message };
-    if (decision.action === 'at-target') {
-      // our own earlier attempt may have written it: the answer was lost, the live state tells
-      return sent
-        ? { deployment: fresh.deployment, status: 'rolled-back', note: 'the answer to the patch was lost; read back: the target is live' }
-        : { deployment: fresh.deployment, status: 'unchanged' };
-    }
-    const live = currentRevision(fresh);
-    const from = live ? revisionRefOf(live) : { hash: '', version: '?', revision: 0 };
-    const entry = {
-      from: { hash: from.hash, version: from.version, revision: from.revision },
-      to: { hash: plan.entry.to.hash, version: plan.entry.to.version, revision: decision.target.revision },
-      run: options.holder,
-      at: new Date().toISOString(),
-    };
-    try {
-      sent = true;
-      const written = await client.request<Deployment>('PATCH', workloadPath(plan.namespace, workloadOf(plan.service)), {
-        ...patchOf(plan, fresh, decision.target, options.changeCause, entry),
-        ...(options.dryRun ? { query: { dryRun: 'All' } } : {}),
-        signal: options.signal,
-      });
-      return {
-        deployment: written,
-        status: 'rolled-back',
-        ...(plan.overlay ? { note: `kept the active reroute's ${variablesOf(plan.overlay).join(', ')}` } : {}),
-      };
-    } catch (error) {
-      options.signal.throwIfAborted();
-      const code = error instanceof KubeApiError ? error.code : undefined;
-      // a 4xx other than a conflict is a definitive answer: nothing was written, nothing to read back
-      const definitive = code !== undefined && code >= 400 && code < 500 && code !== 409 && code !== 422;
-      if (options.dryRun || definitive || attempt >= 5) throw error;
-      const why =
-        code === 409
-          ? '409 Conflict on the patch'
-          : code === 422
-            ? 'the deployment changed since it was read'
-            : `no answer to the patch (${describeError(error)}); it may have applied`;
-      options.log.info(`  ${plan.service}: ${why}; re-reading and deciding again from what is live`);
-      fresh = undefined;
-    }
-  }
 }
 
 /** The failure with what is live. */

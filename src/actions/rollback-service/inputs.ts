@@ -101,6 +101,11 @@ export const rollbackServiceInputs = {
   'fail-fast': input(booleanInput(), { description: 'Stop starting new services after a failure.', default: 'false' }),
   'dry-run': input(booleanInput(), { description: 'Resolve and show the plan, send the patch with dryRun=All, change nothing.', default: 'false' }),
   reason: input(optionalString(), { description: 'Recorded in the kubernetes.io/change-cause annotation with the actor and run URL.' }),
+  mode: input(enumInput(['rollback', 'snapshot'] as const), {
+    description:
+      '`rollback`, or `snapshot` in a deploy workflow before the deploy: store the content of every ConfigMap and Secret the live pod template reads as immutable copies labelled with the deployment and its pod-template-hash, so a later rollback to that template brings its configuration back.',
+    default: 'rollback',
+  }),
   'on-managed': input(enumInput(['warn', 'fail'] as const), {
     description: '`warn` or `fail` when a deployment is managed by Helm or Argo CD.',
     default: 'warn',
@@ -143,6 +148,12 @@ export const rollbackServiceSchema = z.object(inputShape(rollbackServiceInputs))
   if (clusters) {
     ctx.addIssue({ code: 'custom', path: [clusters.path], message: clusters.message });
     return;
+  }
+  if (inputs.mode === 'snapshot') {
+    const other = inputs.services.find((s) => s.includes('/'));
+    if (inputs.plan)
+      ctx.addIssue({ code: 'custom', path: ['plan'], message: 'is for mode: rollback; mode: snapshot stores the live configuration of `services`' });
+    else if (other) ctx.addIssue({ code: 'custom', path: ['services'], message: `names ${other}: mode: snapshot stores the configuration of deployments` });
   }
   const plan = inputs.plan;
   if (!plan && inputs.services.length === 0) {

@@ -5,6 +5,7 @@ import { ConfigurationError, describeError } from '../../core/errors.js';
 import { prefixedLogger } from '../../core/logger.js';
 import { DEFAULT_RETRY_POLICY } from '../../core/retry.js';
 import type { KubeClient } from '../../kube/client.js';
+import { namespaceSnapshots } from '../../kube/config-restore.js';
 import { type ClusterClient, resolveNamespace } from '../../kube/connection.js';
 import { namespaceHistories } from '../../kube/history.js';
 import { NamespaceInformers } from '../../kube/informer.js';
@@ -16,6 +17,7 @@ import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument, type
 import { resultOf, rollbackService, type ServiceResult, unplannedResult } from './execute.js';
 import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 import { describePlan, planService, type ServicePlan } from './plan.js';
+import { snapshotMain } from './snapshot.js';
 import { clustersSummary, rollbackSummary } from './summary.js';
 
 /** Reads while planning: enough to overlap the round trips of a fleet, few enough to stay polite to the API server. */
@@ -64,6 +66,7 @@ async function planAll(
   const fleet = services.length > 1;
   const histories = fleet ? namespaceHistories(client, namespace, context.clock.signal) : undefined;
   const leaseHolders = fleet && !inputs['dry-run'] ? namespaceLeaseHolders(client, namespace, context.clock.signal) : undefined;
+  const snapshots = fleet ? namespaceSnapshots(client, namespace, context.clock.signal) : undefined;
   const planned = await pMap(
     services,
     (service, index) =>
@@ -81,6 +84,7 @@ async function planAll(
         reroute,
         histories,
         leaseHolders,
+        snapshots,
       }),
     { concurrency: PLAN_PARALLEL },
   );
@@ -194,6 +198,7 @@ export async function main(
   context: ActionContext,
   clients: RollbackServiceClients,
 ): Promise<ActionResult<RollbackServiceOutput>> {
+  if (inputs.mode === 'snapshot') return snapshotMain(inputs, context, 'kube' in clients ? [{ context: undefined, kube: clients.kube }] : clients.clusters);
   const clusters = clusterRuns(inputs, context, clients);
   const several = 'clusters' in clients;
   const first = clusters[0];

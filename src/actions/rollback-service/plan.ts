@@ -1,12 +1,13 @@
-import { ConfigurationError } from '../../core/errors.js';
+import { ConfigurationError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
+import { planConfig, type SnapshotLookup } from '../../kube/config-restore.js';
 import { comparableTemplate, currentRevision, type Revision, type RevisionHistory, readRevisionHistory, versionsOf } from '../../kube/history.js';
 import { activeLeaseHolder } from '../../kube/lease.js';
 import { detectManager, type ManagedBy } from '../../kube/ownership.js';
 import { type EnvValues, type RerouteState, rerouteOverlay, withOverlay } from '../../kube/reroute-state.js';
 import { pausedAdvice, type RollbackTarget, resolveTargetRevision } from '../../kube/rollback.js';
-import { planEntry, type ServicePlanEntry } from '../../kube/service-plan.js';
+import { type ConfigPlan, planEntry, type ServicePlanEntry } from '../../kube/service-plan.js';
 import { workloadOf } from '../../kube/workload.js';
 
 export interface ServicePlan {
@@ -41,6 +42,8 @@ export interface PlanOptions {
   histories?: ((name: string) => Promise<RevisionHistory | undefined>) | undefined;
   /** Several services: who holds their Leases, from one list of the namespace's Leases. */
   leaseHolders?: ((name: string) => Promise<string | undefined>) | undefined;
+  /** Several services: the namespace's configuration snapshots, from one list per kind. */
+  snapshots?: SnapshotLookup | undefined;
 }
 
 /** The history, who holds the service's Lease (none in a dry run) and the reroute snapshot, read at the same time. */
@@ -105,7 +108,22 @@ export async function planService(client: KubeClient, service: string, options: 
         ? planEntry(service, history, resolved.revision, options.container)
         : undefined;
   if (!entry) throw new ConfigurationError(`${service} runs a template that matches no revision of its history; wait for its rollout to start, then run again`);
+  if ('revision' in resolved && entry.from?.hash !== entry.to.hash && workloadOf(service).kind === 'deployment') {
+    const config = await configOf(client, service, resolved.revision, options);
+    if (config) entry.config = config;
+  }
   return { service, namespace: options.namespace, history, entry, managed, heldBy, overlay };
+}
+
+/** The target's configuration: from its snapshot, or said not to be rolled back. Unreadable (a Role without secrets): said, not fatal. */
+async function configOf(client: KubeClient, service: string, target: Revision, options: PlanOptions): Promise<ConfigPlan | undefined> {
+  try {
+    return await planConfig(client, options.namespace, service, target, options.snapshots, options.signal);
+  } catch (error) {
+    if (options.signal.aborted) throw error;
+    options.log.warning(`${service}: configuration not checked (${describeError(error)}); the rollback changes the template only`);
+    return undefined;
+  }
 }
 
 export function variablesOf(overlay: EnvValues): string[] {
@@ -121,5 +139,21 @@ export function describePlan(plan: ServicePlan): string {
   const { from, to, stay } = plan.entry;
   if (stay) return `${plan.service}: ${stay}`;
   if (from && from.hash === to.hash) return `${plan.service}: already at ${to.version} (revision ${to.revision}); nothing to write`;
-  return `${plan.service}: ${from?.version ?? '?'} (revision ${from?.revision ?? '?'}, template ${from?.hash ?? '?'}) → ${to.version} (revision ${to.revision}, template ${to.hash}); images ${from?.images.join(', ') ?? '?'} → ${to.images.join(', ')}`;
+  const line = `${plan.service}: ${from?.version ?? '?'} (revision ${from?.revision ?? '?'}, template ${from?.hash ?? '?'}) → ${to.version} (revision ${to.revision}, template ${to.hash}); images ${from?.images.join(', ') ?? '?'} → ${to.images.join(', ')}`;
+  return [line, ...describeConfig(plan.entry.config)].join('\n');
+}
+
+/** The plan's configuration lines: what a snapshot restores (a Secret's values only as a hash), or what is not rolled back. */
+export function describeConfig(config: ConfigPlan | undefined): string[] {
+  if (!config) return [];
+  if (config.snapshot) {
+    if (config.restore.length === 0) return ['  configuration: the snapshot of the target matches what is live; nothing to restore'];
+    return config.restore.map(
+      (r) => `  configuration: ${r.kind}/${r.name} restored from ${r.snapshot}: ${r.keys.map((k) => `${k.key} ${k.from} → ${k.to}`).join('; ')}`,
+    );
+  }
+  const changed = config['changed-since'];
+  return [
+    `  configuration is NOT rolled back (no snapshot of the target's template; take them with mode: snapshot before each deploy)${changed.length ? `; changed since the target revision was made: ${changed.join(', ')}` : ''}`,
+  ];
 }

@@ -53,7 +53,7 @@ export function rollbackSummary(results: ServiceResult[], plans: ServicePlan[], 
     r.message,
   ]);
   const table = markdownTable(['Service', 'Status', 'Version', 'Revision', 'Images', 'Duration', 'Details'], rows);
-  return `${[headline(results, namespace, dryRun), table, ...results.flatMap(failureMap), ...plans.map(historyTable)].join('\n\n')}\n`;
+  return `${[headline(results, namespace, dryRun), table, ...plans.flatMap(configSection), ...results.flatMap(failureMap), ...plans.map(historyTable)].join('\n\n')}\n`;
 }
 
 /** For a failed service: what is live (each ReplicaSet with pods) and the next steps, as commands. */
@@ -85,4 +85,17 @@ export function clustersSummary(clusters: ClusterOutcome[], dryRun: boolean): st
   const head = `## ${anyFailed ? '❌' : '✅'} Service rollback${dryRun ? ' (dry run)' : ''} in ${clusters.length} clusters\n\n${markdownTable(['Cluster', '', 'Outcome'], rows)}`;
   const parts = clusters.map((c) => `### Cluster \`${c.context}\`\n\n${rollbackSummary(c.results, c.plans, c.namespace, dryRun).replace(/^## /, '#### ')}`);
   return `${[head, ...parts].join('\n\n')}\n`;
+}
+
+/** What the rollback does to a service's configuration: the keys a snapshot restores (a Secret's values as a hash only), or that it is not rolled back. */
+function configSection(plan: ServicePlan): string[] {
+  const config = plan.entry.config;
+  if (!config) return [];
+  if (!config.snapshot)
+    return [
+      `⚠️ **${plan.service}: configuration is not rolled back** (no snapshot of the target's template; take them with \`mode: snapshot\` before each deploy)${config['changed-since'].length ? `. Changed since the target revision was made: ${config['changed-since'].join(', ')}` : ''}`,
+    ];
+  if (config.restore.length === 0) return [`${plan.service}: the snapshot of the target's configuration matches what is live; nothing to restore.`];
+  const rows = config.restore.flatMap((r) => r.keys.map((k) => [`${r.kind}/${r.name}`, k.key, k.from, k.to]));
+  return [`**${plan.service}: configuration its snapshot restores before the template**\n\n${markdownTable(['Object', 'Key', 'Live', 'Restored'], rows)}`];
 }

@@ -15,6 +15,8 @@ export interface FixtureDeployment {
   /** Extra containers (sidecars) that keep their image across releases. */
   sidecars?: { name: string; image: string }[];
   env?: Record<string, string>;
+  /** ConfigMaps and Secrets the main container reads with envFrom (the same names in every release). */
+  envFrom?: { configMaps?: string[]; secrets?: string[] };
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   paused?: boolean;
@@ -65,6 +67,14 @@ function deploymentObject(namespace: string, d: FixtureDeployment, release: stri
       image: imageOf(d, release),
       ports: [{ containerPort: 8080, protocol: 'TCP' }],
       ...(d.env ? { env: Object.entries(d.env).map(([name, value]) => ({ name, value })) } : {}),
+      ...(d.envFrom
+        ? {
+            envFrom: [
+              ...(d.envFrom.configMaps ?? []).map((name) => ({ configMapRef: { name } })),
+              ...(d.envFrom.secrets ?? []).map((name) => ({ secretRef: { name } })),
+            ],
+          }
+        : {}),
       resources: {},
       terminationMessagePath: '/dev/termination-log',
       terminationMessagePolicy: 'File',
