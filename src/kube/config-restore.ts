@@ -33,8 +33,10 @@ export function namespaceSnapshots(client: KubeClient, namespace: string, signal
         client.get<List<ConfigObject>>(configPath(namespace, kind), { labelSelector: SNAPSHOT_OF }, signal).then((l) => l.items.map((o) => ({ ...o, kind }))),
       ),
     ).then((lists) => lists.flat());
-  return async (service, hash) =>
-    (await (listed ??= list())).filter((s) => s.metadata.labels?.[SNAPSHOT_OF] === service && s.metadata.labels?.[SNAPSHOT_HASH] === hash);
+  return async (service, hash) => {
+    listed ??= list();
+    return (await listed).filter((s) => s.metadata.labels?.[SNAPSHOT_OF] === service && s.metadata.labels?.[SNAPSHOT_HASH] === hash);
+  };
 }
 
 /**

@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KubeEmulator } from '../../src/sandbox/kube/index.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
 import { type JsonObject, meta, obj } from '../../src/sandbox/kube/types.js';
+import { runCli } from '../helpers/cli.js';
 import { DEPLOYMENTS, kubeEmulators, liveImage, NS } from '../helpers/kube-fixtures.js';
 import { runAction } from '../helpers/run-action.js';
 
@@ -42,6 +46,23 @@ async function deployV130(e: KubeEmulator): Promise<void> {
   e.store.update(DEPLOYMENTS, { ...d, spec: { ...obj(d.spec), template: { ...template, spec: { ...obj(template.spec), containers } } } });
 }
 
+/** Resolves once chat-service's rollout to its live template is complete (an event of the store, not a delay). */
+function rolledOut(e: KubeEmulator): Promise<void> {
+  const done = (): boolean => {
+    const d = e.store.get(DEPLOYMENTS, NS, 'chat-service')!;
+    const status = obj(d.status);
+    return status.observedGeneration === meta(d).generation && status.updatedReplicas === 1 && status.replicas === 1 && status.availableReplicas === 1;
+  };
+  return new Promise((resolve) => {
+    if (done()) return resolve();
+    const stop = e.store.subscribe(() => {
+      if (!done()) return;
+      stop();
+      resolve();
+    });
+  });
+}
+
 const run = (e: KubeEmulator, inputs: Record<string, string>) =>
   runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, services: 'chat-service', ...inputs });
 
@@ -70,6 +91,7 @@ describe('configuration rolled back with the code (mode: snapshot, then a rollba
     ]);
 
     await deployV130(e);
+    await rolledOut(e);
     const dry = await run(e, { 'dry-run': 'true' });
     expect(dry.code, dry.stdout).toBe(0);
     const plan = JSON.parse(dry.outputs.plan ?? '{}') as {
@@ -103,6 +125,7 @@ describe('configuration rolled back with the code (mode: snapshot, then a rollba
   it('without a snapshot the plan says plainly that configuration is not rolled back', async () => {
     const e = await platform();
     await deployV130(e);
+    await rolledOut(e);
     const dry = await run(e, { 'dry-run': 'true' });
     expect(dry.code, dry.stdout).toBe(0);
     expect(dry.stdout).toContain("configuration is NOT rolled back (no snapshot of the target's template; take them with mode: snapshot before each deploy)");
@@ -147,5 +170,23 @@ describe('configuration rolled back with the code (mode: snapshot, then a rollba
     const bad = await run(e, inputs);
     expect(bad.errorLines).toEqual([expect.stringContaining(line.replace('::error::', ''))]);
     expect(bad.errorLines[0]?.startsWith(line)).toBe(true);
+  });
+});
+
+describe('the CLI form', () => {
+  it('keiko-rollback service --mode snapshot --services … stores the same snapshot', async () => {
+    const e = await platform();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-snap-cli-'));
+    fs.writeFileSync(path.join(dir, 'kubeconfig'), e.kubeconfig);
+    const cli = await runCli(['service', '--mode', 'snapshot', '--services', 'chat-service', '--environment', 'production'], {
+      KUBECONFIG: path.join(dir, 'kubeconfig'),
+    });
+    expect(cli.code, cli.stdout + cli.stderr).toBe(0);
+    expect(cli.stdout + cli.stderr).toMatch(/✓ chat-service: 2 object\(s\) stored for template \w+/);
+    const names = e.store
+      .list(SECRETS, NS)
+      .map((s) => String(meta(s).name))
+      .filter((n) => n.startsWith('keiko-snap-'));
+    expect(names).toHaveLength(1);
   });
 });

@@ -86,7 +86,8 @@ export async function writeRollback(client: KubeClient, plan: ServicePlan, optio
       const code = error instanceof KubeApiError ? error.code : undefined;
       // a 4xx other than a conflict is a definitive answer: nothing was written, nothing to read back
       const definitive = code !== undefined && code >= 400 && code < 500 && code !== 409 && code !== 422;
-      if (options.dryRun || definitive || attempt >= 5) throw error;
+      // a dry run retries a conflict too: a deployment mid-rollout changes (its status) between the read and the patch
+      if (definitive || attempt >= 5) throw error;
       const why =
         code === 409
           ? '409 Conflict on the patch'
