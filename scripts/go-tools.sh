@@ -2,7 +2,8 @@
 # Builds the Go tools the workflow tests use as referees, pinned in test/tools/*/go.mod, into .cache/tools/bin:
 #   actionlint  (github.com/rhysd/actionlint)  lints every workflow
 #   act         (github.com/nektos/act)        runs the reusable workflows end to end against the sandbox
-# Usage: scripts/go-tools.sh [actionlint|act]...   (no argument: both). Prints the path of the bin folder last.
+#   helm        (helm.sh/helm/v3)              the binary the runner has: rollback-service `on-managed: helm` runs it
+# Usage: scripts/go-tools.sh [actionlint|act|helm]...   (no argument: all). Prints the path of the bin folder last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$PWD/.cache/tools/bin
@@ -19,12 +20,13 @@ build() {
   echo "go-tools: $name built in $((SECONDS - started))s" >&2
 }
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(actionlint act)
+[ ${#targets[@]} -eq 0 ] && targets=(actionlint act helm)
 for target in "${targets[@]}"; do
   case $target in
     actionlint) build actionlint github.com/rhysd/actionlint/cmd/actionlint ;;
     act) build act github.com/nektos/act ;;
-    *) echo "error: unknown tool $target (actionlint or act)" >&2; exit 2 ;;
+    helm) build helm helm.sh/helm/v3/cmd/helm ;;
+    *) echo "error: unknown tool $target (actionlint, act or helm)" >&2; exit 2 ;;
   esac
 done
 echo "$BIN"

@@ -72,7 +72,7 @@ describe('bad input values give one exact message naming the input', () => {
       { services: 'chat-service', namespace: 'Keiko_Prod' },
       "Input 'namespace' is \"Keiko_Prod\" is not a valid Kubernetes name (DNS-1123 label): use lowercase letters, digits and '-', start and end with a letter or digit, at most 63 characters",
     ],
-    ['unknown enum value', { ...base, 'on-managed': 'ignore' }, 'Input \'on-managed\' must be one of warn | fail, got "ignore"'],
+    ['unknown enum value', { ...base, 'on-managed': 'ignore' }, 'Input \'on-managed\' must be one of warn | fail | suspend-sync | helm, got "ignore"'],
     [
       'contexts beside context',
       { ...base, contexts: 'prod-eu,prod-us', context: 'prod-eu' },

@@ -117,6 +117,11 @@ export class KubeClient {
     return new KubeClient(this.config, this.log, { ...this.options, signal, policy });
   }
 
+  /** The kubeconfig this client uses (credentials included), for a tool that needs the same cluster (Helm). */
+  exportKubeconfig(): string {
+    return this.config.exportConfig();
+  }
+
   /** Closes the kept connections once the run is done with the cluster, so the process can end at once. */
   async close(): Promise<void> {
     const dispatcher = this.dispatcher;

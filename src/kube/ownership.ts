@@ -4,6 +4,8 @@ export interface ManagedBy {
   tool: 'Helm' | 'Argo CD';
   detail: string;
   consequence: string;
+  /** Argo CD: the Application that tracks the workload (`<namespace>_<name>` in apps-in-any-namespace form gives both). */
+  application?: { name: string; namespace?: string };
 }
 
 /** Helm or Argo CD would revert or drift from a rollback done behind their back. */
@@ -20,9 +22,13 @@ export function detectManager(deployment: Deployment): ManagedBy | undefined {
   }
   const tracking = annotations['argocd.argoproj.io/tracking-id'] ?? labels['argocd.argoproj.io/instance'] ?? annotations['argocd.argoproj.io/instance'];
   if (tracking) {
+    const id = tracking.split(':')[0] ?? '';
+    const [first, second] = id.split('_');
+    const application = second ? { name: second, namespace: first ?? '' } : { name: id };
     return {
       tool: 'Argo CD',
-      detail: `application ${tracking.split(':')[0]}`,
+      application,
+      detail: `application ${id}`,
       consequence: 'Argo CD auto-sync puts the Git version back (or reports the app OutOfSync); disable auto-sync or roll back in Git',
     };
   }

@@ -22,6 +22,8 @@ const entrySchema = z.object({
   to: revisionRef.extend({ uid: z.string().max(64) }),
   /** Why the target is what runs already (e.g. put there by a rollback): nothing to write. */
   stay: z.string().max(1000).optional(),
+  /** `on-managed: helm`: the Helm release and the revision `helm rollback` returns to. */
+  helm: z.object({ release: z.string().max(53), revision: z.number().int().positive() }).optional(),
   /** The configuration of the target: restored from its snapshot before the template, or named as not rolled back. */
   config: z
     .object({

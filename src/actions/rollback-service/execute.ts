@@ -2,6 +2,7 @@ import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { OutsideFailure } from '../../core/outside.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
+import type { HelmRunner } from '../../kube/helm.js';
 import type { NamespaceInformers } from '../../kube/informer.js';
 import { acquireLease, type HeldLease, LeaseHeldError } from '../../kube/lease.js';
 import { watchPodFailures } from '../../kube/pod-failures.js';
@@ -46,6 +47,10 @@ export interface ExecuteOptions {
   deadline: number;
   timeoutLabel: string;
   onLease(lease: HeldLease, held: boolean): void;
+  /** `on-managed: helm`: Helm with the run's kubeconfig (a plan entry with a Helm revision is rolled back through it). */
+  helm?: HelmRunner;
+  /** `on-managed: suspend-sync`: where Argo CD keeps its Applications (their automated sync is turned off before the patch). */
+  suspendSync?: { namespace: string };
   /** Several services at once share one watch of deployments and one of pods. */
   informers?: NamespaceInformers;
 }

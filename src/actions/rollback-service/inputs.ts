@@ -101,14 +101,19 @@ export const rollbackServiceInputs = {
   'fail-fast': input(booleanInput(), { description: 'Stop starting new services after a failure.', default: 'false' }),
   'dry-run': input(booleanInput(), { description: 'Resolve and show the plan, send the patch with dryRun=All, change nothing.', default: 'false' }),
   reason: input(optionalString(), { description: 'Recorded in the kubernetes.io/change-cause annotation with the actor and run URL.' }),
-  mode: input(enumInput(['rollback', 'snapshot'] as const), {
+  mode: input(enumInput(['rollback', 'snapshot', 'resume-sync'] as const), {
     description:
-      '`rollback`, or `snapshot` in a deploy workflow before the deploy: store the content of every ConfigMap and Secret the live pod template reads as immutable copies labelled with the deployment and its pod-template-hash, so a later rollback to that template brings its configuration back.',
+      '`rollback`; `snapshot` in a deploy workflow before the deploy: store the content of every ConfigMap and Secret the live pod template reads as immutable copies labelled with the deployment and its pod-template-hash, so a later rollback to that template brings its configuration back; `resume-sync`: put back exactly the Argo CD automated-sync policy `on-managed: suspend-sync` turned off for `services`.',
     default: 'rollback',
   }),
-  'on-managed': input(enumInput(['warn', 'fail'] as const), {
-    description: '`warn` or `fail` when a deployment is managed by Helm or Argo CD.',
+  'on-managed': input(enumInput(['warn', 'fail', 'suspend-sync', 'helm'] as const), {
+    description:
+      "When a workload is managed by Helm or Argo CD: `warn` (roll back, say so), `fail`, `suspend-sync` (Argo CD: turn off the automated sync of its Application first, remembering the policy for `mode: resume-sync`, so the rollback stays) or `helm` (roll the Helm release back to the revision whose manifest carries the target images, with the `helm` binary on PATH, so Helm's record and the cluster agree).",
     default: 'warn',
+  }),
+  'argocd-namespace': input(dnsLabelInput(), {
+    description: 'Namespace of the Argo CD Applications (for `on-managed: suspend-sync`, `mode: resume-sync`).',
+    default: 'argocd',
   }),
 };
 
@@ -149,6 +154,8 @@ export const rollbackServiceSchema = z.object(inputShape(rollbackServiceInputs))
     ctx.addIssue({ code: 'custom', path: [clusters.path], message: clusters.message });
     return;
   }
+  if (inputs.mode === 'resume-sync' && inputs.plan)
+    ctx.addIssue({ code: 'custom', path: ['plan'], message: 'is for mode: rollback; mode: resume-sync takes `services`' });
   if (inputs.mode === 'snapshot') {
     const other = inputs.services.find((s) => s.includes('/'));
     if (inputs.plan)

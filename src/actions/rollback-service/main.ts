@@ -7,18 +7,20 @@ import { DEFAULT_RETRY_POLICY } from '../../core/retry.js';
 import type { KubeClient } from '../../kube/client.js';
 import { namespaceSnapshots } from '../../kube/config-restore.js';
 import { type ClusterClient, resolveNamespace } from '../../kube/connection.js';
+import { type HelmRunner, helmRunner } from '../../kube/helm.js';
 import { namespaceHistories } from '../../kube/history.js';
 import { NamespaceInformers } from '../../kube/informer.js';
 import { type HeldLease, LEASE_STATE, namespaceLeaseHolders } from '../../kube/lease.js';
 import { writeLeaseState } from '../../kube/lease-state.js';
 import { readState } from '../../kube/reroute-state.js';
 import { describeTarget } from '../../kube/rollback.js';
-import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument, type ServicePlanEntry } from '../../kube/service-plan.js';
+import type { ServicePlanEntry } from '../../kube/service-plan.js';
 import { resultOf, rollbackService, type ServiceResult, unplannedResult } from './execute.js';
 import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
+import { type ClusterRun, clusterResult, clustersResult } from './outputs.js';
 import { describePlan, planService, type ServicePlan } from './plan.js';
+import { resumeMain } from './resume-sync.js';
 import { snapshotMain } from './snapshot.js';
-import { clustersSummary, rollbackSummary } from './summary.js';
 
 /** Reads while planning: enough to overlap the round trips of a fleet, few enough to stay polite to the API server. */
 const PLAN_PARALLEL = 25;
@@ -39,16 +41,10 @@ function changeCause(inputs: RollbackServiceInputs, context: ActionContext): str
   return `${inputs.reason} (rollback to ${describeTarget(inputs.target)} by ${context.actor}${context.runUrl ? `, ${context.runUrl}` : ''})`;
 }
 
-function planDocument(plans: ServicePlan[], cluster: ClusterRun, inputs: RollbackServiceInputs): ServicePlanDocument {
-  return {
-    version: SERVICE_PLAN_VERSION,
-    kind: SERVICE_PLAN_KIND,
-    namespace: cluster.namespace,
-    target: cluster.given?.target ?? describeTarget(inputs.target),
-    services: plans.map((p) => p.entry),
-    'created-at': cluster.given?.['created-at'] ?? new Date().toISOString(),
-    ...(cluster.context ? { context: cluster.context } : {}),
-  };
+/** `on-managed: helm`: Helm with this cluster's kubeconfig, bounded by what is left of the run's time. */
+function helmFor(inputs: RollbackServiceInputs, client: KubeClient, context: ActionContext): HelmRunner | undefined {
+  if (inputs['on-managed'] !== 'helm') return undefined;
+  return helmRunner(client.exportKubeconfig(), undefined, context.log, () => context.clock.deadline - Date.now());
 }
 
 /** Every service's reads at once (reads: nothing to protect), logged in the order the services were given. */
@@ -76,6 +72,8 @@ async function planAll(
         onlyFrom: inputs['only-from'],
         container: inputs.container,
         onManaged: inputs['on-managed'],
+        helm: helmFor(inputs, client, context),
+        argocdNamespace: inputs['argocd-namespace'] ?? 'argocd',
         force: inputs.force,
         dryRun: inputs['dry-run'],
         log: context.log,
@@ -93,20 +91,6 @@ async function planAll(
 }
 
 export type RollbackServiceClients = { kube: KubeClient } | { clusters: ClusterClient[] };
-
-/** One cluster's part of the run: its client, its namespace, the plan it was given (if any), then what happened. */
-interface ClusterRun {
-  /** The kubeconfig context, when the run rolls back several clusters (`contexts`). */
-  context: string | undefined;
-  kube: KubeClient;
-  log: ActionContext['log'];
-  namespace: string;
-  given: ServicePlanDocument | undefined;
-  plans: ServicePlan[];
-  results: ServiceResult[];
-  /** Why nothing could be planned in this cluster (unreachable, refused): its services are reported failed. */
-  unplanned?: string;
-}
 
 function clusterRuns(inputs: RollbackServiceInputs, context: ActionContext, clients: RollbackServiceClients): ClusterRun[] {
   const list = 'kube' in clients ? [{ context: undefined, kube: clients.kube }] : clients.clusters;
@@ -175,6 +159,8 @@ async function convergeCluster(cluster: ClusterRun, inputs: RollbackServiceInput
           signal,
           deadline,
           timeoutLabel,
+          ...(inputs['on-managed'] === 'suspend-sync' ? { suspendSync: { namespace: inputs['argocd-namespace'] ?? 'argocd' } } : {}),
+          ...(inputs['on-managed'] === 'helm' ? { helm: helmFor(inputs, cluster.kube, context) } : {}),
           ...(informers ? { informers } : {}),
           onLease: (lease, isHeld) => onLease(cluster.context, lease, isHeld),
         });
@@ -198,6 +184,7 @@ export async function main(
   context: ActionContext,
   clients: RollbackServiceClients,
 ): Promise<ActionResult<RollbackServiceOutput>> {
+  if (inputs.mode === 'resume-sync') return resumeMain(inputs, context, 'kube' in clients ? [{ context: undefined, kube: clients.kube }] : clients.clusters);
   if (inputs.mode === 'snapshot') return snapshotMain(inputs, context, 'kube' in clients ? [{ context: undefined, kube: clients.kube }] : clients.clusters);
   const clusters = clusterRuns(inputs, context, clients);
   const several = 'clusters' in clients;
@@ -227,64 +214,4 @@ export async function main(
       : `Converge (${total} service(s), up to ${inputs['max-parallel']} at once${several ? ' per cluster' : ''})`,
   );
   return several ? clustersResult(clusters, inputs, context) : clusterResult(first, inputs, context);
-}
-
-function failureOf(cluster: ClusterRun, cancelled: boolean): string | undefined {
-  const failed = cluster.results.filter((r) => r.status === 'failed' || r.status === 'cancelled');
-  if (cancelled) return `cancelled: ${cluster.results.map((r) => `${r.service} ${r.status}`).join(', ')}; leases released`;
-  if (cluster.unplanned) return cluster.unplanned;
-  return failed.length
-    ? `rollback failed for ${failed.map((r) => r.service).join(', ')}: ${failed.map((r) => `${r.service}: ${r.message}`).join(' | ')}`
-    : undefined;
-}
-
-const isFailed = (r: ServiceResult): boolean => r.status === 'failed' || r.status === 'cancelled';
-
-function clusterResult(cluster: ClusterRun | undefined, inputs: RollbackServiceInputs, context: ActionContext): ActionResult<RollbackServiceOutput> {
-  if (!cluster) throw new Error('rollback-service ran without a cluster');
-  const { results, plans } = cluster;
-  const failure = failureOf(cluster, context.cancel.aborted);
-  return {
-    outputs: {
-      result: JSON.stringify(results),
-      plan: JSON.stringify(planDocument(plans, cluster, inputs)),
-      'rolled-back': results
-        .filter((r) => r.status === 'rolled-back')
-        .map((r) => r.service)
-        .join(','),
-      failed: results
-        .filter(isFailed)
-        .map((r) => r.service)
-        .join(','),
-    },
-    summary: rollbackSummary(results, plans, cluster.namespace, inputs['dry-run']),
-    ...(failure ? { failure } : {}),
-  };
-}
-
-/** Several clusters: every result names its context; `rolled-back` and `failed` list service@context. */
-function clustersResult(clusters: ClusterRun[], inputs: RollbackServiceInputs, context: ActionContext): ActionResult<RollbackServiceOutput> {
-  const results = clusters.flatMap((c) => c.results.map((r) => ({ ...r, context: c.context })));
-  const named = (keep: (r: ServiceResult) => boolean): string =>
-    results
-      .filter(keep)
-      .map((r) => `${r.service}@${r.context}`)
-      .join(',');
-  const failures = clusters.flatMap((c) => {
-    const failure = failureOf(c, context.cancel.aborted);
-    return failure ? [`${c.context}: ${failure}`] : [];
-  });
-  return {
-    outputs: {
-      result: JSON.stringify(results),
-      plan: JSON.stringify(clusters.filter((c) => !c.unplanned).map((c) => planDocument(c.plans, c, inputs))),
-      'rolled-back': named((r) => r.status === 'rolled-back'),
-      failed: named(isFailed),
-    },
-    summary: clustersSummary(
-      clusters.map((c) => ({ context: c.context ?? '', namespace: c.namespace, results: c.results, plans: c.plans, unplanned: c.unplanned })),
-      inputs['dry-run'],
-    ),
-    ...(failures.length ? { failure: failures.join(' || ') } : {}),
-  };
 }

@@ -1,7 +1,9 @@
 import { ConfigurationError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { readApplication } from '../../kube/argocd.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
 import { planConfig, type SnapshotLookup } from '../../kube/config-restore.js';
+import { type HelmRunner, helmReleaseOf, helmTarget } from '../../kube/helm.js';
 import { comparableTemplate, currentRevision, type Revision, type RevisionHistory, readRevisionHistory, versionsOf } from '../../kube/history.js';
 import { activeLeaseHolder } from '../../kube/lease.js';
 import { detectManager, type ManagedBy } from '../../kube/ownership.js';
@@ -29,7 +31,11 @@ export interface PlanOptions {
   /** Only a service whose live template runs this version is rolled back; the others stay (an automatic rollback of one release). */
   onlyFrom?: string | undefined;
   container: string | undefined;
-  onManaged: 'warn' | 'fail';
+  onManaged: 'warn' | 'fail' | 'suspend-sync' | 'helm';
+  /** `on-managed: helm`: Helm with the run's kubeconfig. */
+  helm?: HelmRunner | undefined;
+  /** Where Argo CD keeps its Applications (`on-managed: suspend-sync`). */
+  argocdNamespace: string;
   force: boolean;
   dryRun: boolean;
   log: Logger;
@@ -78,11 +84,7 @@ export async function planService(client: KubeClient, service: string, options: 
     throw new ConfigurationError(`"${options.container}" is not a container of ${service} (it has: ${names})`, 'container');
   }
   const managed = detectManager(deployment);
-  if (managed) {
-    const text = `${service} is managed by ${managed.tool} (${managed.detail}): ${managed.consequence}`;
-    if (options.onManaged === 'fail') throw new ConfigurationError(`${text}. Set on-managed: warn to roll back anyway.`);
-    options.log.warning(text);
-  }
+  if (managed) await judgeManaged(client, service, managed, options);
   const overlay = rerouteOverlay(reroute, service);
   if (overlay) options.log.info(`${service}: an emergency reroute is active (${reroute?.takenAt}): the rollback keeps its ${variablesOf(overlay).join(', ')}`);
   if (options.given) return { service, namespace: options.namespace, history, entry: options.given, managed, heldBy, overlay };
@@ -112,7 +114,42 @@ export async function planService(client: KubeClient, service: string, options: 
     const config = await configOf(client, service, resolved.revision, options);
     if (config) entry.config = config;
   }
+  const helmRelease = managed?.tool === 'Helm' ? helmReleaseOf(deployment) : undefined;
+  if (options.onManaged === 'helm' && options.helm && helmRelease && 'revision' in resolved && entry.from?.hash !== entry.to.hash) {
+    const ref = workloadOf(service);
+    const kinds = { deployment: 'Deployment', statefulset: 'StatefulSet', daemonset: 'DaemonSet' } as const;
+    entry.helm = await helmTarget(options.helm, helmRelease, kinds[ref.kind], ref.name, resolved.revision, options.signal);
+  }
   return { service, namespace: options.namespace, history, entry, managed, heldBy, overlay };
+}
+
+/**
+ * A workload Helm or Argo CD manages: `warn` says what they will do to the rollback, `fail` stops, `suspend-sync`
+ * checks now (before anything is written) that the Argo CD Application exists; its sync is turned off at converge.
+ */
+async function judgeManaged(client: KubeClient, service: string, managed: ManagedBy, options: PlanOptions): Promise<void> {
+  const text = `${service} is managed by ${managed.tool} (${managed.detail}): ${managed.consequence}`;
+  if (options.onManaged === 'fail') throw new ConfigurationError(`${text}. Set on-managed: warn to roll back anyway.`);
+  if (options.onManaged === 'helm') {
+    if (managed.tool !== 'Helm')
+      throw new ConfigurationError(
+        `helm is for Helm releases, and ${service} is managed by ${managed.tool} (${managed.detail}): use on-managed: suspend-sync`,
+        'on-managed',
+      );
+    return options.log.info(`${service} is managed by Helm (${managed.detail}): it is rolled back with helm rollback, so Helm's record and the cluster agree`);
+  }
+  if (options.onManaged !== 'suspend-sync') return options.log.warning(text);
+  if (!managed.application)
+    throw new ConfigurationError(
+      `suspend-sync is for Argo CD, and ${service} is managed by ${managed.tool} (${managed.detail}): use on-managed: warn or fail`,
+      'on-managed',
+    );
+  const namespace = managed.application.namespace ?? options.argocdNamespace;
+  const app = await readApplication(client, namespace, managed.application.name, options.signal);
+  const automated = app.spec?.syncPolicy?.automated;
+  options.log.info(
+    `${service} is managed by Argo CD (${managed.detail}): ${automated ? `its automated sync ${JSON.stringify(automated)} is suspended before the rollback` : 'its sync is manual already; nothing to suspend'}`,
+  );
 }
 
 /** The target's configuration: from its snapshot, or said not to be rolled back. Unreadable (a Role without secrets): said, not fatal. */

@@ -1,7 +1,10 @@
+import { quote } from 'shell-quote';
 import { describeError } from '../../core/errors.js';
+import { suspendAutoSync } from '../../kube/argocd.js';
 import type { KubeClient } from '../../kube/client.js';
 import { KubeApiError } from '../../kube/client.js';
 import { restoreConfig } from '../../kube/config-restore.js';
+import { helmReleaseOf, helmRollback } from '../../kube/helm.js';
 import { currentRevision, type Revision, type RevisionHistory, readRevisionHistory } from '../../kube/history.js';
 import { pausedAdvice, rollbackPatch, templateOfRevision } from '../../kube/rollback.js';
 import { hashOf, ROLLED_BACK_FROM, type RollbackEntry, rollbackEntries, withEntry } from '../../kube/rollback-record.js';
@@ -64,11 +67,17 @@ export async function writeRollback(client: KubeClient, plan: ServicePlan, optio
       run: options.holder,
       at: new Date().toISOString(),
     };
+    // Argo CD first: with its automated sync on, it would put the Git version back over the rollback
+    const suspended = options.dryRun ? undefined : await suspendSync(client, plan, options);
     // the target's configuration first (its snapshot), so the old code starts with its old configuration
     const restored =
       options.dryRun || workloadOf(plan.service).kind !== 'deployment'
         ? []
         : await restoreConfig(client, plan.namespace, plan.service, hashOf(decision.target), options.log, options.signal);
+    if (plan.entry.helm && options.helm) {
+      if (options.dryRun) return { deployment: fresh.deployment, status: 'rolled-back' };
+      return viaHelm(client, plan, options, plan.entry.helm, fresh);
+    }
     try {
       sent = true;
       const written = await client.request<Deployment>('PATCH', workloadPath(plan.namespace, workloadOf(plan.service)), {
@@ -77,6 +86,7 @@ export async function writeRollback(client: KubeClient, plan: ServicePlan, optio
         signal: options.signal,
       });
       const notes = [
+        ...(suspended ? [suspended] : []),
         ...(restored.length ? [`restored ${restored.join(', ')} from the target's snapshot`] : []),
         ...(plan.overlay ? [`kept the active reroute's ${variablesOf(plan.overlay).join(', ')}`] : []),
       ];
@@ -98,4 +108,57 @@ export async function writeRollback(client: KubeClient, plan: ServicePlan, optio
       fresh = undefined;
     }
   }
+}
+
+/** `on-managed: suspend-sync` for an Argo CD-managed deployment: turns its Application's automated sync off; the note says how to resume. */
+async function suspendSync(client: KubeClient, plan: ServicePlan, options: ExecuteOptions): Promise<string | undefined> {
+  const app = plan.managed?.application;
+  if (!options.suspendSync || !app) return undefined;
+  const namespace = app.namespace ?? options.suspendSync.namespace;
+  const outcome = await suspendAutoSync(client, namespace, app.name, options.holder, options.signal);
+  if (outcome.status === 'not-automated') return undefined;
+  const resume = quote([
+    'keiko-rollback',
+    'service',
+    '--mode',
+    'resume-sync',
+    '--services',
+    plan.service,
+    '--namespace',
+    plan.namespace,
+    '--argocd-namespace',
+    namespace,
+  ]);
+  const what =
+    outcome.status === 'suspended'
+      ? `Argo CD automated sync of ${app.name} suspended (was ${JSON.stringify(outcome.automated)})`
+      : `Argo CD automated sync of ${app.name} stays suspended`;
+  options.log.info(`  ${plan.service}: ${what}`);
+  return `${what}; resume it once Git carries the rolled-back version: ${resume}`;
+}
+
+/** `on-managed: helm`: `helm rollback` to the planned Helm revision, then the outcome read from the cluster, never assumed. */
+async function viaHelm(
+  client: KubeClient,
+  plan: ServicePlan,
+  options: ExecuteOptions,
+  target: { release: string; revision: number },
+  fresh: RevisionHistory,
+): Promise<Written> {
+  const helm = options.helm;
+  if (!helm) return { failed: 'on-managed: helm needs the helm binary' };
+  const release = { name: target.release, namespace: helmReleaseOf(fresh.deployment)?.namespace ?? plan.namespace };
+  options.log.info(`  ${plan.service}: helm rollback ${release.name} ${target.revision} (namespace ${release.namespace})`);
+  await helmRollback(helm, release, target.revision, options.signal);
+  const after = await readRevisionHistory(client, plan.namespace, plan.service, options.signal);
+  const decision = converge(after, plan.entry, false, plan.overlay);
+  if (decision.action !== 'at-target')
+    return {
+      failed: `helm rollback ${release.name} ${target.revision} ran, but the live template is not the plan's target (revision ${plan.entry.to.revision}, ${plan.entry.to.version})`,
+    };
+  return {
+    deployment: after.deployment,
+    status: 'rolled-back',
+    note: `rolled back with helm rollback ${release.name} ${target.revision}: Helm's record and the cluster agree`,
+  };
 }

@@ -97,6 +97,17 @@ export const RESOURCE_TYPES: ResourceType[] = [
     shortNames: ['ing'],
     subresources: ['status'],
   },
+  // Argo CD's Application (a CRD on a real cluster; served here so a test can hold what suspend-sync changes)
+  {
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    resource: 'applications',
+    singular: 'application',
+    kind: 'Application',
+    namespaced: true,
+    shortNames: ['app', 'apps'],
+    subresources: [],
+  },
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true, shortNames: [], subresources: [] },
 ];
 

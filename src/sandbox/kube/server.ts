@@ -218,7 +218,7 @@ export async function startKubeServer(store: ObjectStore, options: { port?: numb
       });
     if (path === '/apis') return sendJson(res, 200, apiGroupList());
     if (path === '/openapi/v3') return sendJson(res, 200, openApiRoot());
-    const gv = /^\/(?:openapi\/v3\/)?(?:api\/(v1)|apis\/([^/]+)\/(v1))$/.exec(path);
+    const gv = /^\/(?:openapi\/v3\/)?(?:api\/(v1)|apis\/([^/]+)\/(v\d+(?:(?:alpha|beta)\d+)?))$/.exec(path);
     if (gv) {
       const group = gv[2] ?? '';
       const version = gv[1] ?? gv[3] ?? '';

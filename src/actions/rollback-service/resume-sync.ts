@@ -1,0 +1,78 @@
+import pMap from 'p-map';
+import type { ActionContext, ActionResult } from '../../core/action.js';
+import { ConfigurationError, describeError } from '../../core/errors.js';
+import { markdownTable } from '../../core/summary.js';
+import { resumeAutoSync } from '../../kube/argocd.js';
+import { KubeApiError, type KubeClient } from '../../kube/client.js';
+import { resolveNamespace } from '../../kube/connection.js';
+import { detectManager } from '../../kube/ownership.js';
+import type { Deployment } from '../../kube/types.js';
+import { workloadOf, workloadPath } from '../../kube/workload.js';
+import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
+
+export interface ResumeResult {
+  service: string;
+  context?: string | undefined;
+  application: string;
+  status: 'resumed' | 'unchanged' | 'failed';
+  message: string;
+}
+
+async function resumeService(client: KubeClient, namespace: string, service: string, argocdNamespace: string, signal: AbortSignal): Promise<ResumeResult> {
+  const ref = workloadOf(service);
+  const workload = await client.get<Deployment>(workloadPath(namespace, ref), undefined, signal).catch((error: unknown) => {
+    if (error instanceof KubeApiError && error.code === 404)
+      throw new ConfigurationError(`names ${ref.kind} "${ref.name}", which does not exist in namespace "${namespace}"`, 'services');
+    throw error;
+  });
+  const app = detectManager(workload)?.application;
+  if (!app) return { service, application: '', status: 'unchanged', message: 'not managed by an Argo CD Application; nothing to resume' };
+  const outcome = await resumeAutoSync(client, app.namespace ?? argocdNamespace, app.name, signal);
+  if (outcome.status === 'resumed')
+    return { service, application: app.name, status: 'resumed', message: `automated sync ${JSON.stringify(outcome.automated)} put back exactly as it was` };
+  if (outcome.status === 'changed-since')
+    return {
+      service,
+      application: app.name,
+      status: 'unchanged',
+      message: `automated sync was turned on again since (${JSON.stringify(outcome.now)}): left as it is, the remembered policy not applied`,
+    };
+  return { service, application: app.name, status: 'unchanged', message: 'no suspended sync recorded on it; nothing to resume' };
+}
+
+/** mode: resume-sync — the Argo CD policies `on-managed: suspend-sync` turned off, put back exactly. */
+export async function resumeMain(
+  inputs: RollbackServiceInputs,
+  context: ActionContext,
+  clusters: { context: string | undefined; kube: KubeClient }[],
+): Promise<ActionResult<RollbackServiceOutput>> {
+  const namespace = resolveNamespace(inputs) ?? '';
+  const argocd = inputs['argocd-namespace'] ?? 'argocd';
+  const results = await context.phases.step(
+    'Resume sync',
+    async () =>
+      (
+        await Promise.all(
+          clusters.map(({ context: name, kube }) =>
+            pMap(inputs.services, async (service) => {
+              const result = await resumeService(kube, namespace, service, argocd, context.clock.signal).catch((error: unknown) => {
+                if (error instanceof ConfigurationError || context.cancel.aborted) throw error;
+                return { service, application: '', status: 'failed' as const, message: describeError(error) };
+              });
+              context.log.info(`${result.status === 'failed' ? '✗' : '✓'} ${name ? `[${name}] ` : ''}${service}: ${result.status} (${result.message})`);
+              return { ...result, ...(name ? { context: name } : {}) };
+            }),
+          ),
+        )
+      ).flat(),
+    `Resume Argo CD sync for ${inputs.services.length} workload(s) in ${namespace}`,
+  );
+  const named = (r: ResumeResult): string => (r.context ? `${r.service}@${r.context}` : r.service);
+  const failed = results.filter((r) => r.status === 'failed');
+  const rows = results.map((r) => [named(r), r.application || '—', r.status, r.message]);
+  return {
+    outputs: { result: JSON.stringify(results), plan: '', 'rolled-back': '', failed: failed.map(named).join(',') },
+    summary: `## ${failed.length ? '❌' : '🔁'} Argo CD sync resumed in \`${namespace}\`\n\n${markdownTable(['Workload', 'Application', 'Status', 'Details'], rows)}\n`,
+    ...(failed.length ? { failure: `resume-sync failed for ${failed.map((r) => `${named(r)}: ${r.message}`).join(' | ')}` } : {}),
+  };
+}
