@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter, withRetry } from '../src/core/retry.js';
+import { changedKeys, referencedConfig, shownValue } from '../src/kube/config-snapshot.js';
 import { currentRevision, type RevisionHistory, revisionsOf } from '../src/kube/history.js';
 import { resolveTargetRevision, rollbackPatch } from '../src/kube/rollback.js';
 import { rolloutState } from '../src/kube/rollout-status.js';
@@ -155,5 +156,46 @@ describe('retry policy', () => {
     expect(parseRetryAfter('3')).toBe(3_000);
     expect(parseRetryAfter('Thu, 26 Nov 2026 10:00:05 GMT', Date.parse('2026-11-26T10:00:00Z'))).toBe(5_000);
     expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('the configuration a pod template reads (snapshots)', () => {
+  it('finds every ConfigMap and Secret: env, envFrom, volumes, projected volumes, init containers; once each', () => {
+    const template = {
+      spec: {
+        initContainers: [{ name: 'migrate', envFrom: [{ secretRef: { name: 'db-credentials' } }] }],
+        containers: [
+          {
+            name: 'app',
+            env: [
+              { name: 'A', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'a' } } },
+              { name: 'B', valueFrom: { secretKeyRef: { name: 'api-keys', key: 'b' } } },
+              { name: 'C', value: 'plain' },
+            ],
+            envFrom: [{ configMapRef: { name: 'app-config' } }],
+          },
+        ],
+        volumes: [
+          { name: 'v1', configMap: { name: 'nginx-conf' } },
+          { name: 'v2', secret: { secretName: 'tls-cert' } },
+          { name: 'v3', projected: { sources: [{ configMap: { name: 'ca-bundle' } }, { secret: { name: 'api-keys' } }] } },
+          { name: 'v4', emptyDir: {} },
+        ],
+      },
+    };
+    expect(referencedConfig(template).map((r) => `${r.kind}/${r.name}`)).toEqual([
+      'ConfigMap/app-config',
+      'ConfigMap/ca-bundle',
+      'ConfigMap/nginx-conf',
+      'Secret/api-keys',
+      'Secret/db-credentials',
+      'Secret/tls-cert',
+    ]);
+  });
+
+  it('shows a Secret value only as the start of its sha256, and names changed keys', () => {
+    expect(shownValue('Secret', 'hunter2')).toBe('sha256:f52fbd32b2b3');
+    expect(shownValue('ConfigMap', 'debug')).toBe('debug');
+    expect(changedKeys({ metadata: { name: 'a' }, data: { x: '1', y: '2' } }, { metadata: { name: 'b' }, data: { x: '1', z: '3' } })).toEqual(['y', 'z']);
   });
 });

@@ -78,7 +78,8 @@ export async function planConfig(
     const live = await readConfig(client, namespace, ref, signal);
     const written = live ? lastWritten(live) : undefined;
     if (!live) changed.push(`${ref.kind}/${ref.name} (missing now)`);
-    else if (written && target.createdAt && written > target.createdAt) changed.push(`${ref.kind}/${ref.name} (written ${written})`);
+    // whole seconds on both sides: written in the same second as the revision counts as changed (said rather than missed)
+    else if (written && target.createdAt && written >= target.createdAt) changed.push(`${ref.kind}/${ref.name} (written ${written})`);
   }
   return { snapshot: false, restore: [], 'changed-since': changed };
 }

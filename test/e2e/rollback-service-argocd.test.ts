@@ -81,7 +81,7 @@ describe('Argo CD-managed deployments (on-managed: suspend-sync, mode: resume-sy
   });
 
   it.each([
-    [{ 'on-managed': 'argo' }, '::error::Input \'on-managed\' must be one of warn | fail | suspend-sync, got "argo"'],
+    [{ 'on-managed': 'argo' }, '::error::Input \'on-managed\' must be one of warn | fail | suspend-sync | helm, got "argo"'],
     [
       { 'on-managed': 'suspend-sync', 'argocd-namespace': 'gitops' },
       '::error::Input \'argocd-namespace\' names no Argo CD Application "keiko-chat" in namespace "gitops"',

@@ -129,6 +129,10 @@ describe('configuration rolled back with the code (mode: snapshot, then a rollba
     const dry = await run(e, { 'dry-run': 'true' });
     expect(dry.code, dry.stdout).toBe(0);
     expect(dry.stdout).toContain("configuration is NOT rolled back (no snapshot of the target's template; take them with mode: snapshot before each deploy)");
+    // both objects were written after the target's ReplicaSet was made
+    expect(dry.stdout).toMatch(
+      /changed since the target revision was made: ConfigMap\/chat-config \(written [\dT:Z-]+\), Secret\/chat-secrets \(written [\dT:Z-]+\)/,
+    );
     expect(dry.summary).toContain('**chat-service: configuration is not rolled back**');
     const rolled = await run(e, {});
     expect(rolled.code).toBe(0);
@@ -160,7 +164,7 @@ describe('configuration rolled back with the code (mode: snapshot, then a rollba
   });
 
   it.each([
-    [{ mode: 'snapshots' }, '::error::Input \'mode\' must be one of rollback | snapshot, got "snapshots"'],
+    [{ mode: 'snapshots' }, '::error::Input \'mode\' must be one of rollback | snapshot | resume-sync, got "snapshots"'],
     [
       { mode: 'snapshot', services: 'statefulset/vector-db' },
       "::error::Input 'services' names statefulset/vector-db: mode: snapshot stores the configuration of deployments",
