@@ -52,6 +52,9 @@ export async function planConfig(
   lookup: SnapshotLookup | undefined,
   signal: AbortSignal,
 ): Promise<ConfigPlan | undefined> {
+  // a template that reads no ConfigMap or Secret has nothing a snapshot could hold: no request at all
+  const refs = referencedConfig(target.replicaSet.spec.template);
+  if (refs.length === 0) return undefined;
   const hash = target.replicaSet.metadata.labels?.['pod-template-hash'] ?? '';
   const snapshots = lookup ? await lookup(service, hash) : await listSnapshots(client, namespace, service, hash, signal);
   if (snapshots.length) {
@@ -71,8 +74,6 @@ export async function planConfig(
     }
     return { snapshot: true, restore, 'changed-since': [] };
   }
-  const refs = referencedConfig(target.replicaSet.spec.template);
-  if (refs.length === 0) return undefined;
   const changed: string[] = [];
   for (const ref of refs) {
     const live = await readConfig(client, namespace, ref, signal);
@@ -90,8 +91,18 @@ export async function planConfig(
  * the plan showed, read again by the writer, which may read Secrets where the planner could not). Idempotent:
  * content already equal is not written; a missing object is created.
  */
-export async function restoreConfig(client: KubeClient, namespace: string, service: string, hash: string, log: Logger, signal: AbortSignal): Promise<string[]> {
+export async function restoreConfig(
+  client: KubeClient,
+  namespace: string,
+  service: string,
+  target: Revision,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<string[]> {
   const restored: string[] = [];
+  // nothing referenced, nothing snapshotted: no request on the way to the patch
+  if (referencedConfig(target.replicaSet.spec.template).length === 0) return restored;
+  const hash = target.replicaSet.metadata.labels?.['pod-template-hash'] ?? '';
   for (const snapshot of await listSnapshots(client, namespace, service, hash, signal)) {
     const name = snapshot.metadata.annotations?.[SNAPSHOT_SOURCE] ?? '';
     const ref = { kind: snapshot.kind, name };

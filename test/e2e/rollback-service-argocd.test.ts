@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeEmulator } from '../../src/sandbox/kube/index.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
 import { type KubeObject, meta, obj, stringMap } from '../../src/sandbox/kube/types.js';
-import { kubeEmulators, liveImage, NS, writes } from '../helpers/kube-fixtures.js';
+import { kubeEmulators, liveImage, NS, notAllowedBy, verbsUsed, writes } from '../helpers/kube-fixtures.js';
 import { runAction } from '../helpers/run-action.js';
 
 const APPLICATIONS = findResource('argoproj.io', 'v1alpha1', 'applications')!;
@@ -70,6 +70,10 @@ describe('Argo CD-managed deployments (on-managed: suspend-sync, mode: resume-sy
     const again = await run(e, { mode: 'resume-sync' });
     expect(JSON.parse(again.outputs.result ?? '[]')[0]).toMatchObject({ status: 'unchanged' });
     expect(writes(e).length).toBe(before);
+    // the Argo CD Role allows exactly what suspend and resume do; the namespaced Role the rest
+    expect(notAllowedBy(e, 'keiko-rollback-argocd-role.yaml', ['applications'])).toEqual([]);
+    expect(verbsUsed(e, ['applications'])).toEqual(['get applications', 'patch applications']);
+    expect(notAllowedBy(e, 'keiko-rollback-role.yaml').filter((r) => !r.includes('applications'))).toEqual([]);
   });
 
   it('the default stays warn: the rollback runs and says Argo CD will put the Git version back', async () => {

@@ -6,7 +6,7 @@ import type { KubeEmulator } from '../../src/sandbox/kube/index.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
 import { type JsonObject, meta, obj } from '../../src/sandbox/kube/types.js';
 import { runCli } from '../helpers/cli.js';
-import { DEPLOYMENTS, kubeEmulators, liveImage, NS } from '../helpers/kube-fixtures.js';
+import { DEPLOYMENTS, kubeEmulators, liveImage, NS, notAllowedBy, verbsUsed } from '../helpers/kube-fixtures.js';
 import { runAction } from '../helpers/run-action.js';
 
 const CONFIG_MAPS = findResource('', 'v1', 'configmaps')!;
@@ -120,6 +120,9 @@ describe('configuration rolled back with the code (mode: snapshot, then a rollba
       (r) => ['update', 'patch'].includes(r.verb) && r.query.dryRun !== 'All' && ['configmaps', 'secrets', 'deployments'].includes(r.resource ?? ''),
     );
     expect(order.map((r) => r.resource)).toEqual(['configmaps', 'secrets', 'deployments']);
+    // the Role allows every request, and each verb it grants on secrets is one this flow uses
+    expect(notAllowedBy(e, 'keiko-rollback-role.yaml')).toEqual([]);
+    expect(verbsUsed(e, ['secrets'])).toEqual(['create secrets', 'get secrets', 'list secrets', 'update secrets']);
   });
 
   it('without a snapshot the plan says plainly that configuration is not rolled back', async () => {
@@ -152,10 +155,23 @@ describe('configuration rolled back with the code (mode: snapshot, then a rollba
       immutable: true,
       data: { LOG_LEVEL: 'trace' },
     });
+    e.store.create(SECRETS, {
+      metadata: {
+        name: 'keiko-snap-gone5d4c-chat-secrets',
+        namespace: NS,
+        labels: { 'rollback.keiko.io/snapshot-of': 'chat-service', 'rollback.keiko.io/pod-template-hash': 'gone5d4c' },
+        annotations: { 'rollback.keiko.io/source': 'chat-secrets' },
+      },
+      immutable: true,
+      type: 'Opaque',
+      data: { API_KEY: b64('older-key') },
+    });
     const first = await run(e, { mode: 'snapshot' });
     expect(first.code, first.stdout).toBe(0);
     const [result] = JSON.parse(first.outputs.result ?? '[]') as { 'template-hash': string; pruned: string[] }[];
-    expect(result?.pruned).toEqual(['ConfigMap/keiko-snap-gone5d4c-chat-config']);
+    expect(result?.pruned).toEqual(['ConfigMap/keiko-snap-gone5d4c-chat-config', 'Secret/keiko-snap-gone5d4c-chat-secrets']);
+    expect(notAllowedBy(e, 'keiko-rollback-role.yaml')).toEqual([]);
+    expect(verbsUsed(e, ['secrets'])).toContain('delete secrets');
     const left = e.store
       .list(CONFIG_MAPS, NS)
       .map((c) => String(meta(c).name))

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { type KubeEmulator, type KubeEmulatorOptions, runbookFixture, startKubeEmulator } from '../../src/sandbox/kube/index.js';
@@ -50,4 +52,27 @@ export function kubeconfigOf(clusters: Record<string, { kubeconfig: string }>): 
     merged.contexts.push({ name, context: { ...config.contexts[0]?.context, cluster: name, user: name } });
   }
   return stringifyYaml({ apiVersion: 'v1', kind: 'Config', ...merged, 'current-context': Object.keys(clusters)[0] });
+}
+
+/**
+ * The requests the emulator saw that a shipped Role (deploy/rbac/<file>) does not allow, as `verb group/resource`;
+ * `only` limits the check to requests of those resources (another Role covers the rest).
+ */
+export function notAllowedBy(emulator: KubeEmulator, roleFile: string, only?: string[]): string[] {
+  const role = parseYaml(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'deploy', 'rbac', roleFile), 'utf8')) as {
+    rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  };
+  const used = new Set(
+    emulator.requests.filter((r) => r.resource && (!only || only.includes(r.resource))).map((r) => `${r.verb} ${r.group ?? ''}/${r.resource}`),
+  );
+  return [...used].filter((key) => {
+    const [verb = '', gr = ''] = key.split(' ');
+    const [group = '', resource = ''] = gr.split('/');
+    return !role.rules.some((rule) => rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.verbs.includes(verb));
+  });
+}
+
+/** The distinct `verb resource` pairs the emulator saw for these resources (to show a Role's new verbs are all used). */
+export function verbsUsed(emulator: KubeEmulator, resources: string[]): string[] {
+  return [...new Set(emulator.requests.filter((r) => resources.includes(r.resource ?? '')).map((r) => `${r.verb} ${r.resource}`))].sort();
 }

@@ -7,7 +7,7 @@ import { restoreConfig } from '../../kube/config-restore.js';
 import { helmReleaseOf, helmRollback } from '../../kube/helm.js';
 import { currentRevision, type Revision, type RevisionHistory, readRevisionHistory } from '../../kube/history.js';
 import { pausedAdvice, rollbackPatch, templateOfRevision } from '../../kube/rollback.js';
-import { hashOf, ROLLED_BACK_FROM, type RollbackEntry, rollbackEntries, withEntry } from '../../kube/rollback-record.js';
+import { ROLLED_BACK_FROM, type RollbackEntry, rollbackEntries, withEntry } from '../../kube/rollback-record.js';
 import { converge, revisionRefOf } from '../../kube/service-plan.js';
 import { CHANGE_CAUSE_ANNOTATION, type Deployment } from '../../kube/types.js';
 import { revisionPatch, workloadOf, workloadPath } from '../../kube/workload.js';
@@ -73,7 +73,7 @@ export async function writeRollback(client: KubeClient, plan: ServicePlan, optio
     const restored =
       options.dryRun || workloadOf(plan.service).kind !== 'deployment'
         ? []
-        : await restoreConfig(client, plan.namespace, plan.service, hashOf(decision.target), options.log, options.signal);
+        : await restoreConfig(client, plan.namespace, plan.service, decision.target, options.log, options.signal);
     if (plan.entry.helm && options.helm) {
       if (options.dryRun) return { deployment: fresh.deployment, status: 'rolled-back' };
       return viaHelm(client, plan, options, plan.entry.helm, fresh);
