@@ -63,6 +63,20 @@ function rolledOut(e: KubeEmulator): Promise<void> {
   });
 }
 
+/** A snapshot of `source` for template `gone5d4c`, which no ReplicaSet has. */
+function staleSnapshot(source: string, content: JsonObject): JsonObject {
+  return {
+    metadata: {
+      name: `keiko-snap-gone5d4c-${source}`,
+      namespace: NS,
+      labels: { 'rollback.keiko.io/snapshot-of': 'chat-service', 'rollback.keiko.io/pod-template-hash': 'gone5d4c' },
+      annotations: { 'rollback.keiko.io/source': source },
+    },
+    immutable: true,
+    ...content,
+  };
+}
+
 const run = (e: KubeEmulator, inputs: Record<string, string>) =>
   runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, services: 'chat-service', ...inputs });
 
@@ -144,28 +158,9 @@ describe('configuration rolled back with the code (mode: snapshot, then a rollba
 
   it('snapshots of templates whose ReplicaSets were pruned are removed with them; the others stay', async () => {
     const e = await platform();
-    // a snapshot of a template no ReplicaSet has any more (revisionHistoryLimit pruned it)
-    e.store.create(CONFIG_MAPS, {
-      metadata: {
-        name: 'keiko-snap-gone5d4c-chat-config',
-        namespace: NS,
-        labels: { 'rollback.keiko.io/snapshot-of': 'chat-service', 'rollback.keiko.io/pod-template-hash': 'gone5d4c' },
-        annotations: { 'rollback.keiko.io/source': 'chat-config' },
-      },
-      immutable: true,
-      data: { LOG_LEVEL: 'trace' },
-    });
-    e.store.create(SECRETS, {
-      metadata: {
-        name: 'keiko-snap-gone5d4c-chat-secrets',
-        namespace: NS,
-        labels: { 'rollback.keiko.io/snapshot-of': 'chat-service', 'rollback.keiko.io/pod-template-hash': 'gone5d4c' },
-        annotations: { 'rollback.keiko.io/source': 'chat-secrets' },
-      },
-      immutable: true,
-      type: 'Opaque',
-      data: { API_KEY: b64('older-key') },
-    });
+    // snapshots of a template no ReplicaSet has any more (revisionHistoryLimit pruned it)
+    e.store.create(CONFIG_MAPS, staleSnapshot('chat-config', { data: { LOG_LEVEL: 'trace' } }));
+    e.store.create(SECRETS, staleSnapshot('chat-secrets', { type: 'Opaque', data: { API_KEY: b64('older-key') } }));
     const first = await run(e, { mode: 'snapshot' });
     expect(first.code, first.stdout).toBe(0);
     const [result] = JSON.parse(first.outputs.result ?? '[]') as { 'template-hash': string; pruned: string[] }[];
@@ -202,7 +197,7 @@ describe('the CLI form', () => {
       KUBECONFIG: path.join(dir, 'kubeconfig'),
     });
     expect(cli.code, cli.stdout + cli.stderr).toBe(0);
-    expect(cli.stdout + cli.stderr).toMatch(/✓ chat-service: 2 object\(s\) stored for template \w+/);
+    expect(cli.stdout + cli.stderr).toMatch(/✓ chat-service: snapshotted \(2 object\(s\) stored for template \w+\)/);
     const names = e.store
       .list(SECRETS, NS)
       .map((s) => String(meta(s).name))

@@ -1,6 +1,5 @@
-import pMap from 'p-map';
 import type { ActionContext, ActionResult } from '../../core/action.js';
-import { ConfigurationError, describeError } from '../../core/errors.js';
+import { ConfigurationError } from '../../core/errors.js';
 import { markdownTable } from '../../core/summary.js';
 import { resumeAutoSync } from '../../kube/argocd.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
@@ -8,6 +7,7 @@ import { resolveNamespace } from '../../kube/connection.js';
 import { detectManager } from '../../kube/ownership.js';
 import type { Deployment } from '../../kube/types.js';
 import { workloadOf, workloadPath } from '../../kube/workload.js';
+import { type ClusterTarget, eachClusterService } from './each-service.js';
 import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 
 export interface ResumeResult {
@@ -44,27 +44,21 @@ async function resumeService(client: KubeClient, namespace: string, service: str
 export async function resumeMain(
   inputs: RollbackServiceInputs,
   context: ActionContext,
-  clusters: { context: string | undefined; kube: KubeClient }[],
+  clusters: ClusterTarget[],
 ): Promise<ActionResult<RollbackServiceOutput>> {
   const namespace = resolveNamespace(inputs) ?? '';
   const argocd = inputs['argocd-namespace'] ?? 'argocd';
   const results = await context.phases.step(
     'Resume sync',
-    async () =>
-      (
-        await Promise.all(
-          clusters.map(({ context: name, kube }) =>
-            pMap(inputs.services, async (service) => {
-              const result = await resumeService(kube, namespace, service, argocd, context.clock.signal).catch((error: unknown) => {
-                if (error instanceof ConfigurationError || context.cancel.aborted) throw error;
-                return { service, application: '', status: 'failed' as const, message: describeError(error) };
-              });
-              context.log.info(`${result.status === 'failed' ? '✗' : '✓'} ${name ? `[${name}] ` : ''}${service}: ${result.status} (${result.message})`);
-              return { ...result, ...(name ? { context: name } : {}) };
-            }),
-          ),
-        )
-      ).flat(),
+    () =>
+      eachClusterService(
+        clusters,
+        inputs.services,
+        inputs['max-parallel'],
+        context,
+        (kube, service) => resumeService(kube, namespace, service, argocd, context.clock.signal),
+        (service, message): ResumeResult => ({ service, application: '', status: 'failed', message }),
+      ),
     `Resume Argo CD sync for ${inputs.services.length} workload(s) in ${namespace}`,
   );
   const named = (r: ResumeResult): string => (r.context ? `${r.service}@${r.context}` : r.service);

@@ -1,12 +1,12 @@
-import pMap from 'p-map';
 import type { ActionContext, ActionResult } from '../../core/action.js';
-import { ConfigurationError, describeError } from '../../core/errors.js';
+import { ConfigurationError } from '../../core/errors.js';
 import { markdownTable } from '../../core/summary.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
 import { pruneSnapshots, referencedConfig, type SnapshotOutcome, snapshotConfig } from '../../kube/config-snapshot.js';
 import { resolveNamespace } from '../../kube/connection.js';
 import { currentRevision, readRevisionHistory } from '../../kube/history.js';
 import { hashOf } from '../../kube/rollback-record.js';
+import { type ClusterTarget, eachClusterService } from './each-service.js';
 import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 
 /** One deployment's snapshot: the template it belongs to, each object copied, and the stale snapshots removed. */
@@ -49,30 +49,20 @@ async function snapshotService(client: KubeClient, namespace: string, service: s
 export async function snapshotMain(
   inputs: RollbackServiceInputs,
   context: ActionContext,
-  clusters: { context: string | undefined; kube: KubeClient }[],
+  clusters: ClusterTarget[],
 ): Promise<ActionResult<RollbackServiceOutput>> {
   const namespace = resolveNamespace(inputs) ?? '';
   const results = await context.phases.step(
     'Snapshot',
-    async () =>
-      (
-        await Promise.all(
-          clusters.map(({ context: name, kube }) =>
-            pMap(
-              inputs.services,
-              async (service) => {
-                const result = await snapshotService(kube, namespace, service, context.clock.signal).catch((error: unknown) => {
-                  if (error instanceof ConfigurationError || context.cancel.aborted) throw error;
-                  return { service, namespace, status: 'failed' as const, 'template-hash': '', objects: [], pruned: [], message: describeError(error) };
-                });
-                context.log.info(`${result.status === 'failed' ? '✗' : '✓'} ${name ? `[${name}] ` : ''}${service}: ${result.message}`);
-                return { ...result, ...(name ? { context: name } : {}) };
-              },
-              { concurrency: inputs['max-parallel'] },
-            ),
-          ),
-        )
-      ).flat(),
+    () =>
+      eachClusterService(
+        clusters,
+        inputs.services,
+        inputs['max-parallel'],
+        context,
+        (kube, service) => snapshotService(kube, namespace, service, context.clock.signal),
+        (service, message): SnapshotResult => ({ service, namespace, status: 'failed', 'template-hash': '', objects: [], pruned: [], message }),
+      ),
     `Snapshot: the configuration of ${inputs.services.length} deployment(s) in ${namespace}`,
   );
   const failed = results.filter((r) => r.status === 'failed');

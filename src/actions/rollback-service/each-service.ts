@@ -1,0 +1,41 @@
+import pMap from 'p-map';
+import type { ActionContext } from '../../core/action.js';
+import { ConfigurationError, describeError } from '../../core/errors.js';
+import type { KubeClient } from '../../kube/client.js';
+
+export interface ClusterTarget {
+  context: string | undefined;
+  kube: KubeClient;
+}
+
+/**
+ * The modes that act on each service of each cluster (snapshot, resume-sync): every cluster at once, up to
+ * `concurrency` services each. A user mistake stops the run; any other failure becomes that service's failed
+ * result (`failed(message)`), and each outcome is logged on one line naming its cluster.
+ */
+export async function eachClusterService<R extends { status: string; message: string }>(
+  clusters: ClusterTarget[],
+  services: string[],
+  concurrency: number,
+  context: ActionContext,
+  run: (kube: KubeClient, service: string) => Promise<R>,
+  failed: (service: string, message: string) => R,
+): Promise<(R & { context?: string })[]> {
+  const perCluster = await Promise.all(
+    clusters.map(({ context: name, kube }) =>
+      pMap(
+        services,
+        async (service) => {
+          const result = await run(kube, service).catch((error: unknown) => {
+            if (error instanceof ConfigurationError || context.cancel.aborted) throw error;
+            return failed(service, describeError(error));
+          });
+          context.log.info(`${result.status === 'failed' ? '✗' : '✓'} ${name ? `[${name}] ` : ''}${service}: ${result.status} (${result.message})`);
+          return { ...result, ...(name ? { context: name } : {}) };
+        },
+        { concurrency },
+      ),
+    ),
+  );
+  return perCluster.flat();
+}
