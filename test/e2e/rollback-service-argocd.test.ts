@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeEmulator } from '../../src/sandbox/kube/index.js';
 import { findResource } from '../../src/sandbox/kube/resources.js';
-import { type KubeObject, meta, obj, stringMap } from '../../src/sandbox/kube/types.js';
-import { kubeEmulators, liveImage, NS, notAllowedBy, verbsUsed, writes } from '../helpers/kube-fixtures.js';
+import { type JsonObject, type KubeObject, meta, obj, stringMap } from '../../src/sandbox/kube/types.js';
+import { DEPLOYMENTS, kubeEmulators, liveImage, NS, notAllowedBy, verbsUsed, writes } from '../helpers/kube-fixtures.js';
 import { runAction } from '../helpers/run-action.js';
 
 const APPLICATIONS = findResource('argoproj.io', 'v1alpha1', 'applications')!;
@@ -38,14 +38,32 @@ async function argoPlatform(): Promise<KubeEmulator> {
 }
 
 const app = (e: KubeEmulator): KubeObject => e.store.get(APPLICATIONS, 'argocd', 'keiko-chat')!;
+
+/**
+ * What Argo CD's automated sync with selfHeal does to a rollback behind its back, as a model (no Argo CD controller
+ * runs in this sandbox): a pass puts Git's image back on a drifted deployment, only while automated.selfHeal is on.
+ */
+function argoSelfHeal(e: KubeEmulator, gitImage: string): () => void {
+  return () => {
+    const automated = obj(obj(obj(app(e).spec).syncPolicy).automated);
+    if (automated.selfHeal !== true || liveImage(e, 'chat-service') === gitImage) return;
+    const d = e.store.get(DEPLOYMENTS, NS, 'chat-service')!;
+    const template = obj(obj(d.spec).template);
+    const containers = (obj(template.spec).containers as JsonObject[]).map((c) => ({ ...c, image: gitImage }));
+    e.store.update(DEPLOYMENTS, { ...d, spec: { ...obj(d.spec), template: { ...template, spec: { ...obj(template.spec), containers } } } });
+  };
+}
 const run = (e: KubeEmulator, inputs: Record<string, string>) =>
   runAction('rollback-service', { environment: 'production', kubeconfig: e.kubeconfig, services: 'chat-service', ...inputs });
 
 describe('Argo CD-managed deployments (on-managed: suspend-sync, mode: resume-sync)', () => {
   it('suspends automated sync, rolls back (and the rollback stays), then resume puts exactly the old policy back', async () => {
     const e = await argoPlatform();
+    const heal = argoSelfHeal(e, 'registry.keiko.io/chat-service:v1.3.0');
     const rolled = await run(e, { 'on-managed': 'suspend-sync' });
     expect(rolled.code, rolled.stdout).toBe(0);
+    heal();
+    // Argo CD's next pass leaves it: the rollback stays
     expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
     // with automated sync off, Argo CD no longer puts the Git version back over the rollback
     expect(obj(obj(app(e).spec).syncPolicy)).toEqual({ syncOptions: ['CreateNamespace=true'], retry: { limit: 5 } });
@@ -76,12 +94,15 @@ describe('Argo CD-managed deployments (on-managed: suspend-sync, mode: resume-sy
     expect(notAllowedBy(e, 'keiko-rollback-role.yaml').filter((r) => !r.includes('applications'))).toEqual([]);
   });
 
-  it('the default stays warn: the rollback runs and says Argo CD will put the Git version back', async () => {
+  it('the default stays warn: the rollback runs, says Argo CD will put the Git version back, and Argo CD does', async () => {
     const e = await argoPlatform();
     const rolled = await run(e, {});
     expect(rolled.code).toBe(0);
     expect(rolled.stdout).toContain('::warning::chat-service is managed by Argo CD (application keiko-chat)');
     expect(obj(app(e).spec).syncPolicy).toEqual(SYNC_POLICY);
+    expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.2.0');
+    argoSelfHeal(e, 'registry.keiko.io/chat-service:v1.3.0')();
+    expect(liveImage(e, 'chat-service')).toBe('registry.keiko.io/chat-service:v1.3.0');
   });
 
   it.each([
