@@ -64,6 +64,58 @@ export function rollbackServiceScenarios(target: () => KubeTarget, suite: (name:
       expect(await Promise.all(workloads.map((w) => target().revision(ours, w)))).toEqual(generations);
     });
 
+    it('configuration comes back with the code: a snapshot before the deploy, then the rollback restores ConfigMap and Secret before the template', async () => {
+      const namespace = await target().seed([]);
+      const kubectl = kubectlFor(target().kubeconfig);
+      const apply = async (object: object): Promise<void> => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-scn-')), 'object.json');
+        fs.writeFileSync(file, JSON.stringify(object));
+        const applied = await kubectl('apply', '-n', namespace, '-f', file);
+        expect(applied.code, applied.stderr).toBe(0);
+      };
+      const b64 = (text: string): string => Buffer.from(text).toString('base64');
+      const release = async (version: string, logLevel: string, key: string): Promise<void> => {
+        await apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'chat-config' }, data: { LOG_LEVEL: logLevel } });
+        await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'chat-secrets' }, type: 'Opaque', data: { API_KEY: b64(key) } });
+        const labels = { app: 'chat-service' };
+        await apply({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'chat-service', labels },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: {
+                containers: [
+                  {
+                    name: 'chat-service',
+                    image: `registry.keiko.io/chat-service:${version}`,
+                    envFrom: [{ configMapRef: { name: 'chat-config' } }, { secretRef: { name: 'chat-secrets' } }],
+                  },
+                ],
+              },
+            },
+          },
+        });
+        expect((await kubectl('rollout', 'status', 'deployment/chat-service', '-n', namespace, '--timeout=60s')).code).toBe(0);
+      };
+      await release('v1.2.0', 'info', 'old-key');
+      const snapshot = await rollback(namespace, { services: 'chat-service', mode: 'snapshot' });
+      expect(snapshot.code, snapshot.stdout).toBe(0);
+      await release('v1.3.0', 'debug', 'new-key');
+      const run = await rollback(namespace, { services: 'chat-service' });
+      expect(run.code, run.stdout).toBe(0);
+      expect(results(run.outputs.result)[0]).toMatchObject({ status: 'rolled-back', 'to-version': 'v1.2.0' });
+      const data = async (kind: string, name: string): Promise<unknown> =>
+        JSON.parse((await kubectl('get', kind, name, '-n', namespace, '-o', 'json')).stdout).data;
+      expect(await data('configmap', 'chat-config')).toEqual({ LOG_LEVEL: 'info' });
+      expect(await data('secret', 'chat-secrets')).toEqual({ API_KEY: b64('old-key') });
+      expect(run.stdout).not.toContain('old-key');
+      expect(run.stdout).not.toContain(b64('new-key'));
+    });
+
     it('revision:1 and a version tag resolve like kubectl rollout undo --to-revision', async () => {
       const namespace = await target().seed(['chat-service', 'search-service']);
       const byRevision = await rollback(namespace, { services: 'chat-service', target: 'revision:1' });
