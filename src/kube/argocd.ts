@@ -17,6 +17,8 @@ const recordSchema = z.object({
   automated: z.record(z.string(), z.unknown()),
   by: z.string(),
   at: z.string(),
+  /** The workload (`namespace/service`) the sync was suspended for: resume finds the Application by it, even when a rollback took the workload's tracking annotation away. */
+  workload: z.string().optional(),
 });
 type SuspendRecord = z.infer<typeof recordSchema>;
 
@@ -61,11 +63,18 @@ function recordOf(app: Application): SuspendRecord | undefined {
 export type SuspendOutcome = { status: 'suspended'; automated: Record<string, unknown> } | { status: 'not-automated' | 'already-suspended' };
 
 /** Turns automated sync off, remembering the policy; a manual-sync Application, or one already suspended, is left alone. */
-export async function suspendAutoSync(client: KubeClient, namespace: string, name: string, by: string, signal: AbortSignal): Promise<SuspendOutcome> {
+export async function suspendAutoSync(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  by: string,
+  workload: string,
+  signal: AbortSignal,
+): Promise<SuspendOutcome> {
   const app = await readApplication(client, namespace, name, signal);
   const automated = app.spec?.syncPolicy?.automated;
   if (!automated) return { status: recordOf(app) ? 'already-suspended' : 'not-automated' };
-  const record: SuspendRecord = { version: RECORD_VERSION, automated, by, at: new Date().toISOString() };
+  const record: SuspendRecord = { version: RECORD_VERSION, automated, by, at: new Date().toISOString(), workload };
   await client.request('PATCH', applicationPath(namespace, name), {
     body: {
       metadata: { resourceVersion: app.metadata.resourceVersion, annotations: { [SUSPENDED_SYNC]: JSON.stringify(record) } },
@@ -101,4 +110,13 @@ export async function resumeAutoSync(client: KubeClient, namespace: string, name
     signal,
   });
   return { status: 'resumed', automated: record.automated };
+}
+
+/**
+ * The Applications whose sync was suspended for `workload` (`namespace/service`), found by their records: the
+ * rollback may have replaced the workload's annotations with its target revision's, tracking annotation included.
+ */
+export async function suspendedFor(client: KubeClient, namespace: string, workload: string, signal: AbortSignal): Promise<string[]> {
+  const list = await client.get<{ items: Application[] }>(`/apis/argoproj.io/v1alpha1/namespaces/${namespace}/applications`, undefined, signal);
+  return list.items.filter((app) => app.metadata.annotations?.[SUSPENDED_SYNC] && recordOf(app)?.workload === workload).map((app) => app.metadata.name);
 }

@@ -78,6 +78,11 @@ describe('Argo CD-managed deployments (on-managed: suspend-sync, mode: resume-sy
     const order = e.requests.filter((r) => r.verb === 'patch').map((r) => r.resource);
     expect(order).toEqual(['applications', 'deployments']);
 
+    // a rollback to a revision made before Argo CD tracked the workload leaves it without the tracking annotation
+    // (kubectl's undo takes the annotations from the target's ReplicaSet): resume finds the Application by its record
+    const d = e.store.get(DEPLOYMENTS, NS, 'chat-service')!;
+    const { 'argocd.argoproj.io/tracking-id': _tracking, ...annotations } = stringMap(meta(d).annotations);
+    e.store.update(DEPLOYMENTS, { ...d, metadata: { ...meta(d), annotations } });
     const resumed = await run(e, { mode: 'resume-sync' });
     expect(resumed.code, resumed.stdout).toBe(0);
     expect(obj(app(e).spec).syncPolicy).toEqual(SYNC_POLICY);
@@ -90,7 +95,7 @@ describe('Argo CD-managed deployments (on-managed: suspend-sync, mode: resume-sy
     expect(writes(e).length).toBe(before);
     // the Argo CD Role allows exactly what suspend and resume do; the namespaced Role the rest
     expect(notAllowedBy(e, 'keiko-rollback-argocd-role.yaml', ['applications'])).toEqual([]);
-    expect(verbsUsed(e, ['applications'])).toEqual(['get applications', 'patch applications']);
+    expect(verbsUsed(e, ['applications'])).toEqual(['get applications', 'list applications', 'patch applications']);
     expect(notAllowedBy(e, 'keiko-rollback-role.yaml').filter((r) => !r.includes('applications'))).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import type { ActionContext, ActionResult } from '../../core/action.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { markdownTable } from '../../core/summary.js';
-import { resumeAutoSync } from '../../kube/argocd.js';
+import { resumeAutoSync, suspendedFor } from '../../kube/argocd.js';
 import { KubeApiError, type KubeClient } from '../../kube/client.js';
 import { resolveNamespace } from '../../kube/connection.js';
 import { detectManager } from '../../kube/ownership.js';
@@ -25,8 +25,18 @@ async function resumeService(client: KubeClient, namespace: string, service: str
       throw new ConfigurationError(`names ${ref.kind} "${ref.name}", which does not exist in namespace "${namespace}"`, 'services');
     throw error;
   });
-  const app = detectManager(workload)?.application;
-  if (!app) return { service, application: '', status: 'unchanged', message: 'not managed by an Argo CD Application; nothing to resume' };
+  // the tracking annotation names the Application; without it (a rollback to a revision made before Argo CD tracked
+  // the workload replaces its annotations) the Application is found by the record suspend left on it
+  const tracked = detectManager(workload)?.application;
+  const found = tracked ? undefined : (await suspendedFor(client, argocdNamespace, `${namespace}/${service}`, signal))[0];
+  const app = tracked ?? (found ? { name: found, namespace: argocdNamespace } : undefined);
+  if (!app)
+    return {
+      service,
+      application: '',
+      status: 'unchanged',
+      message: 'not managed by an Argo CD Application, and none has a sync suspended for it; nothing to resume',
+    };
   const outcome = await resumeAutoSync(client, app.namespace ?? argocdNamespace, app.name, signal);
   if (outcome.status === 'resumed')
     return { service, application: app.name, status: 'resumed', message: `automated sync ${JSON.stringify(outcome.automated)} put back exactly as it was` };

@@ -115,7 +115,7 @@ async function suspendSync(client: KubeClient, plan: ServicePlan, options: Execu
   const app = plan.managed?.application;
   if (!options.suspendSync || !app) return undefined;
   const namespace = app.namespace ?? options.suspendSync.namespace;
-  const outcome = await suspendAutoSync(client, namespace, app.name, options.holder, options.signal);
+  const outcome = await suspendAutoSync(client, namespace, app.name, options.holder, `${plan.namespace}/${plan.service}`, options.signal);
   if (outcome.status === 'not-automated') return undefined;
   const resume = quote([
     'keiko-rollback',
