@@ -1,8 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import { KubeApiError, type KubeClient } from './client.js';
 import {
-  type ConfigKind,
-  type ConfigObject,
   changedKeys,
   configPath,
   contentOf,
@@ -13,13 +11,13 @@ import {
   SNAPSHOT_HASH,
   SNAPSHOT_OF,
   SNAPSHOT_SOURCE,
+  type Snapshot,
   shownValue,
+  snapshotsSelected,
 } from './config-snapshot.js';
 import type { Revision } from './history.js';
+import { hashOf } from './rollback-record.js';
 import type { ConfigPlan } from './service-plan.js';
-import type { List } from './types.js';
-
-type Snapshot = ConfigObject & { kind: ConfigKind };
 
 export type SnapshotLookup = (service: string, hash: string) => Promise<Snapshot[]>;
 
@@ -27,14 +25,8 @@ export type SnapshotLookup = (service: string, hash: string) => Promise<Snapshot
 export function namespaceSnapshots(client: KubeClient, namespace: string, signal?: AbortSignal): SnapshotLookup {
   // listed on the first question only: a run that asks none (a given plan) sends nothing and leaves nothing in flight
   let listed: Promise<Snapshot[]> | undefined;
-  const list = (): Promise<Snapshot[]> =>
-    Promise.all(
-      (['ConfigMap', 'Secret'] as const).map((kind) =>
-        client.get<List<ConfigObject>>(configPath(namespace, kind), { labelSelector: SNAPSHOT_OF }, signal).then((l) => l.items.map((o) => ({ ...o, kind }))),
-      ),
-    ).then((lists) => lists.flat());
   return async (service, hash) => {
-    listed ??= list();
+    listed ??= snapshotsSelected(client, namespace, SNAPSHOT_OF, signal);
     return (await listed).filter((s) => s.metadata.labels?.[SNAPSHOT_OF] === service && s.metadata.labels?.[SNAPSHOT_HASH] === hash);
   };
 }
@@ -55,7 +47,7 @@ export async function planConfig(
   // a template that reads no ConfigMap or Secret has nothing a snapshot could hold: no request at all
   const refs = referencedConfig(target.replicaSet.spec.template);
   if (refs.length === 0) return undefined;
-  const hash = target.replicaSet.metadata.labels?.['pod-template-hash'] ?? '';
+  const hash = hashOf(target);
   const snapshots = lookup ? await lookup(service, hash) : await listSnapshots(client, namespace, service, hash, signal);
   if (snapshots.length) {
     const restore = [];
@@ -102,7 +94,7 @@ export async function restoreConfig(
   const restored: string[] = [];
   // nothing referenced, nothing snapshotted: no request on the way to the patch
   if (referencedConfig(target.replicaSet.spec.template).length === 0) return restored;
-  const hash = target.replicaSet.metadata.labels?.['pod-template-hash'] ?? '';
+  const hash = hashOf(target);
   for (const snapshot of await listSnapshots(client, namespace, service, hash, signal)) {
     const name = snapshot.metadata.annotations?.[SNAPSHOT_SOURCE] ?? '';
     const ref = { kind: snapshot.kind, name };

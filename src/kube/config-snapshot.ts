@@ -105,21 +105,21 @@ export async function readConfig(client: KubeClient, namespace: string, ref: Con
   }
 }
 
-/** The snapshots of one deployment (both kinds), optionally of one template. */
-export async function listSnapshots(
-  client: KubeClient,
-  namespace: string,
-  service: string,
-  hash?: string,
-  signal?: AbortSignal,
-): Promise<(ConfigObject & { kind: ConfigKind })[]> {
-  const labelSelector = `${SNAPSHOT_OF}=${service}${hash ? `,${SNAPSHOT_HASH}=${hash}` : ''}`;
-  const [maps, secrets] = await Promise.all(
+export type Snapshot = ConfigObject & { kind: ConfigKind };
+
+/** The snapshots (ConfigMaps and Secrets) a label selector picks, each marked with its kind. */
+export async function snapshotsSelected(client: KubeClient, namespace: string, labelSelector: string, signal?: AbortSignal): Promise<Snapshot[]> {
+  const lists = await Promise.all(
     (['ConfigMap', 'Secret'] as const).map((kind) =>
       client.get<List<ConfigObject>>(configPath(namespace, kind), { labelSelector }, signal).then((l) => l.items.map((o) => ({ ...o, kind }))),
     ),
   );
-  return [...(maps ?? []), ...(secrets ?? [])];
+  return lists.flat();
+}
+
+/** The snapshots of one deployment (both kinds), optionally of one template. */
+export function listSnapshots(client: KubeClient, namespace: string, service: string, hash?: string, signal?: AbortSignal): Promise<Snapshot[]> {
+  return snapshotsSelected(client, namespace, `${SNAPSHOT_OF}=${service}${hash ? `,${SNAPSHOT_HASH}=${hash}` : ''}`, signal);
 }
 
 export interface SnapshotOutcome {

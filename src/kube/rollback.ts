@@ -3,6 +3,7 @@ import { comparableTemplate, currentRevision, type Revision, type RevisionHistor
 import { type EnvValues, withOverlay } from './reroute-state.js';
 import { describeEntry, hashOf, movedAwayBy, putThereBy, ROLLED_BACK_FROM, type RollbackEntry, rollbackEntries, withEntry } from './rollback-record.js';
 import { CHANGE_CAUSE_ANNOTATION, type Deployment, POD_TEMPLATE_HASH, type PodTemplate } from './types.js';
+import { revisionPatch } from './workload.js';
 
 export type RollbackTarget = { kind: 'previous' } | { kind: 'revision'; revision: number } | { kind: 'version'; version: string };
 
@@ -119,9 +120,23 @@ export function rollbackAnnotations(deployment: Deployment, revision: Revision, 
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(deployment.metadata.annotations ?? {})) if (ROLLOUT_SKIP_ANNOTATIONS.has(k)) annotations[k] = v;
   for (const [k, v] of Object.entries(revision.replicaSet.metadata.annotations ?? {})) if (!ROLLOUT_SKIP_ANNOTATIONS.has(k)) annotations[k] = v;
-  if (changeCause) annotations[CHANGE_CAUSE_ANNOTATION] = changeCause;
-  if (entry) annotations[ROLLED_BACK_FROM] = withEntry(rollbackEntries(deployment), entry);
-  return annotations;
+  return { ...annotations, ...recordAnnotations(deployment, changeCause, entry) };
+}
+
+/** What every rollback writes beside kubectl's change: the change-cause, and our record of what it moved away from. */
+function recordAnnotations(workload: Deployment, changeCause?: string, entry?: RollbackEntry): Record<string, string> {
+  return {
+    ...(changeCause ? { [CHANGE_CAUSE_ANNOTATION]: changeCause } : {}),
+    ...(entry ? { [ROLLED_BACK_FROM]: withEntry(rollbackEntries(workload), entry) } : {}),
+  };
+}
+
+/**
+ * kubectl's undo of a StatefulSet or DaemonSet: the ControllerRevision's template as a strategic merge patch,
+ * carrying the resourceVersion it was decided on, with the change-cause and our record as annotations.
+ */
+export function controllerRevisionRollbackPatch(workload: Deployment, revision: Revision, changeCause?: string, entry?: RollbackEntry): object {
+  return revisionPatch(workload, templateOfRevision(revision), recordAnnotations(workload, changeCause, entry));
 }
 
 /**

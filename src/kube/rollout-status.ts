@@ -1,5 +1,5 @@
 import type { Deployment } from './types.js';
-import { daemonSetRolloutState, statefulSetRolloutState, type WorkloadKind } from './workload.js';
+import { daemonSetRolloutState, kindOfObject, statefulSetRolloutState, type WorkloadKind } from './workload.js';
 
 export interface RolloutState {
   done: boolean;
@@ -13,7 +13,7 @@ export interface RolloutState {
  * list carry none), else from the object itself.
  */
 export function rolloutState(workload: Deployment, kind?: WorkloadKind): RolloutState {
-  const of = kind ?? (workload.kind === 'StatefulSet' ? 'statefulset' : workload.kind === 'DaemonSet' ? 'daemonset' : 'deployment');
+  const of = kind ?? kindOfObject(workload.kind);
   if (of === 'statefulset') return statefulSetRolloutState(workload);
   if (of === 'daemonset') return daemonSetRolloutState(workload);
   return deploymentRolloutState(workload);

@@ -1,6 +1,16 @@
+import { ConfigurationError } from '../core/errors.js';
+import { KubeApiError } from './client.js';
 import type { RolloutState } from './rollout-status.js';
-import type { Deployment, LabelSelector, List, ObjectMeta, PodTemplate, ReplicaSet } from './types.js';
-import { POD_TEMPLATE_HASH, selectorString } from './types.js';
+import {
+  type Deployment,
+  type LabelSelector,
+  type List,
+  type ObjectMeta,
+  POD_TEMPLATE_HASH,
+  type PodTemplate,
+  type ReplicaSet,
+  selectorString,
+} from './types.js';
 
 /** What rollback-service rolls back: a Deployment (a bare name), or `statefulset/<name>`, `daemonset/<name>`. */
 export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset';
@@ -12,6 +22,13 @@ export interface WorkloadRef {
 }
 
 const RESOURCES: Record<WorkloadKind, string> = { deployment: 'deployments', statefulset: 'statefulsets', daemonset: 'daemonsets' };
+/** The API's `kind` of each: what an object and a manifest say. */
+export const KIND_NAMES: Record<WorkloadKind, string> = { deployment: 'Deployment', statefulset: 'StatefulSet', daemonset: 'DaemonSet' };
+
+/** The kind an object says it is (`StatefulSet` → statefulset); anything else is read as a Deployment. */
+export function kindOfObject(kind: string | undefined): WorkloadKind {
+  return WORKLOAD_KINDS.find((k) => KIND_NAMES[k] === kind) ?? 'deployment';
+}
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
 
 /** `statefulset/web` → StatefulSet web; a bare name is a Deployment. The input's validation has checked the form. */
@@ -33,6 +50,20 @@ export function workloadProblem(service: string, labelProblem: (name: string) =>
   if (kind !== service.slice(0, slash)) return `"${service}": write the kind in lowercase (${kind}/${name})`;
   if (!name) return `"${service}" has no name after "${kind}/": write ${kind}/<name>`;
   return labelProblem(name);
+}
+
+/**
+ * For a read of `service`: the API server's 404 becomes a mistake in `input` (a workload that does not exist is
+ * named, nothing is written); any other error passes unchanged.
+ */
+export function missingWorkload(service: string, namespace: string, input: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof KubeApiError && error.code === 404) {
+      const ref = workloadOf(service);
+      throw new ConfigurationError(`names ${ref.kind} "${ref.name}", which does not exist in namespace "${namespace}"`, input);
+    }
+    throw error;
+  };
 }
 
 export function workloadPath(namespace: string, ref: WorkloadRef | WorkloadKind, name?: string): string {

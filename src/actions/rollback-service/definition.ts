@@ -2,7 +2,7 @@ import { defineAction } from '../../core/action.js';
 import { connectClusters, connectKube } from '../../kube/connection.js';
 import { releaseLeftLeases } from '../../kube/lease-post.js';
 import { planContexts, rollbackServiceInputs, rollbackServiceOutputs, rollbackServiceSchema } from './inputs.js';
-import { main } from './main.js';
+import { clusterTargets, main } from './main.js';
 
 export const rollbackServiceAction = defineAction({
   name: 'rollback-service',
@@ -21,7 +21,7 @@ export const rollbackServiceAction = defineAction({
     return contexts.length ? { clusters: await connectClusters(inputs, contexts, context) } : { kube: await connectKube(inputs, context) };
   },
   release: async (clients) => {
-    await Promise.all(('kube' in clients ? [clients.kube] : clients.clusters.map((c) => c.kube)).map((kube) => kube.close()));
+    await Promise.all(clusterTargets(clients).map(({ kube }) => kube.close()));
   },
   main,
   post: releaseLeftLeases,

@@ -1,7 +1,8 @@
 import pMap from 'p-map';
-import type { ActionContext } from '../../core/action.js';
+import type { ActionContext, ActionResult } from '../../core/action.js';
 import { ConfigurationError, describeError } from '../../core/errors.js';
 import type { KubeClient } from '../../kube/client.js';
+import type { RollbackServiceOutput } from './inputs.js';
 
 export interface ClusterTarget {
   context: string | undefined;
@@ -38,4 +39,23 @@ export async function eachClusterService<R extends { status: string; message: st
     ),
   );
   return perCluster.flat();
+}
+
+/** How `failed` and `rolled-back` name a result: `service`, or `service@context` when the run covers several clusters. */
+export function resultName(result: { service: string; context?: string | undefined }): string {
+  return result.context ? `${result.service}@${result.context}` : result.service;
+}
+
+/** The outputs of a mode that writes no workload (snapshot, resume-sync): its results, the failed ones named, no plan. */
+export function modeResult(
+  mode: string,
+  results: { service: string; context?: string | undefined; status: string; message: string }[],
+  summary: string,
+): ActionResult<RollbackServiceOutput> {
+  const failed = results.filter((r) => r.status === 'failed');
+  return {
+    outputs: { result: JSON.stringify(results), plan: '', 'rolled-back': '', failed: failed.map(resultName).join(',') },
+    summary,
+    ...(failed.length ? { failure: `${mode} failed for ${failed.map((r) => `${resultName(r)}: ${r.message}`).join(' | ')}` } : {}),
+  };
 }

@@ -125,10 +125,10 @@ async function settle(
         .join('; '),
       started,
     );
-  const state = rolloutState(deployment, workloadOf(plan.service).kind);
+  const ref = workloadOf(plan.service);
+  const state = rolloutState(deployment, ref.kind);
   if (state.done) return done(state.message);
   if (state.failure) return failed(client, plan, `${state.failure} (kubectl rollout status would exit 1)`, started);
-  const ref = workloadOf(plan.service);
   // with a reroute's variables kept, the template is new and so is its hash: watch every pod of the deployment
   const target = plan.history.revisions.find((r) => r.replicaSet.metadata.uid === plan.entry.to.uid);
   const revisionLabel = plan.overlay ? {} : podRevisionLabel(ref, target?.replicaSet.metadata.name ?? '', plan.entry.to.hash);

@@ -15,6 +15,7 @@ import { writeLeaseState } from '../../kube/lease-state.js';
 import { readState } from '../../kube/reroute-state.js';
 import { describeTarget } from '../../kube/rollback.js';
 import type { ServicePlanEntry } from '../../kube/service-plan.js';
+import type { ClusterTarget } from './each-service.js';
 import { resultOf, rollbackService, type ServiceResult, unplannedResult } from './execute.js';
 import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 import { type ClusterRun, clusterResult, clustersResult } from './outputs.js';
@@ -63,6 +64,7 @@ async function planAll(
   const histories = fleet ? namespaceHistories(client, namespace, context.clock.signal) : undefined;
   const leaseHolders = fleet && !inputs['dry-run'] ? namespaceLeaseHolders(client, namespace, context.clock.signal) : undefined;
   const snapshots = fleet ? namespaceSnapshots(client, namespace, context.clock.signal) : undefined;
+  const helm = helmFor(inputs, client, context);
   const planned = await pMap(
     services,
     (service, index) =>
@@ -72,7 +74,7 @@ async function planAll(
         onlyFrom: inputs['only-from'],
         container: inputs.container,
         onManaged: inputs['on-managed'],
-        helm: helmFor(inputs, client, context),
+        helm,
         argocdNamespace: inputs['argocd-namespace'] ?? 'argocd',
         force: inputs.force,
         dryRun: inputs['dry-run'],
@@ -92,9 +94,13 @@ async function planAll(
 
 export type RollbackServiceClients = { kube: KubeClient } | { clusters: ClusterClient[] };
 
+/** The clusters of a run: the one of `kubeconfig`/`context` (no context name), or one per `contexts` entry. */
+export function clusterTargets(clients: RollbackServiceClients): ClusterTarget[] {
+  return 'kube' in clients ? [{ context: undefined, kube: clients.kube }] : clients.clusters;
+}
+
 function clusterRuns(inputs: RollbackServiceInputs, context: ActionContext, clients: RollbackServiceClients): ClusterRun[] {
-  const list = 'kube' in clients ? [{ context: undefined, kube: clients.kube }] : clients.clusters;
-  return list.map(({ context: name, kube }) => {
+  return clusterTargets(clients).map(({ context: name, kube }) => {
     const given = inputs.plan?.find((p) => p.context === name);
     return {
       context: name,
@@ -143,6 +149,7 @@ async function convergeCluster(cluster: ClusterRun, inputs: RollbackServiceInput
   let failedOnce = false;
   // several services: one watch of the namespace's deployments and one of its pods serve them all
   const informers = cluster.plans.length > 1 && !inputs['dry-run'] ? new NamespaceInformers(cluster.kube, cluster.namespace, { signal, log }) : undefined;
+  const helm = helmFor(inputs, cluster.kube, context);
   try {
     cluster.results = await pMap(
       cluster.plans,
@@ -160,7 +167,7 @@ async function convergeCluster(cluster: ClusterRun, inputs: RollbackServiceInput
           deadline,
           timeoutLabel,
           ...(inputs['on-managed'] === 'suspend-sync' ? { suspendSync: { namespace: inputs['argocd-namespace'] ?? 'argocd' } } : {}),
-          ...(inputs['on-managed'] === 'helm' ? { helm: helmFor(inputs, cluster.kube, context) } : {}),
+          ...(helm ? { helm } : {}),
           ...(informers ? { informers } : {}),
           onLease: (lease, isHeld) => onLease(cluster.context, lease, isHeld),
         });
@@ -184,8 +191,8 @@ export async function main(
   context: ActionContext,
   clients: RollbackServiceClients,
 ): Promise<ActionResult<RollbackServiceOutput>> {
-  if (inputs.mode === 'resume-sync') return resumeMain(inputs, context, 'kube' in clients ? [{ context: undefined, kube: clients.kube }] : clients.clusters);
-  if (inputs.mode === 'snapshot') return snapshotMain(inputs, context, 'kube' in clients ? [{ context: undefined, kube: clients.kube }] : clients.clusters);
+  if (inputs.mode === 'resume-sync') return resumeMain(inputs, context, clusterTargets(clients));
+  if (inputs.mode === 'snapshot') return snapshotMain(inputs, context, clusterTargets(clients));
   const clusters = clusterRuns(inputs, context, clients);
   const several = 'clusters' in clients;
   const first = clusters[0];

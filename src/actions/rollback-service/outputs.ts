@@ -2,6 +2,7 @@ import type { ActionContext, ActionResult } from '../../core/action.js';
 import type { KubeClient } from '../../kube/client.js';
 import { describeTarget } from '../../kube/rollback.js';
 import { SERVICE_PLAN_KIND, SERVICE_PLAN_VERSION, type ServicePlanDocument } from '../../kube/service-plan.js';
+import { resultName } from './each-service.js';
 import type { ServiceResult } from './execute.js';
 import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 import type { ServicePlan } from './plan.js';
@@ -69,11 +70,7 @@ export function clusterResult(cluster: ClusterRun | undefined, inputs: RollbackS
 /** Several clusters: every result names its context; `rolled-back` and `failed` list service@context. */
 export function clustersResult(clusters: ClusterRun[], inputs: RollbackServiceInputs, context: ActionContext): ActionResult<RollbackServiceOutput> {
   const results = clusters.flatMap((c) => c.results.map((r) => ({ ...r, context: c.context })));
-  const named = (keep: (r: ServiceResult) => boolean): string =>
-    results
-      .filter(keep)
-      .map((r) => `${r.service}@${r.context}`)
-      .join(',');
+  const named = (keep: (r: ServiceResult) => boolean): string => results.filter(keep).map(resultName).join(',');
   const failures = clusters.flatMap((c) => {
     const failure = failureOf(c, context.cancel.aborted);
     return failure ? [`${c.context}: ${failure}`] : [];

@@ -1,7 +1,7 @@
 import { ConfigurationError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { readApplication } from '../../kube/argocd.js';
-import { KubeApiError, type KubeClient } from '../../kube/client.js';
+import type { KubeClient } from '../../kube/client.js';
 import { planConfig, type SnapshotLookup } from '../../kube/config-restore.js';
 import { type HelmRunner, helmReleaseOf, helmTarget } from '../../kube/helm.js';
 import { comparableTemplate, currentRevision, type Revision, type RevisionHistory, readRevisionHistory, versionsOf } from '../../kube/history.js';
@@ -10,7 +10,7 @@ import { detectManager, type ManagedBy } from '../../kube/ownership.js';
 import { type EnvValues, type RerouteState, rerouteOverlay, withOverlay } from '../../kube/reroute-state.js';
 import { pausedAdvice, type RollbackTarget, resolveTargetRevision } from '../../kube/rollback.js';
 import { type ConfigPlan, planEntry, type ServicePlanEntry } from '../../kube/service-plan.js';
-import { workloadOf } from '../../kube/workload.js';
+import { KIND_NAMES, missingWorkload, workloadOf } from '../../kube/workload.js';
 
 export interface ServicePlan {
   service: string;
@@ -57,16 +57,7 @@ async function readService(client: KubeClient, service: string, options: PlanOpt
   const listed = options.histories ? options.histories(service) : Promise.resolve(undefined);
   const history = listed
     .then((found) => found ?? readRevisionHistory(client, options.namespace, service, options.signal))
-    .catch((error: unknown) => {
-      if (error instanceof KubeApiError && error.code === 404) {
-        const ref = workloadOf(service);
-        throw new ConfigurationError(
-          `names ${ref.kind} "${ref.name}", which does not exist in namespace "${options.namespace}"`,
-          options.given ? 'plan' : 'services',
-        );
-      }
-      throw error;
-    });
+    .catch(missingWorkload(service, options.namespace, options.given ? 'plan' : 'services'));
   const heldBy = options.dryRun
     ? undefined
     : (options.leaseHolders?.(leaseName(service)) ?? activeLeaseHolder(client, options.namespace, leaseName(service), options.signal));
@@ -117,8 +108,7 @@ export async function planService(client: KubeClient, service: string, options: 
   const helmRelease = managed?.tool === 'Helm' ? helmReleaseOf(deployment) : undefined;
   if (options.onManaged === 'helm' && options.helm && helmRelease && 'revision' in resolved && entry.from?.hash !== entry.to.hash) {
     const ref = workloadOf(service);
-    const kinds = { deployment: 'Deployment', statefulset: 'StatefulSet', daemonset: 'DaemonSet' } as const;
-    entry.helm = await helmTarget(options.helm, helmRelease, kinds[ref.kind], ref.name, resolved.revision, options.signal);
+    entry.helm = await helmTarget(options.helm, helmRelease, KIND_NAMES[ref.kind], ref.name, resolved.revision, options.signal);
   }
   return { service, namespace: options.namespace, history, entry, managed, heldBy, overlay };
 }

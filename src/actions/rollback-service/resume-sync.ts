@@ -1,13 +1,12 @@
 import type { ActionContext, ActionResult } from '../../core/action.js';
-import { ConfigurationError } from '../../core/errors.js';
 import { markdownTable } from '../../core/summary.js';
 import { resumeAutoSync, suspendedFor } from '../../kube/argocd.js';
-import { KubeApiError, type KubeClient } from '../../kube/client.js';
+import type { KubeClient } from '../../kube/client.js';
 import { resolveNamespace } from '../../kube/connection.js';
 import { detectManager } from '../../kube/ownership.js';
 import type { Deployment } from '../../kube/types.js';
-import { workloadOf, workloadPath } from '../../kube/workload.js';
-import { type ClusterTarget, eachClusterService } from './each-service.js';
+import { missingWorkload, workloadOf, workloadPath } from '../../kube/workload.js';
+import { type ClusterTarget, eachClusterService, modeResult, resultName } from './each-service.js';
 import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 
 export interface ResumeResult {
@@ -20,11 +19,7 @@ export interface ResumeResult {
 
 async function resumeService(client: KubeClient, namespace: string, service: string, argocdNamespace: string, signal: AbortSignal): Promise<ResumeResult> {
   const ref = workloadOf(service);
-  const workload = await client.get<Deployment>(workloadPath(namespace, ref), undefined, signal).catch((error: unknown) => {
-    if (error instanceof KubeApiError && error.code === 404)
-      throw new ConfigurationError(`names ${ref.kind} "${ref.name}", which does not exist in namespace "${namespace}"`, 'services');
-    throw error;
-  });
+  const workload = await client.get<Deployment>(workloadPath(namespace, ref), undefined, signal).catch(missingWorkload(service, namespace, 'services'));
   // the tracking annotation names the Application; without it (a rollback to a revision made before Argo CD tracked
   // the workload replaces its annotations) the Application is found by the record suspend left on it
   const tracked = detectManager(workload)?.application;
@@ -71,12 +66,11 @@ export async function resumeMain(
       ),
     `Resume Argo CD sync for ${inputs.services.length} workload(s) in ${namespace}`,
   );
-  const named = (r: ResumeResult): string => (r.context ? `${r.service}@${r.context}` : r.service);
-  const failed = results.filter((r) => r.status === 'failed');
-  const rows = results.map((r) => [named(r), r.application || '—', r.status, r.message]);
-  return {
-    outputs: { result: JSON.stringify(results), plan: '', 'rolled-back': '', failed: failed.map(named).join(',') },
-    summary: `## ${failed.length ? '❌' : '🔁'} Argo CD sync resumed in \`${namespace}\`\n\n${markdownTable(['Workload', 'Application', 'Status', 'Details'], rows)}\n`,
-    ...(failed.length ? { failure: `resume-sync failed for ${failed.map((r) => `${named(r)}: ${r.message}`).join(' | ')}` } : {}),
-  };
+  const rows = results.map((r) => [resultName(r), r.application || '—', r.status, r.message]);
+  const icon = results.some((r) => r.status === 'failed') ? '❌' : '🔁';
+  return modeResult(
+    'resume-sync',
+    results,
+    `## ${icon} Argo CD sync resumed in \`${namespace}\`\n\n${markdownTable(['Workload', 'Application', 'Status', 'Details'], rows)}\n`,
+  );
 }

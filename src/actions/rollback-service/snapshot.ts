@@ -1,12 +1,12 @@
 import type { ActionContext, ActionResult } from '../../core/action.js';
-import { ConfigurationError } from '../../core/errors.js';
 import { markdownTable } from '../../core/summary.js';
-import { KubeApiError, type KubeClient } from '../../kube/client.js';
+import type { KubeClient } from '../../kube/client.js';
 import { pruneSnapshots, referencedConfig, type SnapshotOutcome, snapshotConfig } from '../../kube/config-snapshot.js';
 import { resolveNamespace } from '../../kube/connection.js';
 import { currentRevision, readRevisionHistory } from '../../kube/history.js';
 import { hashOf } from '../../kube/rollback-record.js';
-import { type ClusterTarget, eachClusterService } from './each-service.js';
+import { missingWorkload } from '../../kube/workload.js';
+import { type ClusterTarget, eachClusterService, modeResult } from './each-service.js';
 import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 
 /** One deployment's snapshot: the template it belongs to, each object copied, and the stale snapshots removed. */
@@ -23,11 +23,7 @@ export interface SnapshotResult {
 
 async function snapshotService(client: KubeClient, namespace: string, service: string, signal: AbortSignal): Promise<SnapshotResult> {
   const base = { service, namespace, 'template-hash': '', objects: [], pruned: [] };
-  const history = await readRevisionHistory(client, namespace, service, signal).catch((error: unknown) => {
-    if (error instanceof KubeApiError && error.code === 404)
-      throw new ConfigurationError(`names deployment "${service}", which does not exist in namespace "${namespace}"`, 'services');
-    throw error;
-  });
+  const history = await readRevisionHistory(client, namespace, service, signal).catch(missingWorkload(service, namespace, 'services'));
   const live = currentRevision(history);
   if (!live) return { ...base, status: 'failed', message: 'its live template has no ReplicaSet yet (a rollout is starting): run again once it has one' };
   const hash = hashOf(live);
@@ -65,13 +61,7 @@ export async function snapshotMain(
       ),
     `Snapshot: the configuration of ${inputs.services.length} deployment(s) in ${namespace}`,
   );
-  const failed = results.filter((r) => r.status === 'failed');
-  const named = (r: SnapshotResult): string => (r.context ? `${r.service}@${r.context}` : r.service);
-  return {
-    outputs: { result: JSON.stringify(results), plan: '', 'rolled-back': '', failed: failed.map(named).join(',') },
-    summary: snapshotSummary(results, namespace),
-    ...(failed.length ? { failure: `snapshot failed for ${failed.map((r) => `${named(r)}: ${r.message}`).join(' | ')}` } : {}),
-  };
+  return modeResult('snapshot', results, snapshotSummary(results, namespace));
 }
 
 function snapshotSummary(results: SnapshotResult[], namespace: string): string {

@@ -1,16 +1,15 @@
 import { quote } from 'shell-quote';
 import { describeError } from '../../core/errors.js';
 import { suspendAutoSync } from '../../kube/argocd.js';
-import type { KubeClient } from '../../kube/client.js';
-import { KubeApiError } from '../../kube/client.js';
+import { KubeApiError, type KubeClient } from '../../kube/client.js';
 import { restoreConfig } from '../../kube/config-restore.js';
 import { helmReleaseOf, helmRollback } from '../../kube/helm.js';
 import { currentRevision, type Revision, type RevisionHistory, readRevisionHistory } from '../../kube/history.js';
-import { pausedAdvice, rollbackPatch, templateOfRevision } from '../../kube/rollback.js';
-import { ROLLED_BACK_FROM, type RollbackEntry, rollbackEntries, withEntry } from '../../kube/rollback-record.js';
+import { controllerRevisionRollbackPatch, pausedAdvice, rollbackPatch } from '../../kube/rollback.js';
+import type { RollbackEntry } from '../../kube/rollback-record.js';
 import { converge, revisionRefOf } from '../../kube/service-plan.js';
-import { CHANGE_CAUSE_ANNOTATION, type Deployment } from '../../kube/types.js';
-import { revisionPatch, workloadOf, workloadPath } from '../../kube/workload.js';
+import type { Deployment } from '../../kube/types.js';
+import { workloadOf, workloadPath } from '../../kube/workload.js';
 import type { ExecuteOptions } from './execute.js';
 import { type ServicePlan, variablesOf } from './plan.js';
 
@@ -34,8 +33,7 @@ function patchOf(
     const guard = { op: 'test', path: '/metadata/resourceVersion', value: workload.metadata.resourceVersion };
     return { body: [guard, ...rollbackPatch(workload, target, changeCause, entry, plan.overlay)], contentType: JSON_PATCH };
   }
-  const annotations = { [ROLLED_BACK_FROM]: withEntry(rollbackEntries(workload), entry), ...(changeCause ? { [CHANGE_CAUSE_ANNOTATION]: changeCause } : {}) };
-  return { body: revisionPatch(workload, templateOfRevision(target), annotations), contentType: STRATEGIC_MERGE_PATCH };
+  return { body: controllerRevisionRollbackPatch(workload, target, changeCause, entry), contentType: STRATEGIC_MERGE_PATCH };
 }
 
 export type Written = { deployment: Deployment; status: 'rolled-back' | 'unchanged'; note?: string } | { failed: string };

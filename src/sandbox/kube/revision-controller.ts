@@ -95,8 +95,6 @@ export class RevisionController {
     const current = this.currentRevision(workload, kind, update, pods);
     const partition = kind === 'StatefulSet' ? (num(obj(obj(obj(workload.spec).updateStrategy).rollingUpdate).partition) ?? 0) : 0;
     const wantedFor = (index: number): KubeObject => (index >= partition ? update : current);
-    const hashOf = (revision: KubeObject): string =>
-      kind === 'StatefulSet' ? (str(meta(revision).name) ?? '') : (stringMap(meta(revision).labels)[REVISION_HASH_LABEL] ?? '');
     let busy = moving;
     // one change at a time, and only while every pod is ready (OrderedReady / maxUnavailable 1)
     const allReady = pods.length === slots.length && pods.every((p) => this.pods.isReady(p));
@@ -105,7 +103,7 @@ export class RevisionController {
       if (!pod) {
         if (this.store.get(requireResource('', 'v1', 'pods'), namespace, slot.name) || busy) return this.status(workload, kind, pods, update, current, false);
         const revision = wantedFor(index);
-        this.pods.createPodFor(workload, kind, revisionTemplate(revision), slot.name, { [REVISION_HASH_LABEL]: hashOf(revision) }, slot.node);
+        this.pods.createPodFor(workload, kind, revisionTemplate(revision), slot.name, { [REVISION_HASH_LABEL]: podRevisionLabel(kind, revision) }, slot.node);
         return this.status(workload, kind, this.pods.livePods(namespace, str(meta(workload).uid)).pods, update, current, false);
       }
       if (!this.pods.isReady(pod)) busy = true;
@@ -114,7 +112,7 @@ export class RevisionController {
     const order = kind === 'StatefulSet' ? [...slots.keys()].reverse() : [...slots.keys()];
     for (const index of order) {
       const pod = pods.find((p) => meta(p).name === slots[index]?.name);
-      if (pod && stringMap(meta(pod).labels)[REVISION_HASH_LABEL] !== hashOf(wantedFor(index))) {
+      if (pod && stringMap(meta(pod).labels)[REVISION_HASH_LABEL] !== podRevisionLabel(kind, wantedFor(index))) {
         // a DaemonSet replaces an unavailable pod at once (it counts against maxUnavailable already); a
         // StatefulSet waits for every pod to be Running and Ready, so a broken pod blocks it (Kubernetes' "forced rollback")
         const unavailable = kind === 'DaemonSet' && !this.pods.isReady(pod) && !moving;
@@ -159,7 +157,7 @@ export class RevisionController {
     const namespace = str(meta(workload).namespace) ?? '';
     const current = name ? this.store.get(REVISIONS, namespace, name) : undefined;
     const replicas = num(obj(workload.spec).replicas) ?? 1;
-    const updated = pods.filter((p) => stringMap(meta(p).labels)[REVISION_HASH_LABEL] === meta(update).name && this.pods.isReady(p)).length;
+    const updated = pods.filter((p) => stringMap(meta(p).labels)[REVISION_HASH_LABEL] === podRevisionLabel(kind, update) && this.pods.isReady(p)).length;
     return !current || updated === replicas ? update : current;
   }
 
@@ -177,11 +175,7 @@ export class RevisionController {
     const latest = this.store.get(type, namespace, str(meta(workload).name) ?? '') ?? workload;
     const ready = pods.filter((p) => this.pods.isReady(p));
     const at = (revision: KubeObject, list: KubeObject[]): number =>
-      list.filter(
-        (p) =>
-          stringMap(meta(p).labels)[REVISION_HASH_LABEL] ===
-          (kind === 'StatefulSet' ? meta(revision).name : stringMap(meta(revision).labels)[REVISION_HASH_LABEL]),
-      ).length;
+      list.filter((p) => stringMap(meta(p).labels)[REVISION_HASH_LABEL] === podRevisionLabel(kind, revision)).length;
     const generation = num(meta(latest).generation) ?? 1;
     const status: JsonObject =
       kind === 'StatefulSet'
@@ -209,6 +203,11 @@ export class RevisionController {
     if (!deepEqual(latest.status, status)) this.store.update(type, { ...latest, status }, 'controller-status');
     return settled;
   }
+}
+
+/** The `controller-revision-hash` a pod of this revision carries: a StatefulSet's is the revision's name, a DaemonSet's its hash. */
+function podRevisionLabel(kind: Kind, revision: KubeObject): string {
+  return kind === 'StatefulSet' ? (str(meta(revision).name) ?? '') : (stringMap(meta(revision).labels)[REVISION_HASH_LABEL] ?? '');
 }
 
 function keyOf(type: ResourceType, object: KubeObject): string {
