@@ -11,7 +11,7 @@ import { coldStartBenchmark } from './cold-start.js';
 import { databaseBenchmark } from './database.js';
 import { fleetBenchmark } from './fleet.js';
 import { describe, type Measurement, median } from './measure.js';
-import { type TraceLine, traceBenchmark } from './trace.js';
+import { type TraceLine, type TraceResult, traceBenchmark } from './trace.js';
 import { verdictBenchmark } from './verdict.js';
 import { verifyBenchmark } from './verify-fanout.js';
 import { workflowBenchmark } from './workflow.js';
@@ -31,6 +31,34 @@ const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 const row = (m: Measurement): string => `| ${m.label} | ${describe(m)} |`;
 const targets: Target[] = [];
 const target = (name: string, met: boolean, detail: string): void => void targets.push({ name, met, detail });
+
+/** Where the action's time before its patch goes, from its own startup line and the emulator's request log. */
+function startupTable(trace: TraceResult): void {
+  const what: Record<string, string> = {
+    node: "Node's own bootstrap",
+    bundle: 'the shared bundle: @actions/core (with undici), zod, the action framework',
+    action: "rollback-service's own code",
+    inputs: 'inputs validated (zod; the kubeconfig parsed as YAML)',
+    clients: "Kubernetes client ready (client-node's KubeConfig module, credentials, the connection pool)",
+  };
+  const first = trace.keiko[0]?.ms ?? 0;
+  const patch = trace.keiko.find((l) => l.step.startsWith('patch '))?.ms ?? 0;
+  const rows = [
+    ...trace.startup.map((m) => ({ ms: m.ms, step: what[m.moment] ?? m.moment })),
+    { ms: first, step: 'first request (reads: deployment, Lease, reroute record)' },
+    { ms: patch, step: 'patch (after the ReplicaSets and the Lease)' },
+  ];
+  out("Where keiko-rollback's time before its patch goes (the action's `startup` debug line, then the emulator's request log):");
+  out();
+  out('| ms after start | + ms | Moment |');
+  out('| --- | --- | --- |');
+  let previous = 0;
+  for (const row of rows) {
+    out(`| ${row.ms} | ${row.ms - previous} | ${row.step} |`);
+    previous = row.ms;
+  }
+  out();
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -63,12 +91,9 @@ async function main(): Promise<void> {
   traceTable(trace.kubectl);
   const firstRequest = (lines: TraceLine[]): number => lines[0]?.ms ?? 0;
   const patchAt = (lines: TraceLine[]): number => lines.find((l) => l.step.startsWith('patch '))?.ms ?? 0;
+  startupTable(trace);
   out(
-    `Before its first request keiko-rollback spends ${firstRequest(trace.keiko)} ms (Node start, the bundle, zod, @actions/core with its HTTP client, the Kubernetes client's chunks); kubectl ${firstRequest(trace.kubectl)} ms. From the first request the two are within ${Math.abs(trace.keikoMs - firstRequest(trace.keiko) - (trace.kubectlMs - firstRequest(trace.kubectl)))} ms of each other.`,
-  );
-  out();
-  out(
-    `The times above are a job's later steps: the action's entry switches V8's compile cache on, so the shared bundle is compiled once per runner. A first step (compile cache off) takes ${trace.keikoColdMs} ms, its first request at ${trace.keikoColdFirstRequestMs} ms. Node itself (\`node -e ''\`, start to exit) takes ${trace.nodeBareMs} ms here: kubectl sends its patch at ${patchAt(trace.kubectl)} ms, so a Node action that reads the deployment, takes a Lease and then patches cannot match it on one service — the rollout after the patch is the same for both.`,
+    `From its first request keiko-rollback is within ${Math.abs(trace.keikoMs - firstRequest(trace.keiko) - (trace.kubectlMs - firstRequest(trace.kubectl)))} ms of kubectl; the difference is before it. Those times are a job's later steps: the action's entry switches V8's compile cache on, so the shared bundle is compiled once per runner. A first step (compile cache off) takes ${trace.keikoColdMs} ms, its first request at ${trace.keikoColdFirstRequestMs} ms. Node itself (\`node -e ''\`, start to exit) takes ${trace.nodeBareMs} ms here; kubectl sends its patch at ${patchAt(trace.kubectl)} ms.`,
   );
   target('one service ≤ kubectl undo + status (same emulator, one run)', trace.keikoMs <= trace.kubectlMs, `${trace.keikoMs} ms vs ${trace.kubectlMs} ms`);
   out();

@@ -10,3 +10,4 @@ for (const [name, lines, total] of [
   for (const line of lines) process.stdout.write(`  ${String(line.ms).padStart(5)} ms  ${line.step}\n`);
 }
 process.stdout.write(`\nthe rollout itself: ${result.rolloutMs} ms\n`);
+process.stdout.write(`keiko-rollback's start: ${result.startup.map((m) => `${m.moment} ${m.ms} ms`).join(', ')}\n`);

@@ -20,6 +20,14 @@ export interface TraceResult {
   keikoColdFirstRequestMs: number;
   /** `node -e ''`: the floor any Node action starts from (process start to exit, nothing loaded). */
   nodeBareMs: number;
+  /** The action's own account of its start (its `startup` debug line), in the median run: moment → ms after process start. */
+  startup: Array<{ moment: string; ms: number }>;
+}
+
+/** `::debug::startup (ms after the process started): node 25, bundle 95, …` → its moments. */
+export function startupMoments(stdout: string): Array<{ moment: string; ms: number }> {
+  const line = /::debug::startup \(ms after the process started\): (.*)/.exec(stdout)?.[1] ?? '';
+  return [...line.matchAll(/([a-z-]+) (\d+)/g)].map((m) => ({ moment: m[1] ?? '', ms: Number(m[2]) }));
 }
 
 export interface TraceLine {
@@ -38,7 +46,9 @@ export function isComplete(deployment: KubeObject): boolean {
 /** The compile cache the action's entry switches on; the bench keeps its own, so a run starts from a known state. */
 const COMPILE_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-bench-compile-cache-'));
 
-async function traceOnce(tool: 'keiko' | 'kubectl', cold = false): Promise<{ lines: TraceLine[]; totalMs: number; rolloutMs: number }> {
+type TraceRun = { lines: TraceLine[]; totalMs: number; rolloutMs: number; startup: Array<{ moment: string; ms: number }> };
+
+async function traceOnce(tool: 'keiko' | 'kubectl', cold = false): Promise<TraceRun> {
   const emulator = await startKubeEmulator({
     fixture: {
       namespaces: [
@@ -68,20 +78,19 @@ async function traceOnce(tool: 'keiko' | 'kubectl', cold = false): Promise<{ lin
       cold ? { NODE_DISABLE_COMPILE_CACHE: '1' } : { NODE_COMPILE_CACHE: COMPILE_CACHE },
     );
     if (result.code !== 0) throw new Error(`rollback-service failed: ${result.stdout.slice(-400)}`);
-  } else {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-trace-'));
-    fs.writeFileSync(path.join(dir, 'kubeconfig'), emulator.kubeconfig);
-    const kubectl = (args: string[]) => run('kubectl', ['--kubeconfig', path.join(dir, 'kubeconfig'), '--cache-dir', path.join(dir, 'cache'), ...args]);
-    // a warm discovery cache, as on a machine that has used kubectl before
-    await kubectl(['get', 'deployments', '-n', 'keiko-production']);
-    emulator.requests.splice(before);
-    const start = Date.now();
-    wasComplete = true;
-    await kubectl(['rollout', 'undo', 'deployment/chat-service', '-n', 'keiko-production']);
-    await kubectl(['rollout', 'status', 'deployment/chat-service', '-n', 'keiko-production', '--timeout=60s']);
-    return finish(emulator, emulator.requests.slice(before), start, Date.now(), completeAt, stop);
+    return { ...(await finish(emulator, emulator.requests.slice(before), t0, Date.now(), completeAt, stop)), startup: startupMoments(result.stdout) };
   }
-  return finish(emulator, emulator.requests.slice(before), t0, Date.now(), completeAt, stop);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-trace-'));
+  fs.writeFileSync(path.join(dir, 'kubeconfig'), emulator.kubeconfig);
+  const kubectl = (args: string[]) => run('kubectl', ['--kubeconfig', path.join(dir, 'kubeconfig'), '--cache-dir', path.join(dir, 'cache'), ...args]);
+  // a warm discovery cache, as on a machine that has used kubectl before
+  await kubectl(['get', 'deployments', '-n', 'keiko-production']);
+  emulator.requests.splice(before);
+  const start = Date.now();
+  wasComplete = true;
+  await kubectl(['rollout', 'undo', 'deployment/chat-service', '-n', 'keiko-production']);
+  await kubectl(['rollout', 'status', 'deployment/chat-service', '-n', 'keiko-production', '--timeout=60s']);
+  return { ...(await finish(emulator, emulator.requests.slice(before), start, Date.now(), completeAt, stop)), startup: [] };
 }
 
 async function finish(
@@ -137,5 +146,6 @@ export async function traceBenchmark(): Promise<TraceResult> {
     keikoColdMs: median(cold.map((r) => r.totalMs)),
     keikoColdFirstRequestMs: median(cold.map((r) => firstRequest(r.lines))),
     nodeBareMs: median(bare),
+    startup: keiko.startup,
   };
 }

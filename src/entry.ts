@@ -6,6 +6,9 @@
 import { type CatalogName, runCatalogAction, runCatalogPost } from './actions/catalog.js';
 import type { CliStreams } from './cli/cli-host.js';
 import { githubHost } from './core/github-host.js';
+import { markStartup } from './core/startup.js';
+
+markStartup('bundle');
 
 /**
  * Once the outcome is written, nothing may keep the step alive: a hung server's socket would hold

@@ -5,7 +5,7 @@ import { currentRevision, type RevisionHistory, revisionsOf } from '../src/kube/
 import { resolveTargetRevision, rollbackPatch } from '../src/kube/rollback.js';
 import { rolloutState } from '../src/kube/rollout-status.js';
 import { converge, planEntry } from '../src/kube/service-plan.js';
-import type { Deployment, ReplicaSet } from '../src/kube/types.js';
+import { type Deployment, type ReplicaSet, selectorString } from '../src/kube/types.js';
 
 // The engine's rules as fast unit tests (milliseconds, no processes): the e2e suite proves the wiring.
 
@@ -70,6 +70,14 @@ describe('revision history and targets', () => {
       path: '/metadata/annotations',
       value: { 'deployment.kubernetes.io/revision': '3', 'kubernetes.io/change-cause': 'INC-7 by keiko-dev' },
     });
+  });
+});
+
+describe('label selectors', () => {
+  it('name their labels in byte order, as Go sorts them, and the values of a set sorted', () => {
+    // byte order puts upper case first ("B" < "a"); a locale-aware order would not
+    const selector = { matchLabels: { b: '1', B: '2', a: '3' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'api'] }] };
+    expect(selectorString(selector)).toBe('B=2,a=3,b=1,tier in (api,web)');
   });
 });
 

@@ -1,4 +1,5 @@
 import { type ActionHost, type ActionRunner, runnerOf } from '../core/action.js';
+import { markStartup } from '../core/startup.js';
 
 /**
  * Every action by name, each loaded only when it runs: a step of rollback-service never loads PostgreSQL,
@@ -16,7 +17,9 @@ export const ACTION_LOADERS = {
 export type CatalogName = keyof typeof ACTION_LOADERS;
 
 export async function runCatalogAction(name: CatalogName, host: ActionHost): Promise<void> {
-  await (await ACTION_LOADERS[name]()).run(host);
+  const runner = await ACTION_LOADERS[name]();
+  markStartup('action');
+  await runner.run(host);
 }
 
 export async function runCatalogPost(name: CatalogName, host: ActionHost): Promise<void> {

@@ -6,6 +6,7 @@ import type { Logger } from './logger.js';
 import { PhaseLog } from './phase-log.js';
 import { createRunClock, isAbort, RELEASE_GRACE_MS, type RunClock } from './run-clock.js';
 import { createSecretRegistry, credentialsInText, type SecretRegistry } from './secrets.js';
+import { markStartup, startupLine } from './startup.js';
 import { failureSummary } from './summary.js';
 
 /** What `main` gets besides its inputs: everything it may touch in the outside world. */
@@ -123,6 +124,7 @@ async function withClients<S extends z.ZodObject, O extends string, C>(
   context: ActionContext,
 ): Promise<ActionResult<O>> {
   const clients = await definition.clients(inputs, context);
+  markStartup('clients');
   try {
     return await definition.main(inputs, context, clients);
   } finally {
@@ -145,6 +147,7 @@ export async function runAction<S extends z.ZodObject, O extends string, C>(
     // credentials typed into a URL of any input (even a mistyped one) are masked before a message could echo them
     for (const name of Object.keys(definition.schema.shape)) for (const credential of credentialsInText(host.getInput(name))) secrets.add(credential);
     const inputs = readInputs(definition.schema, host);
+    markStartup('inputs');
     const limit = (inputs as { timeout?: unknown }).timeout;
     clock = createRunClock(typeof limit === 'number' ? limit : DEFAULT_TIMEOUT_MS, host.context.cancel);
     host.log.debug(`clock started: the run ends within ${clock.label}`);
@@ -155,6 +158,7 @@ export async function runAction<S extends z.ZodObject, O extends string, C>(
     await host.writeSummary(secrets.redact(phases ? `${result.summary.trimEnd()}\n\n${phases}\n` : result.summary));
     if (result.failure) host.fail(secrets.redact(result.failure), undefined);
     else if (result.warning) host.log.warning(secrets.redact(result.warning));
+    host.log.debug(startupLine());
     return result;
   } catch (error) {
     // an abort that escaped `main` is the run's clock (or a cancel), not a bug

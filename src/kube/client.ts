@@ -138,13 +138,16 @@ export class KubeClient {
 
   private async prepare(url: URL): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
     if (this.staticAuth) return this.staticAuth;
-    const { RequestContext, HttpMethod } = await import('@kubernetes/client-node');
+    // the module itself, not the package: its index also loads the generated API classes, WebSockets and tar (tens of ms)
+    const { RequestContext, HttpMethod } = await import('@kubernetes/client-node/dist/gen/http/http.js');
     const context = new RequestContext(url.toString(), HttpMethod.GET);
     await this.config.applySecurityAuthentication(context);
     // client-node builds a new connection pool for every request; keep the first one so connections
     // (and TLS sessions) are reused. Headers are taken fresh each time: exec/OIDC tokens rotate.
     this.dispatcher ??= context.getDispatcher() as Dispatcher | undefined;
-    const prepared = { headers: Object.fromEntries(new Headers(context.getHeaders() as unknown as Headers)), dispatcher: this.dispatcher };
+    // lower-cased by hand: the global Headers class loads Node's own copy of undici (milliseconds before the first request)
+    const headers = Object.fromEntries(Object.entries(context.getHeaders()).map(([name, value]) => [name.toLowerCase(), value]));
+    const prepared = { headers, dispatcher: this.dispatcher };
     // a token or client certificate never changes during a run: building client-node's agent once is enough
     // (it costs milliseconds per request, which fifty services at once turn into a queue)
     const user = this.config.getCurrentUser();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KubeApiError, type KubeClient } from './client.js';
-import type { List, ObjectMeta, PodTemplate } from './types.js';
+import { codeUnitOrder, type List, type ObjectMeta, type PodTemplate } from './types.js';
 
 /**
  * Configuration rolled back with the code: before a deploy, every ConfigMap and Secret the live pod template
@@ -65,7 +65,7 @@ export function referencedConfig(template: PodTemplate): ConfigRef[] {
       add('Secret', source.secret?.name);
     }
   }
-  return [...refs.values()].sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
+  return [...refs.values()].sort((a, b) => codeUnitOrder(`${a.kind}/${a.name}`, `${b.kind}/${b.name}`));
 }
 
 export function configPath(namespace: string, kind: ConfigKind, name?: string): string {

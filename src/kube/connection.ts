@@ -124,8 +124,9 @@ export async function loadKubeConfig(
   secrets: SecretRegistry,
   contextInput = 'context',
 ): Promise<KubeConfig> {
-  // loaded on first use: the Kubernetes client is most of the bundle, and verify or database runs need not pay for it
-  const { KubeConfig } = await import('@kubernetes/client-node');
+  // loaded on first use: the Kubernetes client is most of the bundle, and verify or database runs need not pay for it;
+  // the KubeConfig module alone, not the package's index (which also loads WebSockets, tar and the informer cache)
+  const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
   const kc = new KubeConfig();
   try {
     if (inputs.kubeconfig) kc.loadFromString(inputs.kubeconfig);

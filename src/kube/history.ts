@@ -2,6 +2,7 @@ import type { KubeClient } from './client.js';
 import {
   CHANGE_CAUSE_ANNOTATION,
   type Container,
+  codeUnitOrder,
   type Deployment,
   deploymentPath,
   imagesOf,
@@ -107,8 +108,7 @@ export function comparableTemplate(template: PodTemplate): string {
   return comparable;
 }
 
-/** Code-unit order, as a canonical form needs (localeCompare is locale-aware and many times slower). */
-const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => codeUnitOrder(a, b);
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

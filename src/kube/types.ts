@@ -96,10 +96,16 @@ export function leasePath(namespace: string, name?: string): string {
   return `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases${name ? `/${name}` : ''}`;
 }
 
+/**
+ * Code-unit order, as Go sorts strings (labels.Selector.String(), canonical forms). Not localeCompare: it is
+ * locale-aware, and its first call loads ICU's collator, milliseconds on the path before the first request.
+ */
+export const codeUnitOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** matchLabels + matchExpressions as a label selector string (labels.Selector.String()). */
 export function selectorString(selector: LabelSelector): string {
   const terms = Object.entries(selector.matchLabels ?? {})
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => codeUnitOrder(a, b))
     .map(([k, v]) => `${k}=${v}`);
   for (const e of selector.matchExpressions ?? []) {
     const values = [...(e.values ?? [])].sort().join(',');

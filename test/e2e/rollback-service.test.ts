@@ -46,6 +46,11 @@ describe('rollback-service (dist bundle against the emulator)', () => {
     // every action ends its summary with its phases and their times
     expect(run.summary).toMatch(/_Phases: Plan \d[\d.]*m?s · Converge \d[\d.]*m?s_\s*$/);
     expect(run.summary).toMatch(/\| 2 \(target\) \| registry.keiko.io\/chat-service:v1.2.0 \| deploy chat-service v1.2.0 \|/);
+    // where the step's first milliseconds went, for step debug logging (and npm run bench): each moment after the one before
+    const startup = /::debug::startup \(ms after the process started\): node (\d+), bundle (\d+), action (\d+), inputs (\d+), clients (\d+)$/m.exec(run.stdout);
+    expect(startup, run.stdout).not.toBeNull();
+    const moments = (startup ?? []).slice(1).map(Number);
+    expect(moments).toEqual([...moments].sort((a, b) => a - b));
   });
 
   it('rolls back to revision:N and to a version tag', async () => {
