@@ -42,14 +42,24 @@ export function fieldPathsOf(object: KubeObject): FieldPath[] {
   return out.filter((p) => p.length > 0 && !(p.length === 1 && p[0] === 'f:metadata'));
 }
 
+/** A `k:{"name":"x"}` segment as its key field and value (parsed once: the same segments recur on every write). */
+const itemKeys = new Map<string, [string, Json]>();
+function itemKey(segment: string): [string, Json] {
+  let parsed = itemKeys.get(segment);
+  if (!parsed) {
+    parsed = (Object.entries(obj(JSON.parse(segment.slice(2)) as Json))[0] ?? ['', null]) as [string, Json];
+    itemKeys.set(segment, parsed);
+  }
+  return parsed;
+}
+
 function valueAt(object: Json | undefined, path: FieldPath): Json | undefined {
   let node: Json | undefined = object;
   for (const segment of path) {
     if (segment === '.') return node;
     if (segment.startsWith('f:')) node = isObject(node) ? node[segment.slice(2)] : undefined;
     else {
-      const key = obj(JSON.parse(segment.slice(2)) as Json);
-      const [name, wanted] = Object.entries(key)[0] ?? ['', null];
+      const [name, wanted] = itemKey(segment);
       node = Array.isArray(node) ? node.find((item) => isObject(item) && deepEqual(item[name], wanted)) : undefined;
     }
     if (node === undefined) return undefined;
@@ -65,7 +75,7 @@ function removeAt(object: JsonObject, path: FieldPath): void {
   if (!target) return;
   if (target.startsWith('f:') && isObject(parent)) delete parent[target.slice(2)];
   else if (target.startsWith('k:') && Array.isArray(parent)) {
-    const [name, wanted] = Object.entries(obj(JSON.parse(target.slice(2)) as Json))[0] ?? ['', null];
+    const [name, wanted] = itemKey(target);
     const index = parent.findIndex((item) => isObject(item) && deepEqual(item[name], wanted));
     if (index !== -1) parent.splice(index, 1);
   }
@@ -152,11 +162,15 @@ function displayPath(path: string): string {
 /** Records an Update by `manager`: it owns every field it changed; nobody owns fields that are gone. */
 export function recordUpdate(previous: KubeObject | undefined, next: KubeObject, manager: string, apiVersion: string): void {
   const entries = previous ? readManagedFields(previous) : [];
-  const present = new Set(fieldPathsOf(next).map(key));
-  const changed = fieldPathsOf(next).filter((p) => !previous || !deepEqual(valueAt(previous, p), valueAt(next, p)));
-  for (const entry of entries)
-    for (const field of [...entry.fields])
-      if (!present.has(field) || changed.some((p) => key(p) === field && entry.manager !== manager)) entry.fields.delete(field);
+  const paths = fieldPathsOf(next);
+  const present = new Set(paths.map(key));
+  const changed = paths.filter((p) => !previous || !deepEqual(valueAt(previous, p), valueAt(next, p)));
+  // a set, not a scan per owned field: fifty rollbacks at once write fifty deployments in a burst
+  const changedKeys = new Set(changed.map(key));
+  for (const entry of entries) {
+    const takenOver = (field: string): boolean => changedKeys.has(field) && entry.manager !== manager;
+    for (const field of [...entry.fields]) if (!present.has(field) || takenOver(field)) entry.fields.delete(field);
+  }
   let own = entries.find((e) => e.manager === manager && e.operation === 'Update');
   if (!own) entries.push((own = { manager, operation: 'Update', apiVersion, time: new Date().toISOString(), fields: new Set() }));
   for (const p of changed) own.fields.add(key(p));

@@ -213,8 +213,8 @@ export class DeploymentController {
 
   /** SetNewReplicaSetAnnotations: copy the deployment's annotations, raise the revision, keep the history. */
   private refreshReplicaSet(deployment: KubeObject, rs: KubeObject, newRevision: number): KubeObject {
-    const updated = clone(rs);
-    const annotations = stringMap(meta(updated).annotations);
+    const current = stringMap(meta(rs).annotations);
+    const annotations = { ...current };
     for (const [k, v] of Object.entries(stringMap(meta(deployment).annotations))) if (!SKIP_COPY.has(k)) annotations[k] = v;
     const oldRevision = revisionOf(rs);
     if (oldRevision < newRevision) {
@@ -224,8 +224,11 @@ export class DeploymentController {
         annotations[REVISION_HISTORY] = history ? `${history},${oldRevision}` : String(oldRevision);
       }
     }
+    // compared before copying: every tick refreshes every active deployment's new ReplicaSet, and almost always nothing changes
+    if (deepEqual(annotations, current)) return rs;
+    const updated = clone(rs);
     meta(updated).annotations = annotations;
-    return deepEqual(updated, rs) ? rs : this.store.update(REPLICA_SETS, updated);
+    return this.store.update(REPLICA_SETS, updated);
   }
 
   private scale(rs: KubeObject, replicas: number): void {

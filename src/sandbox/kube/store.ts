@@ -157,7 +157,8 @@ export class ObjectStore {
   }
 
   create(type: ResourceType, input: KubeObject): KubeObject {
-    const object = normalizeObject({ ...clone(input), apiVersion: apiVersionOf(type), kind: type.kind });
+    // normalizeObject copies as it prunes: the stored object shares nothing with the caller's
+    const object = normalizeObject({ ...input, apiVersion: apiVersionOf(type), kind: type.kind });
     const m = meta(object);
     m.uid = randomUUID();
     m.resourceVersion = String(++this.revision);
@@ -183,7 +184,8 @@ export class ObjectStore {
     const namespace = type.namespaced ? (str(m.namespace) ?? '') : '';
     const previous = this.get(type, namespace, str(m.name) ?? '');
     if (!previous) throw new Error(`update of a missing object ${str(m.name)}`);
-    const object = normalizeObject({ ...clone(input), apiVersion: apiVersionOf(type), kind: type.kind });
+    // normalizeObject copies as it prunes: the stored object shares nothing with the caller's
+    const object = normalizeObject({ ...input, apiVersion: apiVersionOf(type), kind: type.kind });
     const pm = meta(previous);
     const om = meta(object);
     if (subresource) {
