@@ -37,6 +37,13 @@ export interface ControllerOptions {
 
 const DEPLOYMENTS = requireResource('apps', 'v1', 'deployments');
 const REPLICA_SETS = requireResource('apps', 'v1', 'replicasets');
+const PODS = requireResource('', 'v1', 'pods');
+
+/** What an unsettled deployment's objects were after its last pass, and when one of them next changes by itself. */
+interface PassState {
+  fingerprint: string;
+  dueAt: number;
+}
 
 /** The deployment and replica-set controllers, with time scaled down for tests and the drill. */
 export class DeploymentController {
@@ -45,6 +52,8 @@ export class DeploymentController {
   private readonly progressAt = new Map<string, number>();
   /** The new ReplicaSet each deployment rolled towards at the last pass. */
   private readonly lastNewSet = new Map<string, string>();
+  /** Per unsettled deployment: a tick passes it over until something of it was written or its next change is due. */
+  private readonly lastPass = new Map<string, PassState>();
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private reconciling = false;
@@ -65,10 +74,12 @@ export class DeploymentController {
    */
   holdPods(held: boolean): void {
     this.pods.holdPods(held);
+    this.lastPass.clear();
   }
 
   markBadImage(image: string, reason: BadImageReason): void {
     this.pods.markBadImage(image, reason);
+    this.lastPass.clear();
   }
 
   isReady(pod: KubeObject): boolean {
@@ -136,11 +147,41 @@ export class DeploymentController {
           this.active.delete(key);
           continue;
         }
-        if (this.reconcile(deployment)) this.active.delete(key);
+        // a pass that wrote nothing is a fixed point: the next one changes nothing either, until something of the
+        // deployment is written or a pod's (or the progress deadline's) moment comes. Fifty rollouts at once are
+        // otherwise fifty full passes every tick while their pods start.
+        const before = this.passState(deployment);
+        const last = this.lastPass.get(key);
+        if (last && this.now() < last.dueAt && last.fingerprint === before.fingerprint) continue;
+        if (this.reconcile(deployment)) {
+          this.active.delete(key);
+          this.lastPass.delete(key);
+          continue;
+        }
+        const after = this.passState(this.store.get(DEPLOYMENTS, namespace, name) ?? deployment);
+        // it wrote something: the next pass decides on what it wrote
+        this.lastPass.set(key, after.fingerprint === before.fingerprint ? after : { ...after, dueAt: 0 });
       }
     } finally {
       this.reconciling = false;
     }
+  }
+
+  /** The resourceVersions of the deployment, its ReplicaSets and their pods; the first moment a pod or the progress deadline changes by itself. */
+  private passState(deployment: KubeObject): PassState {
+    const namespace = str(meta(deployment).namespace) ?? '';
+    const versions = [str(meta(deployment).resourceVersion) ?? ''];
+    let dueAt = Number.POSITIVE_INFINITY;
+    for (const rs of this.store.listOwned(REPLICA_SETS, namespace, str(meta(deployment).uid))) {
+      versions.push(str(meta(rs).resourceVersion) ?? '');
+      for (const pod of this.store.listOwned(PODS, namespace, str(meta(rs).uid))) {
+        versions.push(str(meta(pod).resourceVersion) ?? '');
+        dueAt = Math.min(dueAt, this.pods.nextChangeAt(pod));
+      }
+    }
+    const progressAt = this.progressAt.get(str(meta(deployment).uid) ?? '');
+    const deadline = (num(obj(deployment.spec).progressDeadlineSeconds) ?? 600) * this.options.progressDeadlineMsPerSecond;
+    return { fingerprint: versions.join(','), dueAt: Math.min(dueAt, progressAt === undefined ? 0 : progressAt + deadline) };
   }
 
   /** Returns true when the deployment is settled (nothing changes until someone writes). */

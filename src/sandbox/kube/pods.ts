@@ -140,6 +140,24 @@ export class ReplicaSetPods {
     }
     return { pods: live, moving };
   }
+  /**
+   * When `pod` next changes by itself (Ready, a crash-loop restart, the end of its termination), on the
+   * controller's clock; Infinity when it does not, 0 when unknown. The deployment controller skips a deployment
+   * whose objects are as its last pass left them until the first of these moments.
+   */
+  nextChangeAt(pod: KubeObject): number {
+    const timers = this.timers.get(str(meta(pod).uid) ?? '');
+    if (!timers) return 0;
+    if (timers.terminateAt !== undefined) return timers.terminateAt;
+    const containers = Array.isArray(obj(pod.spec).containers) ? (obj(pod.spec).containers as Json[]).filter(isObject) : [];
+    const elapsed = this.clock.now() - timers.createdAt;
+    if (containers.some((c) => this.badImage(str(c.image) ?? '') === 'CrashLoopBackOff')) {
+      const period = Math.max(1, this.options.podReadyMs);
+      return timers.createdAt + (Math.floor(elapsed / period) + 1) * period;
+    }
+    if (this.podsHeld || elapsed >= this.options.podReadyMs) return Number.POSITIVE_INFINITY;
+    return timers.createdAt + this.options.podReadyMs;
+  }
   terminate(pod: KubeObject): void {
     const timers = this.timers.get(str(meta(pod).uid) ?? '') ?? { createdAt: this.clock.now() };
     timers.terminateAt = this.clock.now() + this.options.podTerminateMs;
