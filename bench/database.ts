@@ -104,12 +104,6 @@ export async function databaseBenchmark(log: (line: string) => void): Promise<Da
     verifySamples.push(performance.now() - t0);
   }
   const verify: Measurement = { label: 'keiko archive verification (sha256 + whole pg_restore read + COPY row counts)', samples: verifySamples };
-  const restoreCustom = await repeat(
-    'keiko restore, custom format (pg_restore --single-transaction)',
-    REPS,
-    () => restoreArchive({ archive: lastCustom, jobs: 1, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }),
-    { before: fresh },
-  );
   log('  database: custom format done');
   const customDir = path.join(dir, 'directory');
   const dumpDirectory = await repeat('keiko backup, directory format (pg_dump -Fd -j 2)', REPS, async () => {
@@ -117,12 +111,31 @@ export async function databaseBenchmark(log: (line: string) => void): Promise<Da
     fs.mkdirSync(customDir);
     lastDirectory = await dump(customDir, 'directory');
   });
-  const restoreDirectory = await repeat(
-    'keiko restore, directory format (pg_restore -j 2)',
-    REPS,
-    () => restoreArchive({ archive: lastDirectory, jobs: 2, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }),
-    { before: fresh },
-  );
+  const sql = path.join(dir, 'dump.sql');
+  const plainDump = await repeat('runbook: pg_dump > dump.sql', REPS, () => run('pg_dump', ['--file', sql, SOURCE], { env: { ...process.env, ...env } }));
+  // the three restores take turns, round after round: a slow minute of the machine weighs on all three alike,
+  // so their ratio is the restores' own, not the moment's
+  const restoreCustom: Measurement = { label: 'keiko restore, custom format (pg_restore --single-transaction)', samples: [] };
+  const restoreDirectory: Measurement = { label: 'keiko restore, directory format (pg_restore -j 2)', samples: [] };
+  const plainRestore: Measurement = { label: 'runbook: psql < dump.sql', samples: [] };
+  const timed = async (into: Measurement, work: () => Promise<unknown>): Promise<void> => {
+    await fresh();
+    const t0 = performance.now();
+    await work();
+    into.samples.push(performance.now() - t0);
+  };
+  for (let round = 0; round <= REPS; round++) {
+    const warmUp = round === 0;
+    const scratch: Measurement = { label: 'warm-up', samples: [] };
+    await timed(warmUp ? scratch : restoreCustom, () => restoreArchive({ archive: lastCustom, jobs: 1, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }));
+    await timed(warmUp ? scratch : restoreDirectory, () =>
+      restoreArchive({ archive: lastDirectory, jobs: 2, libpq: targetLibpq, timeoutMs: 600_000, log: quiet }),
+    );
+    await timed(warmUp ? scratch : plainRestore, async () => {
+      const result = await run('psql', ['--quiet', '--file', sql, '--dbname', TARGET], { env: { ...process.env, ...env } });
+      if (result.code !== 0) throw new Error(`psql < dump.sql: ${result.stderr.slice(-300)}`);
+    });
+  }
   // where a parallel restore spends its time: tables (pre-data), rows (data), indexes and constraints (post-data)
   const sections: Measurement[] = [];
   await fresh();
@@ -132,16 +145,7 @@ export async function databaseBenchmark(log: (line: string) => void): Promise<Da
     if (result.code !== 0) throw new Error(`pg_restore --section ${section}: ${result.stderr.slice(-300)}`);
     sections.push({ label: `pg_restore -j 2 --section ${section}`, samples: [performance.now() - t0] });
   }
-  log('  database: directory format done');
-  const sql = path.join(dir, 'dump.sql');
-  const plainDump = await repeat('runbook: pg_dump > dump.sql', REPS, () => run('pg_dump', ['--file', sql, SOURCE], { env: { ...process.env, ...env } }));
-  const plainRestore = await repeat(
-    'runbook: psql < dump.sql',
-    REPS,
-    () => run('psql', ['--quiet', '--file', sql, '--dbname', TARGET], { env: { ...process.env, ...env } }),
-    { before: fresh },
-  );
-  log('  database: runbook way done');
+  log('  database: restores done');
   await admin(`DROP DATABASE IF EXISTS ${TARGET} WITH (FORCE)`);
   fs.rmSync(dir, { recursive: true, force: true });
   const median = (m: Measurement): number => [...m.samples].sort((a, b) => a - b)[Math.floor(m.samples.length / 2)] ?? 0;

@@ -39,6 +39,16 @@ export interface FleetResult {
   emulatorBusy: { one: number; fifty: number };
 }
 
+async function rollbackOf(n: number, cluster: KubeEmulator): Promise<void> {
+  const result = await runDistAction('rollback-service', {
+    services: names(n).join(','),
+    environment: 'production',
+    kubeconfig: cluster.kubeconfig,
+    'max-parallel': '50',
+  });
+  if (result.code !== 0 || !result.stdout.includes('rolled-back')) throw new Error(`rollback-service failed: ${result.stdout.slice(-500)}`);
+}
+
 /** keiko-rollback (all services at once) vs the runbook loop (undo then status, service after service). */
 export async function fleetBenchmark(log: (line: string) => void): Promise<FleetResult> {
   const keiko: Measurement[] = [];
@@ -46,25 +56,23 @@ export async function fleetBenchmark(log: (line: string) => void): Promise<Fleet
   let requests = { keikoPerService: 0, keikoBreakdown: '', kubectlPerService: 0, kubectlWarmPerService: 0 };
   let fifty = { requestsPerService: 0, connections: 0, peakConnections: 0 };
   const emulatorBusy = { one: 0, fifty: 0 };
-  for (const n of [1, 4, 50]) {
-    // a fresh cluster for every sample: a second `previous` from the same state would be a different (or no) rollout
-    let ours: KubeEmulator | undefined;
-    const freshCluster = async (): Promise<void> => {
-      await ours?.close();
-      ours = await fleet(n);
-    };
-    const rollback = async (): Promise<void> => {
-      const result = await runDistAction('rollback-service', {
-        services: names(n).join(','),
-        environment: 'production',
-        kubeconfig: ours?.kubeconfig ?? '',
-        'max-parallel': '50',
-      });
-      if (result.code !== 0 || !result.stdout.includes('rolled-back')) throw new Error(`rollback-service failed: ${result.stdout.slice(-500)}`);
-    };
-    keiko.push(await repeat(`keiko-rollback, ${n} service(s)`, 5, rollback, { before: freshCluster }));
-    await freshCluster();
-    const cluster = ours as unknown as KubeEmulator;
+  // the action's samples take turns, round after round (1, 4 and 50 services, a fresh cluster for every sample: a second
+  // `previous` from the same state would be another rollout): a slow moment of the machine weighs on every size alike
+  const sizes = [1, 4, 50];
+  const samples = new Map(sizes.map((n): [number, number[]] => [n, []]));
+  for (let round = 0; round <= 5; round++) {
+    for (const n of sizes) {
+      const cluster = await fleet(n);
+      const t0 = performance.now();
+      await rollbackOf(n, cluster);
+      if (round > 0) samples.get(n)?.push(performance.now() - t0);
+      await cluster.close();
+    }
+  }
+  for (const n of sizes) keiko.push({ label: `keiko-rollback, ${n} service(s)`, samples: samples.get(n) ?? [] });
+  for (const n of sizes) {
+    const cluster = await fleet(n);
+    const rollback = (): Promise<void> => rollbackOf(n, cluster);
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
     await rollback();
