@@ -72,10 +72,9 @@ export async function fleetBenchmark(log: (line: string) => void): Promise<Fleet
   for (const n of sizes) keiko.push({ label: `keiko-rollback, ${n} service(s)`, samples: samples.get(n) ?? [] });
   for (const n of sizes) {
     const cluster = await fleet(n);
-    const rollback = (): Promise<void> => rollbackOf(n, cluster);
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
-    await rollback();
+    await rollbackOf(n, cluster);
     const cpu = process.cpuUsage(cpuBefore);
     const busy = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
     if (n === 1) emulatorBusy.one = busy;

@@ -20,12 +20,18 @@ export interface TraceResult {
   keikoColdFirstRequestMs: number;
   /** `node -e ''`: the floor any Node action starts from (process start to exit, nothing loaded). */
   nodeBareMs: number;
-  /** The action's own account of its start (its `startup` debug line), in the median run: moment → ms after process start. */
-  startup: Array<{ moment: string; ms: number }>;
+  /** The action's own account of its start (its `startup` debug line), in the median run. */
+  startup: StartupMoment[];
+}
+
+/** A moment of the action's start and its ms after the process started. */
+export interface StartupMoment {
+  moment: string;
+  ms: number;
 }
 
 /** `::debug::startup (ms after the process started): node 25, bundle 95, …` → its moments. */
-export function startupMoments(stdout: string): Array<{ moment: string; ms: number }> {
+export function startupMoments(stdout: string): StartupMoment[] {
   const line = /::debug::startup \(ms after the process started\): (.*)/.exec(stdout)?.[1] ?? '';
   return [...line.matchAll(/([a-z-]+) (\d+)/g)].map((m) => ({ moment: m[1] ?? '', ms: Number(m[2]) }));
 }
@@ -46,7 +52,7 @@ export function isComplete(deployment: KubeObject): boolean {
 /** The compile cache the action's entry switches on; the bench keeps its own, so a run starts from a known state. */
 const COMPILE_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'keiko-bench-compile-cache-'));
 
-type TraceRun = { lines: TraceLine[]; totalMs: number; rolloutMs: number; startup: Array<{ moment: string; ms: number }> };
+type TraceRun = { lines: TraceLine[]; totalMs: number; rolloutMs: number; startup: StartupMoment[] };
 
 async function traceOnce(tool: 'keiko' | 'kubectl', cold = false): Promise<TraceRun> {
   const emulator = await startKubeEmulator({

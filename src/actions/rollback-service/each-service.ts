@@ -2,7 +2,7 @@ import pMap from 'p-map';
 import type { ActionContext, ActionResult } from '../../core/action.js';
 import { ConfigurationError, describeError } from '../../core/errors.js';
 import type { KubeClient } from '../../kube/client.js';
-import type { RollbackServiceOutput } from './inputs.js';
+import type { RollbackServiceInputs, RollbackServiceOutput } from './inputs.js';
 
 export interface ClusterTarget {
   context: string | undefined;
@@ -10,15 +10,25 @@ export interface ClusterTarget {
 }
 
 /**
- * The modes that act on each service of each cluster (snapshot, resume-sync): every cluster at once, up to
- * `concurrency` services each. A user mistake stops the run; any other failure becomes that service's failed
- * result (`failed(message)`), and each outcome is logged on one line naming its cluster.
+ * The modes that act on each service of each cluster (snapshot, resume-sync), as the run's one phase: every cluster
+ * at once, up to `max-parallel` services each. A user mistake stops the run; any other failure becomes that
+ * service's failed result (`failed(message)`), and each outcome is logged on one line naming its cluster.
  */
-export async function eachClusterService<R extends { status: string; message: string }>(
-  clusters: ClusterTarget[],
-  services: string[],
-  concurrency: number,
+export function eachClusterService<R extends { status: string; message: string }>(
+  phase: { name: string; title: string },
+  inputs: Pick<RollbackServiceInputs, 'services' | 'max-parallel'>,
   context: ActionContext,
+  clusters: ClusterTarget[],
+  run: (kube: KubeClient, service: string) => Promise<R>,
+  failed: (service: string, message: string) => R,
+): Promise<(R & { context?: string })[]> {
+  return context.phases.step(phase.name, () => eachService(inputs, context, clusters, run, failed), phase.title);
+}
+
+async function eachService<R extends { status: string; message: string }>(
+  { services, 'max-parallel': concurrency }: Pick<RollbackServiceInputs, 'services' | 'max-parallel'>,
+  context: ActionContext,
+  clusters: ClusterTarget[],
   run: (kube: KubeClient, service: string) => Promise<R>,
   failed: (service: string, message: string) => R,
 ): Promise<(R & { context?: string })[]> {

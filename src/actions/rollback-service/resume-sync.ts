@@ -53,18 +53,13 @@ export async function resumeMain(
 ): Promise<ActionResult<RollbackServiceOutput>> {
   const namespace = resolveNamespace(inputs) ?? '';
   const argocd = inputs['argocd-namespace'] ?? 'argocd';
-  const results = await context.phases.step(
-    'Resume sync',
-    () =>
-      eachClusterService(
-        clusters,
-        inputs.services,
-        inputs['max-parallel'],
-        context,
-        (kube, service) => resumeService(kube, namespace, service, argocd, context.clock.signal),
-        (service, message): ResumeResult => ({ service, application: '', status: 'failed', message }),
-      ),
-    `Resume Argo CD sync for ${inputs.services.length} workload(s) in ${namespace}`,
+  const results = await eachClusterService(
+    { name: 'Resume sync', title: `Resume Argo CD sync for ${inputs.services.length} workload(s) in ${namespace}` },
+    inputs,
+    context,
+    clusters,
+    (kube, service) => resumeService(kube, namespace, service, argocd, context.clock.signal),
+    (service, message): ResumeResult => ({ service, application: '', status: 'failed', message }),
   );
   const rows = results.map((r) => [resultName(r), r.application || '—', r.status, r.message]);
   const icon = results.some((r) => r.status === 'failed') ? '❌' : '🔁';

@@ -48,18 +48,13 @@ export async function snapshotMain(
   clusters: ClusterTarget[],
 ): Promise<ActionResult<RollbackServiceOutput>> {
   const namespace = resolveNamespace(inputs) ?? '';
-  const results = await context.phases.step(
-    'Snapshot',
-    () =>
-      eachClusterService(
-        clusters,
-        inputs.services,
-        inputs['max-parallel'],
-        context,
-        (kube, service) => snapshotService(kube, namespace, service, context.clock.signal),
-        (service, message): SnapshotResult => ({ service, namespace, status: 'failed', 'template-hash': '', objects: [], pruned: [], message }),
-      ),
-    `Snapshot: the configuration of ${inputs.services.length} deployment(s) in ${namespace}`,
+  const results = await eachClusterService(
+    { name: 'Snapshot', title: `Snapshot: the configuration of ${inputs.services.length} deployment(s) in ${namespace}` },
+    inputs,
+    context,
+    clusters,
+    (kube, service) => snapshotService(kube, namespace, service, context.clock.signal),
+    (service, message): SnapshotResult => ({ service, namespace, status: 'failed', 'template-hash': '', objects: [], pruned: [], message }),
   );
   return modeResult('snapshot', results, snapshotSummary(results, namespace));
 }

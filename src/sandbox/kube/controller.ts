@@ -150,38 +150,50 @@ export class DeploymentController {
         // a pass that wrote nothing is a fixed point: the next one changes nothing either, until something of the
         // deployment is written or a pod's (or the progress deadline's) moment comes. Fifty rollouts at once are
         // otherwise fifty full passes every tick while their pods start.
-        const before = this.passState(deployment);
+        const before = this.fingerprint(deployment);
         const last = this.lastPass.get(key);
-        if (last && this.now() < last.dueAt && last.fingerprint === before.fingerprint) continue;
+        if (last && this.now() < last.dueAt && last.fingerprint === before) continue;
         if (this.reconcile(deployment)) {
           this.active.delete(key);
           this.lastPass.delete(key);
           continue;
         }
-        const after = this.passState(this.store.get(DEPLOYMENTS, namespace, name) ?? deployment);
+        const latest = this.store.get(DEPLOYMENTS, namespace, name) ?? deployment;
+        const after = this.fingerprint(latest);
         // it wrote something: the next pass decides on what it wrote
-        this.lastPass.set(key, after.fingerprint === before.fingerprint ? after : { ...after, dueAt: 0 });
+        this.lastPass.set(key, { fingerprint: after, dueAt: after === before ? this.dueAt(latest) : 0 });
       }
     } finally {
       this.reconciling = false;
     }
   }
 
-  /** The resourceVersions of the deployment, its ReplicaSets and their pods; the first moment a pod or the progress deadline changes by itself. */
-  private passState(deployment: KubeObject): PassState {
+  /** The pods of the deployment's ReplicaSets, each with its ReplicaSet. */
+  private ownedPods(deployment: KubeObject): { rs: KubeObject; pods: KubeObject[] }[] {
     const namespace = str(meta(deployment).namespace) ?? '';
-    const versions = [str(meta(deployment).resourceVersion) ?? ''];
-    let dueAt = Number.POSITIVE_INFINITY;
-    for (const rs of this.store.listOwned(REPLICA_SETS, namespace, str(meta(deployment).uid))) {
-      versions.push(str(meta(rs).resourceVersion) ?? '');
-      for (const pod of this.store.listOwned(PODS, namespace, str(meta(rs).uid))) {
-        versions.push(str(meta(pod).resourceVersion) ?? '');
-        dueAt = Math.min(dueAt, this.pods.nextChangeAt(pod));
-      }
-    }
+    return this.store
+      .listOwned(REPLICA_SETS, namespace, str(meta(deployment).uid))
+      .map((rs) => ({ rs, pods: this.store.listOwned(PODS, namespace, str(meta(rs).uid)) }));
+  }
+
+  /** The resourceVersions of the deployment, its ReplicaSets and their pods: equal while nobody wrote any of them. */
+  private fingerprint(deployment: KubeObject): string {
+    const versions = [meta(deployment).resourceVersion];
+    for (const { rs, pods } of this.ownedPods(deployment)) versions.push(meta(rs).resourceVersion, ...pods.map((pod) => meta(pod).resourceVersion));
+    return versions.join(',');
+  }
+
+  /** The first moment a pod of the deployment, or its progress deadline, changes by itself (0: unknown, so at once). */
+  private dueAt(deployment: KubeObject): number {
     const progressAt = this.progressAt.get(str(meta(deployment).uid) ?? '');
-    const deadline = (num(obj(deployment.spec).progressDeadlineSeconds) ?? 600) * this.options.progressDeadlineMsPerSecond;
-    return { fingerprint: versions.join(','), dueAt: Math.min(dueAt, progressAt === undefined ? 0 : progressAt + deadline) };
+    let due = progressAt === undefined ? 0 : progressAt + this.progressDeadlineMs(deployment);
+    for (const { pods } of this.ownedPods(deployment)) for (const pod of pods) due = Math.min(due, this.pods.nextChangeAt(pod));
+    return due;
+  }
+
+  /** `progressDeadlineSeconds` (600 by default) on the controller's scaled clock. */
+  private progressDeadlineMs(deployment: KubeObject): number {
+    return (num(obj(deployment.spec).progressDeadlineSeconds) ?? 600) * this.options.progressDeadlineMsPerSecond;
   }
 
   /** Returns true when the deployment is settled (nothing changes until someone writes). */
@@ -340,7 +352,7 @@ export class DeploymentController {
     } else if (progressing?.reason === 'ProgressDeadlineExceeded') settled = true;
     else if (progressing?.reason !== 'NewReplicaSetAvailable') {
       // after a finished rollout the deadline only counts again once progress has been recorded
-      const deadline = (num(obj(latest.spec).progressDeadlineSeconds) ?? 600) * this.options.progressDeadlineMsPerSecond;
+      const deadline = this.progressDeadlineMs(latest);
       const since = this.progressAt.get(str(meta(latest).uid) ?? '') ?? Date.parse(str(progressing?.lastUpdateTime) ?? now);
       if (this.now() - since > deadline) {
         set('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`);

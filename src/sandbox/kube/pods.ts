@@ -9,6 +9,8 @@ export type BadImageReason = 'ImagePullBackOff' | 'CrashLoopBackOff';
 const REPLICA_SETS = requireResource('apps', 'v1', 'replicasets');
 const PODS = requireResource('', 'v1', 'pods');
 
+const containersOf = (pod: KubeObject): JsonObject[] => (Array.isArray(obj(pod.spec).containers) ? (obj(pod.spec).containers as Json[]).filter(isObject) : []);
+
 interface PodTimers {
   createdAt: number;
   terminateAt?: number;
@@ -26,6 +28,10 @@ export interface ControllerClock {
  */
 export class ReplicaSetPods {
   private readonly timers = new Map<string, PodTimers>();
+  /** A crash-looping container restarts once per `podReadyMs` (at least 1 ms). */
+  private get crashPeriodMs(): number {
+    return Math.max(1, this.options.podReadyMs);
+  }
   private readonly badImages = new Map<string, BadImageReason>();
   private podsHeld = false;
 
@@ -149,11 +155,10 @@ export class ReplicaSetPods {
     const timers = this.timers.get(str(meta(pod).uid) ?? '');
     if (!timers) return 0;
     if (timers.terminateAt !== undefined) return timers.terminateAt;
-    const containers = Array.isArray(obj(pod.spec).containers) ? (obj(pod.spec).containers as Json[]).filter(isObject) : [];
+    const containers = containersOf(pod);
     const elapsed = this.clock.now() - timers.createdAt;
     if (containers.some((c) => this.badImage(str(c.image) ?? '') === 'CrashLoopBackOff')) {
-      const period = Math.max(1, this.options.podReadyMs);
-      return timers.createdAt + (Math.floor(elapsed / period) + 1) * period;
+      return timers.createdAt + (Math.floor(elapsed / this.crashPeriodMs) + 1) * this.crashPeriodMs;
     }
     if (this.podsHeld || elapsed >= this.options.podReadyMs) return Number.POSITIVE_INFINITY;
     return timers.createdAt + this.options.podReadyMs;
@@ -176,7 +181,7 @@ export class ReplicaSetPods {
       return { ready: false, status: { ...base, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } } };
     }
     if (bad === 'CrashLoopBackOff') {
-      const restarts = Math.floor(elapsed / Math.max(1, this.options.podReadyMs));
+      const restarts = Math.floor(elapsed / this.crashPeriodMs);
       return {
         ready: false,
         status: {
@@ -194,7 +199,7 @@ export class ReplicaSetPods {
   private advancePod(pod: KubeObject, now: number): boolean {
     const timers = this.timers.get(str(meta(pod).uid) ?? '');
     const elapsed = timers ? now - timers.createdAt : Number.MAX_SAFE_INTEGER;
-    const containers = Array.isArray(obj(pod.spec).containers) ? (obj(pod.spec).containers as Json[]).filter(isObject) : [];
+    const containers = containersOf(pod);
     const states = containers.map((c) => this.containerState(pod, c, elapsed));
     const ready = states.every((s) => s.ready);
     const crashing = states.some((s) => obj(obj(s.status.state).waiting).reason === 'CrashLoopBackOff');
